@@ -1,0 +1,226 @@
+"""The actors of the talks, as Mesa agents that own their decisions.
+
+- :class:`Delegation` (US, China) proposes and answers packages for its government,
+  within a mandate that domestic lobbying shifts (Putnam's level I).
+- :class:`Leader` (Trump, Xi) ratifies or rejects what the delegations agreed, can
+  escalate threats, and can close a small gap at the summit (level II).
+- :class:`Host` (Malaysia) convenes, adding goodwill; as a mediator it tables a text.
+- :class:`InterestGroup` lobbies its delegation between rounds and votes at ratification.
+
+Each actor delegates its choices to behaviours found by name in the registry; the actor
+applies what they return. Preferences live in the model's stacked
+:class:`~negotiation.preferences.Preferences` (row ``self.row``), so the utility of a
+package for every actor is one array expression.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import mesa
+import numpy as np
+
+from negotiation.behaviours import registry
+from negotiation.behaviours.interfaces import Verdict
+from negotiation.issues import Package
+
+if TYPE_CHECKING:
+    from negotiation.model import TradeTalksModel
+    from negotiation.scenario import ActorSpec
+
+
+class Actor(mesa.Agent):  # type: ignore[misc]
+    """Common identity of every actor: key, label, side and preference row."""
+
+    model: TradeTalksModel
+
+    def __init__(self, model: TradeTalksModel, spec: ActorSpec, row: int | None) -> None:
+        super().__init__(model)
+        self.key: str = spec.key
+        self.label: str = spec.label
+        self.side: str | None = spec.side
+        self.spec = spec
+        self.row = row
+
+    def _behaviour(self, field: str) -> Any:
+        kind = field
+        spec = self.spec.behaviour(field)
+        return registry.get(kind, spec.name).build(spec.params)
+
+    def utility(self, package: Package) -> float:
+        """This actor's utility of ``package`` (0..1)."""
+        prefs = self.model.prefs
+        r = self.row
+        assert r is not None
+        return float(prefs.weight[r] @ (1.0 - np.abs(package - prefs.ideal[r]) / prefs.scale[r]))
+
+    @property
+    def ideal(self) -> Package:
+        assert self.row is not None
+        return self.model.prefs.ideal[self.row]
+
+    @property
+    def weights(self) -> Package:
+        assert self.row is not None
+        return self.model.prefs.weight[self.row]
+
+
+class InterestGroup(Actor):
+    """A domestic constituency: lobbies its delegation and votes at ratification."""
+
+    def __init__(self, model: TradeTalksModel, spec: ActorSpec, row: int) -> None:
+        super().__init__(model, spec, row)
+        self.influence: float = spec.influence
+        self.urgency: float = spec.urgency
+        self.lobbying = self._behaviour("lobbying")
+
+    def lobby(self) -> None:
+        """Push the delegation's mandate toward this group's positions."""
+        assert self.side is not None
+        push = self.lobbying.pressure(self, self.model.view)
+        self.model.delegations[self.side].receive_lobbying(self, push)
+
+    def mobilise(self, amount: float) -> None:
+        """Become louder (or quieter) after an event."""
+        self.urgency = max(0.0, self.urgency + amount)
+
+    @property
+    def reservation(self) -> float:
+        """Utility of the no-deal package: a deal worse than this gets no approval."""
+        return self.utility(self.model.no_deal_perceived)
+
+
+class Delegation(Actor):
+    """A negotiating team: proposes, learns, accepts, within a lobbied mandate."""
+
+    def __init__(
+        self, model: TradeTalksModel, spec: ActorSpec, row: int, group_rows: list[int]
+    ) -> None:
+        super().__init__(model, spec, row)
+        prefs = model.prefs
+        self.base_ideal: Package = prefs.ideal[row].copy()
+        self.base_weight: Package = prefs.weight[row].copy()
+        self.group_rows = group_rows
+        self.pull = np.zeros((len(group_rows), len(model.space)))
+        self.group_index: dict[str, int] = {}
+        self.reservation_shift: float = spec.reservation_shift
+        self.floor: float = 0.0
+        self.offer = self._behaviour("offer")
+        self.acceptance = self._behaviour("acceptance")
+        self.opponent = self._behaviour("opponent_model")
+        self.last_next: Package | None = None
+
+    # --- mandate -------------------------------------------------------------------------
+    def receive_lobbying(self, group: InterestGroup, push: Package) -> None:
+        """Accumulate a group's pull; the mandate is updated once all groups have lobbied."""
+        self.pull[self.group_index[group.key]] += push
+
+    def update_mandate(self) -> None:
+        """Mandate = influence-weighted compromise of the base brief and the groups' asks.
+
+        Per issue, each group's accumulated pull weighs its position against the base
+        position (weight 1), the compromise model of Thomson et al. (2006) applied to a
+        delegation's brief; saliences mix the same way.
+        """
+        prefs = self.model.prefs
+        rows = self.group_rows
+        total = 1.0 + self.pull.sum(axis=0)
+        ideal = (self.base_ideal + (self.pull * prefs.ideal[rows]).sum(axis=0)) / total
+        weight = (self.base_weight + (self.pull * prefs.weight[rows]).sum(axis=0)) / total
+        self.model.set_preferences(self.row, ideal, weight / weight.sum())
+
+    def harden(self, issues: tuple[int, ...], rejected: Package) -> None:
+        """After a veto at home: weigh the failing issues more, never offer that again."""
+        factor = 1.0 + self.model.spec.settings.veto_hardening
+        if issues:
+            self.base_weight[list(issues)] *= factor
+            self.base_weight /= self.base_weight.sum()
+            self.update_mandate()
+        self.floor = max(self.floor, self.utility(rejected) + 0.01)
+
+    @property
+    def reservation(self) -> float:
+        """Least utility acceptable: the no-deal utility, shifted by resolve and goodwill."""
+        model = self.model
+        value = self.utility(model.no_deal_perceived) + self.reservation_shift - model.goodwill
+        value = max(value, self.floor)
+        return min(max(value, 0.0), model.spec.settings.max_reservation)
+
+    # --- bidding -------------------------------------------------------------------------
+    def concede_uniformly(self, target: float) -> Package:
+        """The package on the line from this side's ideal toward the other side's
+        estimated ideal whose utility is ``target`` (clamped to that segment)."""
+        ideal = self.ideal
+        direction = self.opponent.ideal - ideal
+        loss = float(self.weights @ (np.abs(direction) / self.model.prefs.scale[self.row]))
+        if loss <= 1e-12:
+            return ideal.copy()
+        c = min(max((1.0 - target) / loss, 0.0), 1.0)
+        return ideal + c * direction
+
+    def propose(self) -> Package:
+        view = self.model.view
+        package = self.model.space.clip(self.offer.propose(self, view))
+        self.last_next = None
+        return package
+
+    def next_offer(self) -> Package:
+        """The package this side would offer next round (for AC_next)."""
+        if self.last_next is None:
+            view = self.model.view
+            target = self.offer.target_utility(self, view, view.t_next)
+            self.last_next = self.model.space.clip(self.offer.bid(self, view, target))
+        return self.last_next
+
+    def observe(self, offer: Package) -> None:
+        self.opponent.observe(self, self.model.view, offer)
+
+    def accepts(self, package: Package) -> bool:
+        """Whether this delegation would sign ``package`` now."""
+        if self.utility(package) < self.reservation:
+            return False
+        return bool(self.acceptance.accepts(self, self.model.view, package, self.next_offer()))
+
+
+class Leader(Actor):
+    """A head of government: ratifies, escalates, and meets the other at the summit."""
+
+    def __init__(self, model: TradeTalksModel, spec: ActorSpec, row: int) -> None:
+        super().__init__(model, spec, row)
+        self.reservation_shift: float = spec.reservation_shift
+        self.summit_reach: float = spec.summit_reach
+        self.threat_issues: list[int] = [model.space.index[k] for k in spec.threat_issues]
+        self.ratification = self._behaviour("ratification")
+        self.escalation = self._behaviour("escalation")
+
+    @property
+    def reservation(self) -> float:
+        value = self.utility(self.model.no_deal_perceived) + self.reservation_shift
+        return min(max(value, 0.0), self.model.spec.settings.max_reservation)
+
+    def ratify(self, package: Package, relax: float = 0.0) -> Verdict:
+        return self.ratification.ratify(self, self.model.view, package, relax)
+
+    def escalate(self) -> None:
+        self.escalation.act(self, self.model.view)
+
+    def threaten(self, change: float, label: str) -> None:
+        """Make this side's threats more (or, negative, less) credible."""
+        assert self.side is not None
+        if self.threat_issues:
+            self.model.shift_credibility(self.side, change, f"{self.label}: {label}")
+
+
+class Host(Actor):
+    """The convenor (Malaysia): sets the rhythm, adds goodwill, may table a text."""
+
+    def __init__(self, model: TradeTalksModel, spec: ActorSpec) -> None:
+        super().__init__(model, spec, None)
+        self.mediation = self._behaviour("mediation")
+
+    def act(self) -> Package | None:
+        text = self.mediation.act(self, self.model.view)
+        return None if text is None else self.model.space.clip(text)
+
+    def add_goodwill(self, amount: float, cap: float) -> None:
+        self.model.goodwill = min(cap, self.model.goodwill + amount)

@@ -1,0 +1,112 @@
+"""Bargaining analysis: the Pareto frontier and the Nash bargaining solution, exactly.
+
+For two parties with linear additive utilities over bounded continuous issues, only
+values between the two ideal points can be efficient, and there each party's utility is
+linear in the value. The Pareto frontier is therefore the concave polyline obtained by
+starting from party A's ideal package and conceding issues to B one at a time, in
+decreasing order of B's marginal gain per unit of A's marginal loss (the greedy
+solution of a fractional knapsack, exact for this case; Raiffa 1982, ch. 10). The Nash
+(1950) bargaining solution maximises ``(u_A - d_A)(u_B - d_B)``: on each segment the
+product is a quadratic in the segment parameter, maximised in closed form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from negotiation.issues import Package
+from negotiation.preferences import Preferences
+
+Array = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Frontier:
+    """Vertices of the Pareto frontier of parties A and B, from A's ideal to B's."""
+
+    utilities: Array  # (n_vertices, 2): u_A, u_B
+    packages: Array  # (n_vertices, k)
+    disagreement: tuple[float, float]
+
+    def distance(self, point: tuple[float, float]) -> float:
+        """Euclidean distance from a utility pair to the frontier (0 if on or beyond it)."""
+        p = np.asarray(point, dtype=float)
+        a, b = self.utilities[:-1], self.utilities[1:]
+        d = b - a
+        length2 = np.maximum((d * d).sum(axis=1), 1e-18)
+        s = np.clip(((p - a) * d).sum(axis=1) / length2, 0.0, 1.0)
+        nearest = a + s[:, None] * d
+        dist = float(np.sqrt(((nearest - p) ** 2).sum(axis=1)).min())
+        return 0.0 if dist < 1e-9 or self._beyond(p) else dist
+
+    def _beyond(self, p: Array) -> bool:
+        """True when ``p`` weakly dominates a frontier point (numerical noise only)."""
+        u = self.utilities
+        return bool(
+            np.any(
+                (p[0] >= u[:, 0] - 1e-9)
+                & (p[1] >= u[:, 1] - 1e-9)
+                & ((p[0] > u[:, 0] + 1e-9) | (p[1] > u[:, 1] + 1e-9))
+            )
+        )
+
+
+@dataclass(frozen=True)
+class NashPoint:
+    utilities: tuple[float, float]
+    package: Package
+    product: float
+
+
+def pareto_frontier(a: Preferences, b: Preferences, disagreement: tuple[float, float]) -> Frontier:
+    """Exact Pareto frontier of one-row preferences ``a`` and ``b``."""
+    ia, ib = a.ideal[0], b.ideal[0]
+    slope_a = a.weight[0] / a.scale[0]
+    slope_b = b.weight[0] / b.scale[0]
+    dist = np.abs(ib - ia)
+    loss_a = slope_a * dist
+    gain_b = slope_b * dist
+    ratio = np.where(loss_a > 0, gain_b / np.maximum(loss_a, 1e-300), np.inf)
+    order = [int(j) for j in np.argsort(-ratio, kind="stable") if dist[j] > 0]
+    package = ia.copy()
+    packages = [package.copy()]
+    for j in order:
+        package[j] = ib[j]
+        packages.append(package.copy())
+    pk = np.array(packages)
+    ua = a.utilities(pk)[0]
+    ub = b.utilities(pk)[0]
+    return Frontier(np.column_stack([ua, ub]), pk, disagreement)
+
+
+def nash_point(frontier: Frontier) -> NashPoint:
+    """The Nash bargaining solution on ``frontier`` (exact for linear segments)."""
+    da, db = frontier.disagreement
+    u, pk = frontier.utilities, frontier.packages
+    best = NashPoint((float(u[0, 0]), float(u[0, 1])), pk[0], _product(u[0], da, db))
+    for i in range(len(u) - 1):
+        for lam in _candidates(u[i], u[i + 1], da, db):
+            point = u[i] + lam * (u[i + 1] - u[i])
+            value = _product(point, da, db)
+            if value > best.product:
+                package = pk[i] + lam * (pk[i + 1] - pk[i])
+                best = NashPoint((float(point[0]), float(point[1])), package, value)
+    return best
+
+
+def _product(point: Array, da: float, db: float) -> float:
+    ga, gb = point[0] - da, point[1] - db
+    return float(ga * gb) if ga >= 0 and gb >= 0 else -1.0
+
+
+def _candidates(p: Array, q: Array, da: float, db: float) -> list[float]:
+    d = q - p
+    out = [0.0, 1.0]
+    if d[0] * d[1] != 0:
+        lam = -(d[0] * (p[1] - db) + d[1] * (p[0] - da)) / (2 * d[0] * d[1])
+        if 0.0 < lam < 1.0:
+            out.append(float(lam))
+    return out

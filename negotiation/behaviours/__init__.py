@@ -1,0 +1,41 @@
+"""Behaviours: small, swappable components selected by name (see :mod:`.registry`).
+
+Importing this package registers the built-in library; third-party packages add theirs
+through the ``negotiation.behaviours`` entry-point group.
+"""
+
+from negotiation.behaviours import (  # noqa: F401  (imported to register)
+    acceptance,
+    escalation,
+    lobbying,
+    mediation,
+    offer,
+    opponent,
+    ratification,
+)
+from negotiation.behaviours.interfaces import (
+    AcceptanceStrategy,
+    Escalation,
+    Lobbying,
+    Mediation,
+    OfferStrategy,
+    OpponentModel,
+    Ratification,
+    Verdict,
+)
+from negotiation.behaviours.registry import catalogue, get, names, register
+
+__all__ = [
+    "AcceptanceStrategy",
+    "Escalation",
+    "Lobbying",
+    "Mediation",
+    "OfferStrategy",
+    "OpponentModel",
+    "Ratification",
+    "Verdict",
+    "catalogue",
+    "get",
+    "names",
+    "register",
+]

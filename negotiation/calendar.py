@@ -1,0 +1,70 @@
+"""The calendar: which model step is which round, on which date and at what time.
+
+Talk days in Kuala Lumpur hold more rounds than the days of contact that follow; each
+day's rounds are spread evenly over its working hours. Step ``n`` of the model (1-based,
+Mesa's ``model.steps``) is round ``n``; the deadline is the opening of the summit, after
+the last round.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from negotiation.scenario import CalendarSpec
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    """One round of talks."""
+
+    number: int  # 1-based, equal to the model step that plays it
+    at: datetime
+    phase: str
+    days_before_summit: float
+
+
+class Calendar:
+    """Rounds of a scenario in time order, with look-ups by date."""
+
+    def __init__(self, spec: CalendarSpec) -> None:
+        self.summit: datetime = spec.summit
+        self.milestones = list(spec.milestones)
+        rounds: list[Round] = []
+        hours = spec.day_end_hour - spec.day_start_hour
+        for phase in spec.phases:
+            day = phase.first_day
+            while day <= phase.last_day:
+                n = phase.rounds_per_day
+                for i in range(n):
+                    offset = hours * (i / n) if n > 1 else 0.0
+                    at = datetime(day.year, day.month, day.day, spec.day_start_hour) + timedelta(
+                        hours=offset
+                    )
+                    rounds.append(Round(len(rounds) + 1, at, phase.label, _days(self.summit - at)))
+                day += timedelta(days=1)
+        self.rounds: tuple[Round, ...] = tuple(rounds)
+        self._times = [r.at for r in self.rounds]
+
+    def __len__(self) -> int:
+        return len(self.rounds)
+
+    def round(self, number: int) -> Round:
+        """Round ``number`` (1-based)."""
+        return self.rounds[number - 1]
+
+    def round_at_or_after(self, when: datetime) -> int:
+        """The first round played at or after ``when`` (1-based); 1 for anything earlier."""
+        return min(bisect_left(self._times, when) + 1, len(self.rounds) + 1)
+
+    def days(self) -> list[tuple[datetime, list[int]]]:
+        """Each calendar day with the round numbers played on it."""
+        out: dict[object, list[int]] = {}
+        for r in self.rounds:
+            out.setdefault(r.at.date(), []).append(r.number)
+        return [(datetime.combine(d, datetime.min.time()), ns) for d, ns in out.items()]  # type: ignore[arg-type]
+
+
+def _days(delta: timedelta) -> float:
+    return round(delta.total_seconds() / 86400.0, 3)

@@ -1,0 +1,79 @@
+"""Dated events and random shocks, run through Mesa's event scheduling.
+
+An event dated at a moment fires just before the first round played at or after it
+(at model time ``round - 0.5``; Mesa plays round ``n`` at time ``n``). Random shocks are
+drawn once, when the model is built, from the model's seeded generator: for each shock
+and each calendar day, it happens with probability ``1 - exp(-rate * shock_scale)``, at a
+round of that day chosen uniformly. Drawing everything up front keeps a run's random
+stream independent of what the behaviours do.
+
+Mesa holds event callbacks by weak reference, so each scheduled event is an object kept
+alive by the model, scheduled through its bound method.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from negotiation.scenario import EffectSpec
+
+if TYPE_CHECKING:
+    from negotiation.model import TradeTalksModel
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """Something that happened: an event, a threat, a veto, an agreement."""
+
+    round: int
+    at: datetime
+    kind: str
+    label: str
+
+
+class ScheduledEvent:
+    """One event waiting in Mesa's event list."""
+
+    def __init__(self, model: TradeTalksModel, label: str, kind: str, effects: EffectSpec) -> None:
+        self.model = model
+        self.label = label
+        self.kind = kind
+        self.effects = effects
+
+    def fire(self) -> None:
+        self.model.apply_effects(self.effects, self.label, self.kind)
+
+
+def schedule_all(model: TradeTalksModel) -> list[ScheduledEvent]:
+    """Schedule the scenario's dated events and draw its random shocks; return them
+    (the caller keeps them alive)."""
+    scenario, calendar = model.spec, model.calendar
+    kept: list[ScheduledEvent] = []
+    for spec in scenario.events:
+        number = calendar.round_at_or_after(spec.at)
+        if number > len(calendar):
+            continue
+        kept.append(_schedule(model, number, spec.label, spec.kind, spec.effects))
+    scale = scenario.settings.shock_scale
+    days = calendar.days()
+    for shock in scenario.shocks:
+        p = 1.0 - float(np.exp(-shock.rate_per_day * scale))
+        hits = model.rng.random(len(days)) < p
+        picks = model.rng.integers(0, 1 << 30, len(days))
+        for (_, numbers), hit, pick in zip(days, hits, picks, strict=True):
+            if hit:
+                number = numbers[int(pick) % len(numbers)]
+                kept.append(_schedule(model, number, shock.label, shock.kind, shock.effects))
+    return kept
+
+
+def _schedule(
+    model: TradeTalksModel, number: int, label: str, kind: str, effects: EffectSpec
+) -> ScheduledEvent:
+    event = ScheduledEvent(model, label, kind, effects)
+    model.schedule_event(event.fire, at=number - 0.5)
+    return event

@@ -1,0 +1,83 @@
+"""The negotiated issues and packages of values over them.
+
+An :class:`Issue` is one dimension of a deal (a tariff rate, a number of months of
+suspension, million tonnes of soybeans). A *package* is one value per issue, held as a
+numpy float vector in the order of :class:`IssueSpace`; offers, mediator texts and
+agreements are all packages. Keeping packages as plain arrays lets utilities of many
+packages be computed in one array expression (see :mod:`negotiation.preferences`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+Package = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One negotiated dimension.
+
+    ``status_quo`` is the value in force before the talks; ``no_deal`` is what holds if
+    the deadline passes without agreement (for example the 100% tariff threat).
+    """
+
+    key: str
+    label: str
+    unit: str
+    low: float
+    high: float
+    status_quo: float
+    no_deal: float
+
+    @property
+    def span(self) -> float:
+        """Width of the feasible range."""
+        return self.high - self.low
+
+
+class IssueSpace:
+    """The ordered set of issues, with vectorised helpers for packages."""
+
+    def __init__(self, issues: Sequence[Issue]) -> None:
+        self.issues: tuple[Issue, ...] = tuple(issues)
+        self.keys: tuple[str, ...] = tuple(issue.key for issue in self.issues)
+        self.index: dict[str, int] = {key: i for i, key in enumerate(self.keys)}
+        self.low: Package = np.array([i.low for i in self.issues], dtype=float)
+        self.high: Package = np.array([i.high for i in self.issues], dtype=float)
+        self.span: Package = self.high - self.low
+        self.status_quo: Package = np.array([i.status_quo for i in self.issues], dtype=float)
+        self.no_deal: Package = np.array([i.no_deal for i in self.issues], dtype=float)
+
+    def __len__(self) -> int:
+        return len(self.issues)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.issues)
+
+    def clip(self, package: npt.ArrayLike) -> Package:
+        """Return ``package`` forced within every issue's bounds."""
+        return np.clip(np.asarray(package, dtype=float), self.low, self.high)
+
+    def package(self, values: Mapping[str, float], default: Package | None = None) -> Package:
+        """Build a package from ``{issue key: value}``; missing keys take ``default``."""
+        unknown = set(values) - set(self.keys)
+        if unknown:
+            raise KeyError(f"unknown issue(s) {sorted(unknown)}; the issues are {list(self.keys)}")
+        base = self.status_quo if default is None else default
+        out = base.copy()
+        for key, value in values.items():
+            out[self.index[key]] = float(value)
+        return out
+
+    def as_dict(self, package: Package) -> dict[str, float]:
+        """Return ``{issue key: value}`` for a package."""
+        return {key: float(v) for key, v in zip(self.keys, package, strict=True)}
+
+    def normalised_gap(self, a: Package, b: Package) -> float:
+        """Mean absolute difference of two packages, each issue scaled by its range (0..1)."""
+        return float(np.mean(np.abs(a - b) / self.span))

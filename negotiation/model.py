@@ -1,0 +1,279 @@
+"""The trade-talks model: one run of one scenario, round by round, to the summit.
+
+Round protocol (one Mesa step = one round of the calendar):
+
+1. dated events and random shocks due before the round fire (Mesa event scheduling);
+2. interest groups lobby, shifting their delegation's mandate;
+3. the host acts (convenes and adds goodwill, or tables a single negotiating text);
+4. both delegations propose at once, then update their opponent models;
+5. a package both delegations accept (the other's offer, or the host's text) goes to
+   both leaders; ratified by both = truce and the run ends; a veto feeds the failing
+   issues back to the vetoing side's delegation, and talks go on;
+6. leaders may escalate or soften threats;
+7. after the last round, the deadline: no truce before the summit. The summit may still
+   close a gap small enough for the leaders (reported separately as a summit deal).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+
+from negotiation.agents import Delegation, Host, InterestGroup, Leader
+from negotiation.calendar import Calendar
+from negotiation.events import ScheduledEvent, TimelineEntry, schedule_all
+from negotiation.issues import Package
+from negotiation.outcome import Outcome, build_outcome
+from negotiation.preferences import Preferences
+from negotiation.scenario import SIDES, EffectSpec, Scenario, load_scenario
+from negotiation.view import TalksView
+
+DEFAULT_SCENARIO = "kuala-lumpur-2025"
+
+
+class TradeTalksModel(mesa.Model):  # type: ignore[misc]
+    """US–China trade talks as a two-level game with a host, to a summit deadline.
+
+    ``scenario`` is a :class:`Scenario` or the name/path of one; ``rng`` seeds every
+    random draw; keyword arguments set the scenario's named parameters. With
+    ``collect=False`` no per-round trajectories are kept (what sweeps want).
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | str | Path = DEFAULT_SCENARIO,
+        rng: int | np.random.SeedSequence | np.random.Generator | None = None,
+        *,
+        collect: bool = True,
+        **params: Any,
+    ) -> None:
+        super().__init__(rng=rng)
+        base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        self.spec: Scenario = base.with_parameters(params)
+        self.params: dict[str, Any] = {**self.spec.parameter_defaults(), **params}
+        self.seed = rng if isinstance(rng, int | np.integer) else None
+        self.space = self.spec.space
+        self.calendar = Calendar(self.spec.calendar)
+        self.view = TalksView(self)
+
+        self.credibility: dict[str, float] = dict.fromkeys(
+            SIDES, self.spec.settings.threat_credibility
+        )
+        self.goodwill = 0.0
+        self.offers: dict[str, list[Package]] = {side: [] for side in SIDES}
+        self.text: Package | None = None
+        self.gap = 1.0
+        self.gaps: list[float] = []
+        self.timeline: list[TimelineEntry] = []
+        self.vetoes: list[tuple[int, str, tuple[str, ...]]] = []
+        self.agreement: Package | None = None
+        self.agreement_source: str | None = None
+        self.agreement_round: int | None = None
+        self.summit_package: Package | None = None
+        self.ended_reason = ""
+
+        self._build_actors()
+        self._draw_resolve()
+        self.no_deal_perceived = self._perceived_no_deal()
+        for delegation in self.delegations.values():
+            delegation.opponent.start(delegation, self.view)
+        self._events: list[ScheduledEvent] = schedule_all(self)
+        self.collect = collect
+        self.datacollector: mesa.DataCollector | None = None
+        if collect:
+            from negotiation.trajectories import make_datacollector
+
+            self.datacollector = make_datacollector(self)
+        self.outcome: Outcome | None = None
+
+    # --- construction -------------------------------------------------------------------
+    def _build_actors(self) -> None:
+        spec, space = self.spec, self.space
+        people = [a for a in spec.actors if a.kind != "host"]
+        ideal = [[a.position.get(i.key, i.status_quo) for i in space] for a in people]
+        salience = [[a.salience.get(i.key, 0.0) for i in space] for a in people]
+        self.prefs = Preferences.build(ideal, salience, space)
+        rows = {a.key: r for r, a in enumerate(people)}
+        self.groups_of: dict[str, list[InterestGroup]] = {side: [] for side in SIDES}
+        self.delegations: dict[str, Delegation] = {}
+        self.leaders: dict[str, Leader] = {}
+        self.host: Host | None = None
+        self.actors_by_key: dict[str, Any] = {}
+        for a in spec.actors:
+            if a.kind == "group":
+                group = InterestGroup(self, a, rows[a.key])
+                self.groups_of[a.side].append(group)  # type: ignore[index]
+                self.actors_by_key[a.key] = group
+        for a in spec.actors:
+            if a.kind == "delegation":
+                assert a.side is not None
+                members = self.groups_of[a.side]
+                d = Delegation(self, a, rows[a.key], [g.row for g in members])  # type: ignore[misc]
+                d.group_index = {g.key: i for i, g in enumerate(members)}
+                self.delegations[a.side] = d
+                self.actors_by_key[a.key] = d
+            elif a.kind == "leader":
+                assert a.side is not None
+                self.leaders[a.side] = Leader(self, a, rows[a.key])
+                self.actors_by_key[a.key] = self.leaders[a.side]
+            elif a.kind == "host":
+                self.host = Host(self, a)
+                self.actors_by_key[a.key] = self.host
+        self.groups: list[InterestGroup] = [g for side in SIDES for g in self.groups_of[side]]
+        self.row_keys: list[str] = [a.key for a in people]
+
+    def _draw_resolve(self) -> None:
+        """Private resolve: each delegation's and leader's reservation shift gets a draw.
+
+        Analysts cannot observe how far each government will really go; the spread of
+        that uncertainty is ``settings.resolve_noise`` (standard deviation, utility).
+        """
+        sd = self.spec.settings.resolve_noise
+        if sd <= 0:
+            return
+        draws = self.rng.normal(0.0, sd, size=2 * len(SIDES))
+        for i, side in enumerate(SIDES):
+            self.delegations[side].reservation_shift += float(draws[2 * i])
+            self.leaders[side].reservation_shift += float(draws[2 * i + 1])
+
+    def _perceived_no_deal(self) -> Package:
+        """No-deal package as expected: threatened values weighted by their credibility."""
+        space = self.space
+        nd = space.no_deal.copy()
+        for side, leader in self.leaders.items():
+            for i in leader.threat_issues:
+                nd[i] = space.status_quo[i] + self.credibility[side] * (
+                    space.no_deal[i] - space.status_quo[i]
+                )
+        return nd
+
+    def set_preferences(self, row: int | None, ideal: Package, weight: Package) -> None:
+        """Replace one actor's preference row (a delegation's mandate after lobbying)."""
+        assert row is not None
+        prefs = self.prefs
+        prefs.ideal[row] = ideal
+        prefs.weight[row] = weight
+        prefs.scale[row] = np.maximum(
+            np.maximum(ideal - self.space.low, self.space.high - ideal), 1e-12
+        )
+
+    # --- effects of events --------------------------------------------------------------
+    def record(self, kind: str, label: str) -> None:
+        number = min(max(self.steps + (0 if self.time == self.steps else 1), 1), len(self.calendar))
+        self.timeline.append(TimelineEntry(number, self.calendar.round(number).at, kind, label))
+
+    def apply_effects(self, effects: EffectSpec, label: str, kind: str) -> None:
+        """Apply an event's effects and put it on the timeline."""
+        for side, shift in effects.reservation.items():
+            self.delegations[side].reservation_shift += shift
+        for key, amount in effects.mobilise.items():
+            self.actors_by_key[key].mobilise(amount)
+        if effects.goodwill:
+            self.goodwill = min(max(self.goodwill + effects.goodwill, -0.2), 0.2)
+        self.record(kind, label)
+        for side, change in effects.credibility.items():
+            self.shift_credibility(side, change, None)
+
+    def shift_credibility(self, side: str, change: float, label: str | None) -> None:
+        self.credibility[side] = min(max(self.credibility[side] + change, 0.0), 1.0)
+        self.no_deal_perceived = self._perceived_no_deal()
+        if label is not None:
+            self.record("threat" if change > 0 else "signal", label)
+
+    # --- the round ----------------------------------------------------------------------
+    def step(self) -> None:
+        """Play one round (see the module docstring for the protocol)."""
+        if not self.running:
+            return
+        for group in self.groups:
+            group.lobby()
+        for delegation in self.delegations.values():
+            delegation.update_mandate()
+        self.text = self.host.act() if self.host is not None else None
+        us, china = self.delegations["US"], self.delegations["China"]
+        offer_us, offer_china = us.propose(), china.propose()
+        self.offers["US"].append(offer_us)
+        self.offers["China"].append(offer_china)
+        self.gap = self.space.normalised_gap(offer_us, offer_china)
+        self.gaps.append(self.gap)
+        us.observe(offer_china)
+        china.observe(offer_us)
+        self._try_agreement(offer_us, offer_china)
+        if self.running:
+            for leader in self.leaders.values():
+                leader.escalate()
+            if self.steps >= len(self.calendar):
+                self._deadline()
+        if self.datacollector is not None:
+            self.datacollector.collect(self)
+        if not self.running:
+            self.outcome = build_outcome(self)
+
+    def _try_agreement(self, offer_us: Package, offer_china: Package) -> None:
+        us, china = self.delegations["US"], self.delegations["China"]
+        candidates: list[tuple[str, Package]] = []
+        if us.accepts(offer_china):
+            candidates.append(("China's offer", offer_china))
+        if china.accepts(offer_us):
+            candidates.append(("US offer", offer_us))
+        if self.text is not None and us.accepts(self.text) and china.accepts(self.text):
+            candidates.append(("host's text", self.text))
+        if not candidates:
+            return
+        source, package = max(candidates, key=lambda c: self.joint_gain(c[1]))
+        self.record("agreement", f"Delegations agree on {source}")
+        verdicts = {side: leader.ratify(package) for side, leader in self.leaders.items()}
+        if all(v.ratified for v in verdicts.values()):
+            self.agreement, self.agreement_source = package, source
+            self.agreement_round = self.steps
+            self.ended_reason = "truce"
+            self.record("truce", "Truce ratified by both leaders")
+            self.running = False
+            return
+        for side, verdict in verdicts.items():
+            if not verdict.ratified:
+                self.vetoes.append((self.steps, side, verdict.blocked_by))
+                self.record("veto", verdict.reason)
+                self.delegations[side].harden(verdict.failing_issues, package)
+
+    def joint_gain(self, package: Package) -> float:
+        """Nash product of the delegations' gains over their reservations."""
+        us, china = self.delegations["US"], self.delegations["China"]
+        return (us.utility(package) - us.reservation) * (china.utility(package) - china.reservation)
+
+    def _deadline(self) -> None:
+        """No truce before the summit; can the leaders close the remaining gap there?"""
+        self.running = False
+        self.ended_reason = "deadline"
+        us_offer, china_offer = self.offers["US"][-1], self.offers["China"][-1]
+        settings = self.spec.settings
+        if self.gap > settings.summit_max_gap:
+            return
+        package = 0.5 * (us_offer + china_offer)
+        verdicts = [
+            leader.ratify(package, relax=settings.summit_flexibility + leader.summit_reach)
+            for leader in self.leaders.values()
+        ]
+        if all(v.ratified for v in verdicts):
+            self.summit_package = package
+
+    def run(self) -> Outcome:
+        """Play every round until a truce or the deadline; return the outcome record."""
+        while self.running:
+            self.step()
+        assert self.outcome is not None
+        return self.outcome
+
+
+def run_once(
+    scenario: Scenario | str | Path = DEFAULT_SCENARIO,
+    seed: int | np.random.SeedSequence | None = None,
+    params: dict[str, Any] | None = None,
+    *,
+    collect: bool = False,
+) -> Outcome:
+    """The unit of work of every sweep: (scenario, parameters, seed) -> outcome record."""
+    return TradeTalksModel(scenario, rng=seed, collect=collect, **(params or {})).run()

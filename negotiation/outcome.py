@@ -1,0 +1,189 @@
+"""The outcome record: one flat, serialisable description of how a run ended.
+
+A run ends in a truce (both delegations accepted a package and both leaders ratified
+it), or at the deadline, where the summit may still produce a deal. The record carries
+the package issue by issue, every actor's utility of it against its reservation, how
+efficient it is (Nash product, distance to the Pareto frontier and to the Nash point of
+the delegations' opening preferences), who vetoed what, and why the talks ended.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from negotiation.bargaining import Frontier, NashPoint, nash_point, pareto_frontier
+from negotiation.preferences import Preferences
+
+if TYPE_CHECKING:
+    from negotiation.model import TradeTalksModel
+    from negotiation.scenario import Scenario
+
+OUTCOMES = ("truce", "summit deal", "no deal")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one run ended. ``to_dict`` gives JSON; ``to_row`` a flat table row."""
+
+    scenario: str
+    seed: int | None
+    truce: bool
+    outcome: str
+    round: int | None
+    date: str | None
+    time: str | None
+    days_before_summit: float | None
+    rounds_played: int
+    summit_deal: bool
+    package: dict[str, float]
+    package_source: str
+    utilities: dict[str, float]
+    reservations: dict[str, float]
+    nash_product: float | None
+    pareto_distance: float | None
+    nash_distance: float | None
+    final_gap: float
+    vetoes: int
+    vetoed_by: list[str]
+    reason: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Nested, JSON-serialisable record."""
+        return asdict(self)
+
+    def to_row(self) -> dict[str, Any]:
+        """Flat record for tables: nested maps become ``package__<issue>`` etc."""
+        row: dict[str, Any] = {}
+        for key, value in asdict(self).items():
+            if key in _FLAT_PREFIX:
+                prefix = _FLAT_PREFIX[key]
+                for sub, v in value.items():
+                    row[f"{prefix}__{sub}"] = v
+            elif key == "vetoed_by":
+                row[key] = "; ".join(value)
+            else:
+                row[key] = value
+        return row
+
+
+_FLAT_PREFIX = {
+    "package": "package",
+    "utilities": "utility",
+    "reservations": "reservation",
+    "params": "param",
+}
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Pareto frontier and Nash point of the delegations' opening preferences."""
+
+    frontier: Frontier
+    nash: NashPoint
+    us: Preferences
+    china: Preferences
+
+
+def analyse(model: TradeTalksModel) -> Analysis:
+    """Bargaining analysis of the scenario (computed once per scenario + parameters)."""
+    spec: Scenario = model.spec
+    cached = spec.derived("analysis")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    prefs = model.prefs
+    us = prefs.row(model.delegations["US"].row)  # type: ignore[arg-type]
+    china = prefs.row(model.delegations["China"].row)  # type: ignore[arg-type]
+    us = Preferences(
+        us.ideal.copy(), model.delegations["US"].base_weight[None, :].copy(), us.scale.copy()
+    )
+    china = Preferences(
+        china.ideal.copy(),
+        model.delegations["China"].base_weight[None, :].copy(),
+        china.scale.copy(),
+    )
+    nd = model.space.no_deal.copy()
+    disagreement = (float(us.utility(nd)[0]), float(china.utility(nd)[0]))
+    frontier = pareto_frontier(us, china, disagreement)
+    return spec.remember("analysis", Analysis(frontier, nash_point(frontier), us, china))  # type: ignore[no-any-return]
+
+
+def build_outcome(model: TradeTalksModel) -> Outcome:
+    """The record of a finished run."""
+    space = model.space
+    settings_round = model.agreement_round
+    if model.agreement is not None:
+        package, source, kind = model.agreement, model.agreement_source or "", "truce"
+    elif model.summit_package is not None:
+        package, source, kind = model.summit_package, "summit", "summit deal"
+    else:
+        package, source, kind = model.no_deal_perceived, "no deal", "no deal"
+    utilities = model.prefs.utility(package)
+    reservations = {key: float(model.actors_by_key[key].reservation) for key in model.row_keys}
+    nash_product = pareto_distance = nash_distance = None
+    if kind != "no deal":
+        a = analyse(model)
+        point = (float(a.us.utility(package)[0]), float(a.china.utility(package)[0]))
+        d = a.frontier.disagreement
+        nash_product = (point[0] - d[0]) * (point[1] - d[1])
+        pareto_distance = a.frontier.distance(point)
+        nash_distance = float(
+            np.hypot(point[0] - a.nash.utilities[0], point[1] - a.nash.utilities[1])
+        )
+    when = model.calendar.round(settings_round) if settings_round is not None else None
+    vetoed_by = sorted({name for _, _, names in model.vetoes for name in names})
+    return Outcome(
+        scenario=model.spec.name,
+        seed=int(model.seed) if model.seed is not None else None,
+        truce=kind == "truce",
+        outcome=kind,
+        round=settings_round,
+        date=when.at.date().isoformat() if when else None,
+        time=when.at.isoformat() if when else None,
+        days_before_summit=when.days_before_summit if when else None,
+        rounds_played=model.steps,
+        summit_deal=kind == "summit deal",
+        package={k: round(float(v), 6) for k, v in zip(space.keys, package, strict=True)},
+        package_source=source,
+        utilities={k: round(float(u), 6) for k, u in zip(model.row_keys, utilities, strict=True)},
+        reservations={k: round(v, 6) for k, v in reservations.items()},
+        nash_product=_round(nash_product),
+        pareto_distance=_round(pareto_distance),
+        nash_distance=_round(nash_distance),
+        final_gap=round(model.gap, 6),
+        vetoes=len(model.vetoes),
+        vetoed_by=vetoed_by,
+        reason=_reason(model, kind, source, when),
+        params=dict(model.params),
+    )
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 6)
+
+
+def _reason(model: TradeTalksModel, kind: str, source: str, when: Any) -> str:
+    vetoes = ""
+    if model.vetoes:
+        names = sorted({n for _, _, ns in model.vetoes for n in ns})
+        vetoes = f" after {len(model.vetoes)} rejected package(s) (blocked by {', '.join(names)})"
+    if kind == "truce":
+        return (
+            f"truce on {when.at.date().isoformat()}: both delegations accepted {source} "
+            f"and both leaders ratified it{vetoes}"
+        )
+    gap = f"the delegations' last offers were still {model.gap:.0%} apart"
+    if kind == "summit deal":
+        return (
+            f"no truce before the summit ({gap}{vetoes}); the leaders closed the gap at the summit"
+        )
+    settings = model.spec.settings
+    if model.gap > settings.summit_max_gap:
+        widest = f"{settings.summit_max_gap:.0%}"
+        tail = f"too wide for the leaders to close at the summit (at most {widest})"
+    else:
+        tail = "the leaders could not ratify splitting the difference at the summit"
+    return f"no truce before the summit: {gap}{vetoes}; {tail}"

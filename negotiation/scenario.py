@@ -1,0 +1,640 @@
+"""Scenario files: one TOML file describes one episode of talks, validated on load.
+
+A scenario holds the calendar (talk days, the summit deadline, dated events and random
+shocks), the issues, the actors with their positions, saliences and behaviours, model
+settings, and the *named parameters*: the knobs that sweeps, ``--set`` and dashboard
+sliders move. A parameter points at one or more fields of the scenario (``targets``);
+applying parameter values yields a new, re-validated scenario, so a bad value is caught
+exactly like a bad file. Built-in scenarios ship as package data and are loaded by name;
+a path loads a user's own file. Errors name the file, the field, the value and what is
+allowed, and nothing is half-loaded.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date, datetime
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from negotiation.behaviours import registry
+from negotiation.issues import Issue, IssueSpace
+
+SIDES: tuple[str, str] = ("US", "China")
+Side = Literal["US", "China"]
+ActorKind = Literal["delegation", "leader", "host", "group"]
+BEHAVIOUR_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    # field name -> (behaviour kind, actor kinds that must have it)
+    "offer": ("offer", ("delegation",)),
+    "acceptance": ("acceptance", ("delegation",)),
+    "opponent_model": ("opponent_model", ("delegation",)),
+    "lobbying": ("lobbying", ("group",)),
+    "mediation": ("mediation", ("host",)),
+    "ratification": ("ratification", ("leader",)),
+    "escalation": ("escalation", ("leader",)),
+}
+
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class ScenarioError(ValueError):
+    """A scenario file, or a parameter value, that cannot be used; the message says why."""
+
+
+class Strict(BaseModel):
+    """Base for every table of the file: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IssueSpec(Strict):
+    key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    label: str
+    unit: str
+    low: float
+    high: float
+    status_quo: float
+    no_deal: float
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _within_bounds(self) -> IssueSpec:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        for name in ("status_quo", "no_deal"):
+            value = getattr(self, name)
+            if not self.low <= value <= self.high:
+                raise ValueError(f"{name} = {value} is outside [{self.low}, {self.high}]")
+        return self
+
+    def to_issue(self) -> Issue:
+        return Issue(
+            self.key, self.label, self.unit, self.low, self.high, self.status_quo, self.no_deal
+        )
+
+
+class BehaviourSpec(Strict):
+    """A behaviour by name with its parameters: ``{ name = "boulware", e = 0.2 }``."""
+
+    name: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_params(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"name": data}
+        if isinstance(data, dict) and "params" not in data:
+            return {
+                "name": data.get("name"),
+                "params": {k: v for k, v in data.items() if k != "name"},
+            }
+        return data
+
+
+class ActorSpec(Strict):
+    key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    label: str
+    kind: ActorKind
+    side: Side | None = None
+    description: str = ""
+    position: dict[str, float] = Field(default_factory=dict)
+    salience: dict[str, Annotated[float, Field(ge=0.0)]] = Field(default_factory=dict)
+    influence: Annotated[float, Field(ge=0.0)] = 1.0
+    urgency: Annotated[float, Field(ge=0.0)] = 1.0
+    reservation_shift: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.0
+    threat_issues: list[str] = Field(default_factory=list)
+    summit_reach: Unit = 0.0
+    offer: BehaviourSpec | None = None
+    acceptance: BehaviourSpec | None = None
+    opponent_model: BehaviourSpec | None = None
+    lobbying: BehaviourSpec | None = None
+    mediation: BehaviourSpec | None = None
+    ratification: BehaviourSpec | None = None
+    escalation: BehaviourSpec | None = None
+
+    @model_validator(mode="after")
+    def _roles(self) -> ActorSpec:
+        if self.kind == "host":
+            if self.side is not None:
+                raise ValueError("a host belongs to no side: remove 'side'")
+        elif self.side is None:
+            raise ValueError(f"a {self.kind} needs side = one of {list(SIDES)}")
+        for fname, (bkind, actor_kinds) in BEHAVIOUR_FIELDS.items():
+            spec: BehaviourSpec | None = getattr(self, fname)
+            if spec is None:
+                continue
+            if self.kind not in actor_kinds:
+                raise ValueError(
+                    f"'{fname}' applies to {'/'.join(actor_kinds)} actors, not a {self.kind}"
+                )
+            try:
+                registry.get(bkind, spec.name).validate(spec.params)
+            except registry.BehaviourError as exc:
+                raise ValueError(str(exc)) from None
+        return self
+
+    def behaviour(self, fname: str) -> BehaviourSpec:
+        """The behaviour in ``fname``, or the default of its kind."""
+        spec: BehaviourSpec | None = getattr(self, fname)
+        return spec if spec is not None else BehaviourSpec(name=DEFAULT_BEHAVIOURS[fname])
+
+
+DEFAULT_BEHAVIOURS: dict[str, str] = {
+    "offer": "time-dependent",
+    "acceptance": "ac-next",
+    "opponent_model": "frequency",
+    "lobbying": "pressure",
+    "mediation": "convenor",
+    "ratification": "win-set",
+    "escalation": "stall-threat",
+}
+
+
+class PhaseSpec(Strict):
+    label: str
+    first_day: date
+    last_day: date
+    rounds_per_day: Annotated[int, Field(ge=1, le=48)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PhaseSpec:
+        if self.last_day < self.first_day:
+            raise ValueError(f"last_day {self.last_day} is before first_day {self.first_day}")
+        return self
+
+
+class MilestoneSpec(Strict):
+    at: datetime
+    label: str
+
+
+class CalendarSpec(Strict):
+    summit: datetime
+    day_start_hour: Annotated[int, Field(ge=0, le=23)] = 9
+    day_end_hour: Annotated[int, Field(ge=1, le=24)] = 21
+    phases: list[PhaseSpec] = Field(min_length=1)
+    milestones: list[MilestoneSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CalendarSpec:
+        if self.day_end_hour <= self.day_start_hour:
+            raise ValueError("day_end_hour must be after day_start_hour")
+        for before, after in zip(self.phases, self.phases[1:], strict=False):
+            if after.first_day <= before.last_day:
+                raise ValueError(f"phase {after.label!r} overlaps or precedes {before.label!r}")
+        if self.phases[-1].last_day >= self.summit.date():
+            raise ValueError(
+                f"the last phase ends on {self.phases[-1].last_day}, not before the summit "
+                f"({self.summit.date()})"
+            )
+        return self
+
+
+class EffectSpec(Strict):
+    """What an event does: shifts reservations, mobilises groups, moves threats."""
+
+    reservation: dict[Side, Annotated[float, Field(ge=-1.0, le=1.0)]] = Field(default_factory=dict)
+    credibility: dict[Side, Annotated[float, Field(ge=-1.0, le=1.0)]] = Field(default_factory=dict)
+    mobilise: dict[str, Annotated[float, Field(ge=-10.0, le=10.0)]] = Field(default_factory=dict)
+    goodwill: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.0
+
+
+EventKind = Literal["threat", "deadline", "signal", "visit", "shock"]
+
+
+class EventSpec(Strict):
+    at: datetime
+    label: str
+    kind: EventKind = "signal"
+    effects: EffectSpec = Field(default_factory=EffectSpec)
+
+
+class ShockSpec(Strict):
+    label: str
+    kind: EventKind = "shock"
+    rate_per_day: Annotated[float, Field(ge=0.0, le=10.0)]
+    effects: EffectSpec = Field(default_factory=EffectSpec)
+
+
+class SettingsSpec(Strict):
+    threat_credibility: Unit = 0.7
+    ratification_threshold: Unit = 0.5
+    lobbying_rate: Annotated[float, Field(ge=0.0, le=1.0)] = 0.02
+    shock_scale: Annotated[float, Field(ge=0.0, le=10.0)] = 1.0
+    summit_max_gap: Unit = 0.1
+    summit_flexibility: Unit = 0.05
+    veto_hardening: Annotated[float, Field(ge=0.0, le=5.0)] = 0.5
+    max_reservation: Unit = 0.95
+    resolve_noise: Annotated[float, Field(ge=0.0, le=0.5)] = 0.0
+
+
+ParameterKind = Literal["number", "integer", "behaviour", "boolean"]
+
+
+class ParameterSpec(Strict):
+    """A named knob: what it means, its range, and which scenario fields it sets."""
+
+    description: str
+    kind: ParameterKind = "number"
+    default: float | int | str | bool
+    low: float | None = None
+    high: float | None = None
+    behaviour_kind: str | None = None
+    mode: Literal["set", "scale"] = "set"
+    targets: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> ParameterSpec:
+        numeric = self.kind in ("number", "integer")
+        if numeric and (self.low is None or self.high is None or not self.low <= self.high):
+            raise ValueError("a number parameter needs low <= high")
+        if self.kind == "behaviour":
+            if self.behaviour_kind not in registry.KINDS:
+                raise ValueError(f"behaviour_kind must be one of {list(registry.KINDS)}")
+            if self.mode != "set":
+                raise ValueError("a behaviour parameter can only 'set'")
+        return self
+
+    def check(self, name: str, value: Any) -> Any:
+        """Return ``value`` coerced to this parameter's type, or raise a clear error."""
+        if self.kind == "behaviour":
+            assert self.behaviour_kind is not None
+            allowed = registry.names(self.behaviour_kind)
+            if value not in allowed:
+                raise ScenarioError(
+                    f"parameter {name!r} = {value!r} is not a registered "
+                    f"{self.behaviour_kind} behaviour; allowed: {', '.join(allowed)}"
+                )
+            return value
+        if self.kind == "boolean":
+            if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
+                return value.lower() in ("true", "1")
+            if isinstance(value, bool):
+                return value
+            raise ScenarioError(f"parameter {name!r} = {value!r} must be true or false")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ScenarioError(f"parameter {name!r} = {value!r} is not a number") from None
+        if self.kind == "integer":
+            if number != int(number):
+                raise ScenarioError(f"parameter {name!r} = {value!r} must be an integer")
+            number = int(number)
+        assert self.low is not None and self.high is not None
+        if not self.low <= number <= self.high:
+            raise ScenarioError(
+                f"parameter {name!r} = {value!r} is outside its range [{self.low}, {self.high}]"
+            )
+        return number
+
+
+class ScenarioMeta(Strict):
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+    title: str
+    description: str
+    sources: list[str] = Field(default_factory=list)
+
+
+class Scenario(Strict):
+    """A validated episode of talks. Build with :func:`load_scenario`."""
+
+    scenario: ScenarioMeta
+    calendar: CalendarSpec
+    issues: list[IssueSpec] = Field(min_length=1)
+    actors: list[ActorSpec] = Field(min_length=1)
+    events: list[EventSpec] = Field(default_factory=list)
+    shocks: list[ShockSpec] = Field(default_factory=list)
+    settings: SettingsSpec = Field(default_factory=SettingsSpec)
+    parameters: dict[str, ParameterSpec] = Field(default_factory=dict)
+    observed: dict[str, Any] | None = None
+
+    _source: str = PrivateAttr(default="<memory>")
+    _param_cache: dict[tuple[tuple[str, Any], ...], Scenario] = PrivateAttr(default_factory=dict)
+    _derived: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @field_validator("issues")
+    @classmethod
+    def _unique_issues(cls, issues: list[IssueSpec]) -> list[IssueSpec]:
+        _unique([i.key for i in issues], "issue key")
+        return issues
+
+    @model_validator(mode="after")
+    def _cast(self) -> Scenario:
+        _unique([a.key for a in self.actors], "actor key")
+        issue_keys = {i.key for i in self.issues}
+        for side in SIDES:
+            for kind in ("delegation", "leader"):
+                found = [a.key for a in self.actors if a.side == side and a.kind == kind]
+                if len(found) != 1:
+                    raise ValueError(f"side {side} needs exactly one {kind}; found {found}")
+            if not any(a.side == side and a.kind == "group" for a in self.actors):
+                raise ValueError(f"side {side} needs at least one interest group")
+        hosts = [a.key for a in self.actors if a.kind == "host"]
+        if len(hosts) > 1:
+            raise ValueError(f"at most one host; found {hosts}")
+        for actor in self.actors:
+            _check_issue_map(actor.position, issue_keys, f"actor {actor.key!r} position")
+            _check_issue_map(actor.salience, issue_keys, f"actor {actor.key!r} salience")
+            _check_issue_map(
+                dict.fromkeys(actor.threat_issues, 0),
+                issue_keys,
+                f"actor {actor.key!r} threat_issues",
+            )
+            if actor.kind != "host" and not any(v > 0 for v in actor.salience.values()):
+                raise ValueError(f"actor {actor.key!r} needs a positive salience on some issue")
+            for issue in self.issues:
+                value = actor.position.get(issue.key)
+                if actor.salience.get(issue.key, 0) > 0 and value is None:
+                    raise ValueError(
+                        f"actor {actor.key!r} has salience but no position on {issue.key!r}"
+                    )
+                if value is not None and not issue.low <= value <= issue.high:
+                    raise ValueError(
+                        f"actor {actor.key!r} position {issue.key} = {value} is outside "
+                        f"[{issue.low}, {issue.high}]"
+                    )
+        groups = {a.key for a in self.actors if a.kind == "group"}
+        for effect in [e.effects for e in self.events] + [s.effects for s in self.shocks]:
+            bad = set(effect.mobilise) - groups
+            if bad:
+                raise ValueError(
+                    f"mobilise names unknown group(s) {sorted(bad)}; groups: {sorted(groups)}"
+                )
+        summit = self.calendar.summit
+        for event in self.events:
+            if event.at >= summit:
+                raise ValueError(
+                    f"event {event.label!r} at {event.at} is not before the summit ({summit}); "
+                    "what happens after the deadline belongs in an issue's no_deal value "
+                    "or a calendar milestone"
+                )
+        dumped = self.model_dump() if self.parameters else {}
+        for name, param in self.parameters.items():
+            for target in param.targets:
+                _resolve(dumped, target, name)
+        return self
+
+    # --- derived views -----------------------------------------------------------------
+    @cached_property
+    def space(self) -> IssueSpace:
+        """The issues as an :class:`IssueSpace` (package order = file order)."""
+        return IssueSpace([i.to_issue() for i in self.issues])
+
+    def derived(self, key: str) -> Any:
+        """A value computed once per scenario (for example its bargaining analysis)."""
+        return self._derived.get(key)
+
+    def remember(self, key: str, value: Any) -> Any:
+        """Store a value computed from this (immutable) scenario; returns it."""
+        self._derived[key] = value
+        return value
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    @property
+    def source(self) -> str:
+        """Where the scenario was read from (a file path or built-in name)."""
+        return self._source
+
+    def actor(self, key: str) -> ActorSpec:
+        for a in self.actors:
+            if a.key == key:
+                return a
+        raise KeyError(f"no actor {key!r}; actors: {[a.key for a in self.actors]}")
+
+    def parameter_defaults(self) -> dict[str, Any]:
+        return {name: p.default for name, p in self.parameters.items()}
+
+    # --- parameters ------------------------------------------------------------------------
+    def with_parameters(self, values: dict[str, Any] | None = None, **kwargs: Any) -> Scenario:
+        """A new scenario with named parameters applied (cached per distinct values).
+
+        Unknown names and out-of-range values raise :class:`ScenarioError` naming the
+        parameter and what is allowed.
+        """
+        values = {**(values or {}), **kwargs}
+        if not values:
+            return self
+        checked: dict[str, Any] = {}
+        for name, value in values.items():
+            if name not in self.parameters:
+                allowed = ", ".join(sorted(self.parameters)) or "none"
+                raise ScenarioError(
+                    f"unknown parameter {name!r} for scenario {self.name!r}; "
+                    f"its parameters are: {allowed}"
+                )
+            checked[name] = self.parameters[name].check(name, value)
+        cache_key = tuple(sorted(checked.items()))
+        cached = self._param_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        data = self.model_dump()
+        # Behaviour choices first, so a behaviour's own parameters apply to the chosen one.
+        for name in sorted(checked, key=lambda n: self.parameters[n].kind != "behaviour"):
+            param = self.parameters[name]
+            for target in param.targets:
+                try:
+                    _apply(data, target, checked[name], param.mode, param.kind)
+                except KeyError as exc:
+                    raise ScenarioError(
+                        f"parameter {name!r} cannot apply to {target!r}: {exc.args[0]}"
+                    ) from None
+        result = _validate(data, f"{self._source} with {_describe(checked)}")
+        result._source = self._source
+        self._param_cache[cache_key] = result
+        return result
+
+
+def _describe(values: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in values.items())
+
+
+def _unique(keys: list[str], what: str) -> set[str]:
+    seen: set[str] = set()
+    for key in keys:
+        if key in seen:
+            raise ValueError(f"duplicate {what} {key!r}")
+        seen.add(key)
+    return seen
+
+
+def _check_issue_map(values: dict[str, Any], issue_keys: set[str], what: str) -> None:
+    bad = set(values) - issue_keys
+    if bad:
+        raise ValueError(
+            f"{what} names unknown issue(s) {sorted(bad)}; issues: {sorted(issue_keys)}"
+        )
+
+
+# --- parameter targets: dotted paths into the scenario ------------------------------------
+KEYED_LISTS = ("actors", "issues")
+
+
+def _walk(data: dict[str, Any], path: str) -> list[tuple[dict[str, Any], str]]:
+    """The tables and keys that dotted ``path`` designates in a dumped scenario.
+
+    List items (actors, issues) are chosen by their ``key``, by index, or all with ``*``.
+    """
+    parts = path.split(".")
+    nodes: list[Any] = [data]
+    for depth, part in enumerate(parts[:-1]):
+        here = ".".join(parts[: depth + 1])
+        nxt: list[Any] = []
+        for node in nodes:
+            if isinstance(node, list):
+                if part == "*":
+                    nxt.extend(node)
+                elif part.isdigit() and int(part) < len(node):
+                    nxt.append(node[int(part)])
+                else:
+                    found = [i for i in node if isinstance(i, dict) and i.get("key") == part]
+                    if not found:
+                        keys = [i.get("key") for i in node if isinstance(i, dict)]
+                        raise KeyError(f"{here!r} matches nothing; keys there: {keys}")
+                    nxt.extend(found)
+            elif isinstance(node, dict) and isinstance(node.get(part), dict | list):
+                nxt.append(node[part])
+            else:
+                raise KeyError(f"{here!r} is not a table of the scenario")
+        nodes = nxt
+    last = parts[-1]
+    # A behaviour parameter may be absent (the behaviour's default applies); setting it
+    # adds it, and the behaviour then validates it.
+    optional = len(parts) > 1 and parts[-2] == "params"
+    for node in nodes:
+        if not isinstance(node, dict) or (last not in node and not optional):
+            raise KeyError(f"{path!r} names no field ({last!r} is missing)")
+    return [(node, last) for node in nodes]
+
+
+def _resolve(dumped: dict[str, Any], target: str, name: str) -> None:
+    """Check that ``target`` designates fields of the scenario; raise a clear error if not."""
+    try:
+        _walk(dumped, target)
+    except KeyError as exc:
+        raise ValueError(f"parameter {name!r} target {target!r}: {exc.args[0]}") from None
+
+
+def _apply(data: dict[str, Any], target: str, value: Any, mode: str, kind: str) -> None:
+    for node, key in _walk(data, target):
+        if kind == "behaviour":
+            node[key] = {"name": value, "params": {}}
+        elif mode == "scale":
+            node[key] = node.get(key, 1.0) * value
+        else:
+            node[key] = value
+
+
+# --- loading -------------------------------------------------------------------------------
+SCENARIO_PACKAGE = "negotiation.scenarios"
+
+
+def builtin_scenarios() -> dict[str, str]:
+    """``{name: one-line description}`` of the scenarios shipped with the package."""
+    out: dict[str, str] = {}
+    for entry in sorted(resources.files(SCENARIO_PACKAGE).iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".toml"):
+            scenario = load_scenario(entry.name[: -len(".toml")])
+            out[scenario.name] = scenario.scenario.title
+    return out
+
+
+_BUILTIN_CACHE: dict[str, Scenario] = {}
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """Load a built-in scenario by name, or a TOML file by path; validate it fully.
+
+    Raises :class:`ScenarioError` with the file, field, value and what is allowed.
+    """
+    text_name = str(name_or_path)
+    if text_name in _BUILTIN_CACHE:
+        return _BUILTIN_CACHE[text_name]
+    path = Path(name_or_path)
+    builtin = resources.files(SCENARIO_PACKAGE).joinpath(f"{text_name}.toml")
+    is_builtin = not path.suffix and builtin.is_file()
+    if is_builtin:
+        source, text = f"{text_name} (built-in)", builtin.read_text(encoding="utf-8")
+    elif path.is_file():
+        source, text = str(path), path.read_text(encoding="utf-8")
+    else:
+        names = sorted(
+            p.name[:-5]
+            for p in resources.files(SCENARIO_PACKAGE).iterdir()
+            if p.name.endswith(".toml")
+        )
+        raise ScenarioError(
+            f"no scenario {text_name!r}: neither a built-in name ({', '.join(names)}) "
+            "nor an existing file"
+        )
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
+    scenario = _validate(raw, source)
+    scenario._source = source
+    if is_builtin:
+        _BUILTIN_CACHE[text_name] = scenario
+    return scenario
+
+
+def _validate(raw: dict[str, Any], source: str) -> Scenario:
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(_format_error(exc, raw, source)) from None
+    return scenario
+
+
+def _format_error(exc: ValidationError, raw: dict[str, Any], source: str) -> str:
+    """One readable line per problem: file, field path (with actor keys), message, value."""
+    lines = []
+    for err in exc.errors():
+        where = _location(err["loc"], raw)
+        message = err["msg"].removeprefix("Value error, ")
+        value = err.get("input")
+        shown = "" if isinstance(value, dict | list) or value is None else f" (got {value!r})"
+        allowed = ""
+        ctx = err.get("ctx") or {}
+        if "expected" in ctx:
+            allowed = f"; allowed: {ctx['expected']}"
+        lines.append(
+            f"{where}: {message}{shown}{allowed}" if where else f"{message}{shown}{allowed}"
+        )
+    count = len(lines)
+    head = f"{source}: invalid scenario ({count} problem{'s' if count > 1 else ''})"
+    return head + "\n  " + "\n  ".join(lines)
+
+
+def _location(loc: tuple[Any, ...], raw: dict[str, Any]) -> str:
+    parts: list[str] = []
+    node: Any = raw
+    for part in loc:
+        if isinstance(part, int):
+            label = ""
+            if isinstance(node, list) and part < len(node) and isinstance(node[part], dict):
+                item = node[part]
+                label = item.get("key") or item.get("label") or ""
+            parts[-1] = (
+                f"{parts[-1]}[{part}]" + (f" ({label})" if label else "") if parts else f"[{part}]"
+            )
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+        else:
+            parts.append(str(part))
+            node = node.get(part) if isinstance(node, dict) else None
+    return ".".join(parts)
