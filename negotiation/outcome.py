@@ -88,27 +88,34 @@ class Analysis:
     china: Preferences
 
 
-def analyse(model: TradeTalksModel) -> Analysis:
-    """Bargaining analysis of the scenario (computed once per scenario + parameters)."""
-    spec: Scenario = model.spec
+def analyse(spec: Scenario) -> Analysis:
+    """Bargaining analysis of a scenario: the delegations' opening preferences, with the
+    no-deal package as perceived at the start as the disagreement point.
+
+    A pure function of the scenario (with its parameters), computed once and cached.
+    """
     cached = spec.derived("analysis")
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    prefs = model.prefs
-    us = prefs.row(model.delegations["US"].row)  # type: ignore[arg-type]
-    china = prefs.row(model.delegations["China"].row)  # type: ignore[arg-type]
-    us = Preferences(
-        us.ideal.copy(), model.delegations["US"].base_weight[None, :].copy(), us.scale.copy()
-    )
-    china = Preferences(
-        china.ideal.copy(),
-        model.delegations["China"].base_weight[None, :].copy(),
-        china.scale.copy(),
-    )
-    nd = model.space.no_deal.copy()
+    space = spec.space
+    prefs = {}
+    for actor in spec.actors:
+        if actor.kind == "delegation":
+            ideal = [actor.position.get(i.key, i.status_quo) for i in space]
+            salience = [actor.salience.get(i.key, 0.0) for i in space]
+            prefs[actor.side] = Preferences.build(ideal, salience, space)
+    nd = space.no_deal.copy()
+    credibility = spec.settings.threat_credibility
+    for actor in spec.actors:
+        if actor.kind == "leader":
+            for key in actor.threat_issues:
+                i = space.index[key]
+                nd[i] = space.status_quo[i] + credibility * (space.no_deal[i] - space.status_quo[i])
+    us, china = prefs["US"], prefs["China"]
     disagreement = (float(us.utility(nd)[0]), float(china.utility(nd)[0]))
     frontier = pareto_frontier(us, china, disagreement)
-    return spec.remember("analysis", Analysis(frontier, nash_point(frontier), us, china))  # type: ignore[no-any-return]
+    analysis = Analysis(frontier, nash_point(frontier), us, china)
+    return spec.remember("analysis", analysis)  # type: ignore[no-any-return]
 
 
 def build_outcome(model: TradeTalksModel) -> Outcome:
@@ -125,7 +132,7 @@ def build_outcome(model: TradeTalksModel) -> Outcome:
     reservations = {key: float(model.actors_by_key[key].reservation) for key in model.row_keys}
     nash_product = pareto_distance = nash_distance = None
     if kind != "no deal":
-        a = analyse(model)
+        a = analyse(model.spec)
         point = (float(a.us.utility(package)[0]), float(a.china.utility(package)[0]))
         d = a.frontier.disagreement
         nash_product = (point[0] - d[0]) * (point[1] - d[1])

@@ -1,0 +1,154 @@
+"""The round protocol, the calendar, the outcome record and the trajectories."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from negotiation import TradeTalksModel, load_scenario, run_once
+from negotiation.calendar import Calendar
+
+from .invariants import check_invariants
+
+
+def test_python_api_of_the_issue(flagship) -> None:  # type: ignore[no-untyped-def]
+    model = TradeTalksModel(
+        scenario=load_scenario("kuala-lumpur-2025"), rng=7, threat_credibility=0.8
+    )
+    outcome = model.run()
+    assert outcome.seed == 7 and outcome.params["threat_credibility"] == 0.8
+    df = model.datacollector.get_model_vars_dataframe()
+    assert len(df) == outcome.rounds_played
+    for column in (
+        "offer__US__us_tariff_rate",
+        "offer__China__soybean_purchases_mmt",
+        "text__us_tariff_rate",
+        "utility__trump__US",
+        "utility__xi__China",
+        "reservation__us_delegation",
+        "approval__US",
+        "approval__China",
+        "gap",
+    ):
+        assert column in df.columns, column
+    assert df["gap"].between(0, 1).all()
+    check_invariants(model)
+
+
+def test_calendar_maps_rounds_to_dates(flagship) -> None:  # type: ignore[no-untyped-def]
+    cal = Calendar(flagship.calendar)
+    dates = [r.at.date().isoformat() for r in cal.rounds]
+    assert dates.count("2025-10-25") == 5 and dates.count("2025-10-26") == 5
+    assert dates.count("2025-10-27") == 2 and dates.count("2025-10-29") == 2
+    assert len(cal) == 16
+    assert [r.number for r in cal.rounds] == list(range(1, 17))
+    assert all(a.at < b.at for a, b in zip(cal.rounds, cal.rounds[1:], strict=False))
+    assert cal.rounds[0].days_before_summit == pytest.approx(5 + 2 / 24, abs=1e-3)
+    assert cal.rounds[-1].at < cal.summit
+
+
+def test_dated_event_fires_before_the_first_round(flagship) -> None:  # type: ignore[no-untyped-def]
+    model = TradeTalksModel(flagship, rng=1, shock_scale=0)
+    model.step()
+    first = model.timeline[0]
+    assert first.round == 1 and "Section 301" in first.label
+    assert model.credibility["US"] == pytest.approx(0.6 + 0.05)
+
+
+def test_shocks_come_from_the_seed_and_scale(flagship) -> None:  # type: ignore[no-untyped-def]
+    def shocks(seed: int, scale: float) -> list[str]:
+        model = TradeTalksModel(flagship, rng=seed, shock_scale=scale, collect=False)
+        model.run()
+        return [
+            e.label
+            for e in model.timeline
+            if e.kind in ("shock", "signal", "threat") and "President" not in e.label
+        ]
+
+    many = sum(len(shocks(s, 5.0)) for s in range(10))
+    none = sum(len(shocks(s, 0.0)) for s in range(10))
+    assert many > none + 20
+
+
+def test_a_veto_feeds_back_and_talks_go_on(flagship) -> None:  # type: ignore[no-untyped-def]
+    # Hawks and the rare-earth establishment weigh four times as much: their leaders veto
+    # the first packages, the delegations harden, the talks continue.
+    vetoed = []
+    for seed in range(20):
+        model = TradeTalksModel(flagship, rng=seed, hawk_influence=4.0, collect=False)
+        outcome = model.run()
+        check_invariants(model)
+        if outcome.vetoes:
+            vetoed.append(outcome)
+            assert "US security hawks" in outcome.vetoed_by
+            first_veto = next(e for e in model.timeline if e.kind == "veto")
+            assert first_veto.round < outcome.rounds_played or not outcome.truce
+    assert vetoed, "hawks with four times the influence never vetoed"
+
+
+def test_hardliner_rarely_gets_a_truce(flagship) -> None:  # type: ignore[no-untyped-def]
+    default = [run_once(flagship, seed=s).truce for s in range(30)]
+    hard = [
+        run_once(flagship, seed=s, params={"us_offer_strategy": "hardliner"}).truce
+        for s in range(30)
+    ]
+    assert sum(hard) < sum(default)
+
+
+def test_summit_closes_small_gaps_only(flagship) -> None:  # type: ignore[no-untyped-def]
+    closed = [
+        run_once(flagship, seed=s, params={"hawk_influence": 4.0, "summit_max_gap": 0.5})
+        for s in range(20)
+    ]
+    never = [
+        run_once(flagship, seed=s, params={"hawk_influence": 4.0, "summit_max_gap": 0.0})
+        for s in range(20)
+    ]
+    assert any(o.summit_deal for o in closed)
+    assert not any(o.summit_deal for o in never)
+    for o in closed:
+        if o.summit_deal:
+            assert o.package_source == "summit" and "closed the gap at the summit" in o.reason
+
+
+def test_outcome_record_json_and_row(flagship) -> None:  # type: ignore[no-untyped-def]
+    outcome = run_once(flagship, seed=7)
+    record = outcome.to_dict()
+    for key in (
+        "truce",
+        "round",
+        "date",
+        "days_before_summit",
+        "package",
+        "utilities",
+        "reason",
+        "seed",
+    ):
+        assert key in record
+    assert set(record["package"]) == set(flagship.space.keys)
+    row = outcome.to_row()
+    assert row["package__us_tariff_rate"] == record["package"]["us_tariff_rate"]
+    assert row["utility__trump"] == record["utilities"]["trump"]
+    assert all(not isinstance(v, dict | list) for v in row.values())
+
+
+def test_efficiency_measures_are_consistent(flagship) -> None:  # type: ignore[no-untyped-def]
+    for seed in range(10):
+        outcome = run_once(flagship, seed=seed)
+        if outcome.outcome == "no deal":
+            assert outcome.nash_product is None
+            continue
+        assert outcome.pareto_distance is not None and outcome.pareto_distance >= 0
+        assert outcome.nash_distance is not None and outcome.nash_distance >= 0
+        assert not math.isnan(outcome.nash_product)
+
+
+def test_each_model_owns_its_state(flagship) -> None:  # type: ignore[no-untyped-def]
+    a = TradeTalksModel(flagship, rng=3)
+    b = TradeTalksModel(flagship, rng=3)
+    a.step()
+    a.step()
+    assert b.steps == 0 and not b.offers["US"]
+    assert not np.shares_memory(a.prefs.ideal, b.prefs.ideal)

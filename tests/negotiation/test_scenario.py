@@ -1,0 +1,198 @@
+"""Scenario files: loading, listing, validation errors, named parameters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from negotiation import ScenarioError, builtin_scenarios, load_scenario
+from negotiation.behaviours import names
+
+REQUIRED_ISSUES = {
+    "us_tariff_rate": (0, 130, 30, 130),
+    "affiliates_rule_suspension_months": (0, 24, 0, 0),
+    "rare_earth_controls_suspension_months": (0, 24, 0, 0),
+    "soybean_purchases_mmt": (0, 30, 0, 0),
+    "truce_extension_months": (0, 24, 0, 0),
+    "port_fees_suspension_months": (0, 24, 0, 0),
+}
+
+
+def test_flagship_is_listed_with_a_description() -> None:
+    listed = builtin_scenarios()
+    assert "kuala-lumpur-2025" in listed
+    assert "Kuala Lumpur" in listed["kuala-lumpur-2025"]
+
+
+def test_flagship_has_the_required_issues_keys_units_and_bounds(flagship) -> None:  # type: ignore[no-untyped-def]
+    issues = {i.key: i for i in flagship.issues}
+    for key, (low, high, status_quo, no_deal) in REQUIRED_ISSUES.items():
+        issue = issues[key]
+        assert (issue.low, issue.high, issue.status_quo, issue.no_deal) == (
+            low,
+            high,
+            status_quo,
+            no_deal,
+        )
+    assert issues["us_tariff_rate"].unit == "%"
+    assert issues["soybean_purchases_mmt"].unit == "Mt/year"
+
+
+def test_flagship_cast(flagship) -> None:  # type: ignore[no-untyped-def]
+    kinds = [(a.kind, a.side) for a in flagship.actors]
+    assert kinds.count(("delegation", "US")) == 1
+    assert kinds.count(("delegation", "China")) == 1
+    assert kinds.count(("leader", "US")) == 1 and kinds.count(("leader", "China")) == 1
+    assert kinds.count(("host", None)) == 1
+    groups = [a for a in flagship.actors if a.kind == "group"]
+    assert len(groups) >= 6
+    assert {a.side for a in groups} == {"US", "China"}
+    for g in groups:
+        assert g.influence > 0 and sum(g.salience.values()) > 0
+
+
+def test_loads_a_users_own_file(write_scenario) -> None:  # type: ignore[no-untyped-def]
+    path = write_scenario(('name = "kuala-lumpur-2025"', 'name = "my-variant"'))
+    scenario = load_scenario(path)
+    assert scenario.name == "my-variant"
+    assert scenario.source == str(path)
+
+
+@pytest.mark.parametrize(
+    ("replacement", "expected"),
+    [
+        # a behaviour that does not exist: the message lists the registered ones
+        (
+            ('offer = { name = "time-dependent", e = 0.5 }', 'offer = { name = "bouleware" }'),
+            ["actors[0] (us_delegation)", "unknown offer behaviour 'bouleware'", "boulware"],
+        ),
+        # a behaviour parameter that does not exist
+        (
+            ('offer = { name = "time-dependent", e = 0.5 }', 'offer = { name = "linear", k = 1 }'),
+            ["us_delegation", "has no parameter 'k'", "its parameters are: e"],
+        ),
+        # a behaviour parameter out of range
+        (
+            ('offer = { name = "time-dependent", e = 0.5 }', 'offer = { name = "linear", e = -1 }'),
+            ["us_delegation", "parameter 'e'", "greater than 0", "-1"],
+        ),
+        # a position outside the issue's bounds
+        (
+            ("soybean_purchases_mmt = 27,", "soybean_purchases_mmt = 270,"),
+            ["us_delegation", "soybean_purchases_mmt = 270", "outside [0.0, 30.0]"],
+        ),
+        # a misspelt field is an error, not silently ignored
+        (
+            ("influence = 0.25\nurgency = 1.5", "influense = 0.25\nurgency = 1.5"),
+            ["actors[5] (us_soybean_farmers).influense", "Extra inputs are not permitted"],
+        ),
+        # a status quo outside bounds
+        (
+            ("status_quo = 30 ", "status_quo = 300 "),
+            ["issues[0] (us_tariff_rate)", "status_quo = 300.0 is outside [0.0, 130.0]"],
+        ),
+        # an unknown side
+        (
+            (
+                'side = "China"\nposition = { us_tariff_rate = 0, affiliates',
+                'side = "PRC"\nposition = { us_tariff_rate = 0, affiliates',
+            ),
+            ["actors[1] (china_delegation).side", "'US' or 'China'", "PRC"],
+        ),
+        # an event after the deadline
+        (
+            ("at = 2025-10-29T12:00:00", "at = 2025-11-02T12:00:00"),
+            ["is not before the summit"],
+        ),
+        # a parameter pointing at nothing
+        (
+            (
+                'targets = ["actors.us_soybean_farmers.urgency"]',
+                'targets = ["actors.us_soybean_farmer.urgency"]',
+            ),
+            ["parameter 'farmer_pressure'", "matches nothing", "us_soybean_farmers"],
+        ),
+        # a mobilised group that does not exist
+        (
+            ("mobilise = { us_soybean_farmers = 0.5 }", "mobilise = { farmers = 0.5 }"),
+            ["mobilise names unknown group(s) ['farmers']"],
+        ),
+        # a wrong type
+        (
+            ("rounds_per_day = 5 ", 'rounds_per_day = "five" '),
+            ["calendar.phases[0]", "rounds_per_day", "valid integer", "five"],
+        ),
+    ],
+)
+def test_bad_file_gets_one_clear_error(write_scenario, replacement, expected) -> None:  # type: ignore[no-untyped-def]
+    path = write_scenario(replacement)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    message = str(info.value)
+    assert message.startswith(str(path)), message
+    for fragment in expected:
+        assert fragment in message, f"{fragment!r} not in:\n{message}"
+
+
+def test_missing_delegation_is_named(tmp_path: Path, flagship_text: str) -> None:
+    text = flagship_text.replace(
+        'kind = "delegation"\nside = "China"', 'kind = "delegation"\nside = "US"'
+    )
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(
+        ScenarioError,
+        match=r"side US needs exactly one delegation; found "
+        r"\['us_delegation', 'china_delegation'\]",
+    ):
+        load_scenario(path)
+
+
+def test_not_toml_and_missing_file(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[scenario\nname = 1")
+    with pytest.raises(ScenarioError, match=r"broken.toml: not valid TOML"):
+        load_scenario(broken)
+    with pytest.raises(ScenarioError, match=r"no scenario 'nowhere.toml'.*kuala-lumpur-2025"):
+        load_scenario("nowhere.toml")
+
+
+def test_parameters_apply_to_their_targets(flagship) -> None:  # type: ignore[no-untyped-def]
+    changed = flagship.with_parameters(threat_credibility=0.2, farmer_pressure=2.0)
+    assert changed.settings.threat_credibility == 0.2
+    base = flagship.actor("us_soybean_farmers").urgency
+    assert changed.actor("us_soybean_farmers").urgency == pytest.approx(2.0 * base)
+    assert flagship.settings.threat_credibility == 0.6  # the original is untouched
+    assert flagship.with_parameters(threat_credibility=0.2, farmer_pressure=2.0) is changed
+
+
+def test_behaviour_parameter_switches_behaviour_and_keeps_params_coherent(flagship) -> None:  # type: ignore[no-untyped-def]
+    hard = flagship.with_parameters(us_offer_strategy="hardliner")
+    assert hard.actor("us_delegation").offer.name == "hardliner"
+    boulware = flagship.with_parameters(us_offer_strategy="boulware", us_concession_exponent=0.1)
+    assert boulware.actor("us_delegation").offer.params == {"e": 0.1}
+    with pytest.raises(ScenarioError, match="'hardliner' has no parameter 'e'"):
+        flagship.with_parameters(us_offer_strategy="hardliner", us_concession_exponent=0.3)
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"threat_credibilty": 0.5}, "unknown parameter 'threat_credibilty'.*threat_credibility"),
+        ({"threat_credibility": 1.5}, r"outside its range \[0.0, 1.0\]"),
+        ({"threat_credibility": "high"}, "is not a number"),
+        ({"us_offer_strategy": "nope"}, "not a registered offer behaviour; allowed: .*boulware"),
+    ],
+)
+def test_bad_parameter_values_are_named(flagship, values, expected) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ScenarioError, match=expected):
+        flagship.with_parameters(values)
+
+
+def test_behaviour_parameters_offer_every_registered_name(flagship) -> None:  # type: ignore[no-untyped-def]
+    for name in names("offer"):
+        assert (
+            flagship.with_parameters(us_offer_strategy=name).actor("us_delegation").offer.name
+            == name
+        )
