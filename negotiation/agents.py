@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
+import numpy.typing as npt
 
 from negotiation.behaviours import registry
 from negotiation.behaviours.interfaces import Verdict
@@ -43,16 +44,25 @@ class Actor(mesa.Agent):  # type: ignore[misc]
         self.row = row
 
     def _behaviour(self, field: str) -> Any:
-        kind = field
-        spec = self.spec.behaviour(field)
-        return registry.get(kind, spec.name).build(spec.params)
+        """A fresh instance of this actor's behaviour for ``field`` (its kind).
+
+        Parameters are validated once per scenario and reused by every run.
+        """
+        scenario = self.model.spec
+        cache_key = f"behaviour/{self.key}/{field}"
+        cached = scenario.derived(cache_key)
+        if cached is None:
+            spec = self.spec.behaviour(field)
+            info = registry.get(field, spec.name)
+            cached = scenario.remember(cache_key, (info.cls, info.validate(spec.params)))
+        cls, params = cached
+        return cls(**params)
 
     def utility(self, package: Package) -> float:
         """This actor's utility of ``package`` (0..1)."""
         prefs = self.model.prefs
         r = self.row
-        assert r is not None
-        return float(prefs.weight[r] @ (1.0 - np.abs(package - prefs.ideal[r]) / prefs.scale[r]))
+        return 1.0 - float(prefs.slope[r] @ np.abs(package - prefs.ideal[r]))
 
     @property
     def ideal(self) -> Package:
@@ -101,10 +111,15 @@ class Delegation(Actor):
         self.base_ideal: Package = prefs.ideal[row].copy()
         self.base_weight: Package = prefs.weight[row].copy()
         self.group_rows = group_rows
+        self.group_ideal = prefs.ideal[group_rows].copy()  # groups' positions never move
+        self.group_weight = prefs.weight[group_rows].copy()
         self.pull = np.zeros((len(group_rows), len(model.space)))
+        self._lobbied = False
         self.group_index: dict[str, int] = {}
         self.reservation_shift: float = spec.reservation_shift
         self.floor: float = 0.0
+        self._reservation_key: tuple[float, ...] = ()
+        self._reservation = 0.0
         self.offer = self._behaviour("offer")
         self.acceptance = self._behaviour("acceptance")
         self.opponent = self._behaviour("opponent_model")
@@ -114,6 +129,14 @@ class Delegation(Actor):
     def receive_lobbying(self, group: InterestGroup, push: Package) -> None:
         """Accumulate a group's pull; the mandate is updated once all groups have lobbied."""
         self.pull[self.group_index[group.key]] += push
+        self._lobbied = True
+
+    def receive_lobbying_all(
+        self, index: npt.NDArray[np.intp], pushes: npt.NDArray[np.float64]
+    ) -> None:
+        """Accumulate the pull of several groups at once (rows ``index`` of ``pull``)."""
+        self.pull[index] += pushes
+        self._lobbied = True
 
     def update_mandate(self) -> None:
         """Mandate = influence-weighted compromise of the base brief and the groups' asks.
@@ -122,11 +145,13 @@ class Delegation(Actor):
         position (weight 1), the compromise model of Thomson et al. (2006) applied to a
         delegation's brief; saliences mix the same way.
         """
-        prefs = self.model.prefs
-        rows = self.group_rows
-        total = 1.0 + self.pull.sum(axis=0)
-        ideal = (self.base_ideal + (self.pull * prefs.ideal[rows]).sum(axis=0)) / total
-        weight = (self.base_weight + (self.pull * prefs.weight[rows]).sum(axis=0)) / total
+        if not self._lobbied:
+            return
+        self._lobbied = False
+        pull = self.pull
+        total = 1.0 + pull.sum(axis=0)
+        ideal = (self.base_ideal + np.einsum("gk,gk->k", pull, self.group_ideal)) / total
+        weight = (self.base_weight + np.einsum("gk,gk->k", pull, self.group_weight)) / total
         self.model.set_preferences(self.row, ideal, weight / weight.sum())
 
     def harden(self, issues: tuple[int, ...], rejected: Package) -> None:
@@ -135,6 +160,7 @@ class Delegation(Actor):
         if issues:
             self.base_weight[list(issues)] *= factor
             self.base_weight /= self.base_weight.sum()
+            self._lobbied = True
             self.update_mandate()
         self.floor = max(self.floor, self.utility(rejected) + 0.01)
 
@@ -142,9 +168,13 @@ class Delegation(Actor):
     def reservation(self) -> float:
         """Least utility acceptable: the no-deal utility, shifted by resolve and goodwill."""
         model = self.model
-        value = self.utility(model.no_deal_perceived) + self.reservation_shift - model.goodwill
-        value = max(value, self.floor)
-        return min(max(value, 0.0), model.spec.settings.max_reservation)
+        key = (model.version, model.goodwill, self.reservation_shift, self.floor)
+        if key != self._reservation_key:
+            value = self.utility(model.no_deal_perceived) + self.reservation_shift - model.goodwill
+            value = max(value, self.floor)
+            self._reservation = min(max(value, 0.0), model.spec.settings.max_reservation)
+            self._reservation_key = key
+        return self._reservation
 
     # --- bidding -------------------------------------------------------------------------
     def concede_uniformly(self, target: float) -> Package:
@@ -152,7 +182,7 @@ class Delegation(Actor):
         estimated ideal whose utility is ``target`` (clamped to that segment)."""
         ideal = self.ideal
         direction = self.opponent.ideal - ideal
-        loss = float(self.weights @ (np.abs(direction) / self.model.prefs.scale[self.row]))
+        loss = float(self.model.prefs.slope[self.row] @ np.abs(direction))
         if loss <= 1e-12:
             return ideal.copy()
         c = min(max((1.0 - target) / loss, 0.0), 1.0)

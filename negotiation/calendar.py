@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from negotiation.scenario import CalendarSpec
 
@@ -46,6 +46,10 @@ class Calendar:
                 day += timedelta(days=1)
         self.rounds: tuple[Round, ...] = tuple(rounds)
         self._times = [r.at for r in self.rounds]
+        by_day: dict[date, list[int]] = {}
+        for r in self.rounds:
+            by_day.setdefault(r.at.date(), []).append(r.number)
+        self._days = tuple((day, tuple(numbers)) for day, numbers in by_day.items())
 
     def __len__(self) -> int:
         return len(self.rounds)
@@ -58,12 +62,9 @@ class Calendar:
         """The first round played at or after ``when`` (1-based); 1 for anything earlier."""
         return min(bisect_left(self._times, when) + 1, len(self.rounds) + 1)
 
-    def days(self) -> list[tuple[datetime, list[int]]]:
+    def days(self) -> tuple[tuple[date, tuple[int, ...]], ...]:
         """Each calendar day with the round numbers played on it."""
-        out: dict[object, list[int]] = {}
-        for r in self.rounds:
-            out.setdefault(r.at.date(), []).append(r.number)
-        return [(datetime.combine(d, datetime.min.time()), ns) for d, ns in out.items()]  # type: ignore[arg-type]
+        return self._days
 
 
 def _days(delta: timedelta) -> float:

@@ -52,6 +52,7 @@ class IssueSpace:
         self.span: Package = self.high - self.low
         self.status_quo: Package = np.array([i.status_quo for i in self.issues], dtype=float)
         self.no_deal: Package = np.array([i.no_deal for i in self.issues], dtype=float)
+        self._gap_weights: Package = 1.0 / (self.span * len(self.issues))
 
     def __len__(self) -> int:
         return len(self.issues)
@@ -61,7 +62,7 @@ class IssueSpace:
 
     def clip(self, package: npt.ArrayLike) -> Package:
         """Return ``package`` forced within every issue's bounds."""
-        return np.clip(np.asarray(package, dtype=float), self.low, self.high)
+        return np.minimum(np.maximum(np.asarray(package, dtype=float), self.low), self.high)
 
     def package(self, values: Mapping[str, float], default: Package | None = None) -> Package:
         """Build a package from ``{issue key: value}``; missing keys take ``default``."""
@@ -80,4 +81,4 @@ class IssueSpace:
 
     def normalised_gap(self, a: Package, b: Package) -> float:
         """Mean absolute difference of two packages, each issue scaled by its range (0..1)."""
-        return float(np.mean(np.abs(a - b) / self.span))
+        return float(np.abs(a - b) @ self._gap_weights)

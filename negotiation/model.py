@@ -56,13 +56,16 @@ class TradeTalksModel(mesa.Model):  # type: ignore[misc]
         self.params: dict[str, Any] = {**self.spec.parameter_defaults(), **params}
         self.seed = rng if isinstance(rng, int | np.integer) else None
         self.space = self.spec.space
-        self.calendar = Calendar(self.spec.calendar)
+        self.calendar: Calendar = self.spec.derived("calendar") or self.spec.remember(
+            "calendar", Calendar(self.spec.calendar)
+        )
         self.view = TalksView(self)
 
         self.credibility: dict[str, float] = dict.fromkeys(
             SIDES, self.spec.settings.threat_credibility
         )
         self.goodwill = 0.0
+        self.version = 0  # bumped whenever preferences or the no-deal package change
         self.offers: dict[str, list[Package]] = {side: [] for side in SIDES}
         self.text: Package | None = None
         self.gap = 1.0
@@ -93,9 +96,12 @@ class TradeTalksModel(mesa.Model):  # type: ignore[misc]
     def _build_actors(self) -> None:
         spec, space = self.spec, self.space
         people = [a for a in spec.actors if a.kind != "host"]
-        ideal = [[a.position.get(i.key, i.status_quo) for i in space] for a in people]
-        salience = [[a.salience.get(i.key, 0.0) for i in space] for a in people]
-        self.prefs = Preferences.build(ideal, salience, space)
+        base: Preferences | None = spec.derived("preferences")
+        if base is None:
+            ideal = [[a.position.get(i.key, i.status_quo) for i in space] for a in people]
+            salience = [[a.salience.get(i.key, 0.0) for i in space] for a in people]
+            base = spec.remember("preferences", Preferences.build(ideal, salience, space))
+        self.prefs = Preferences(base.ideal.copy(), base.weight.copy(), base.scale.copy())
         rows = {a.key: r for r, a in enumerate(people)}
         self.groups_of: dict[str, list[InterestGroup]] = {side: [] for side in SIDES}
         self.delegations: dict[str, Delegation] = {}
@@ -124,6 +130,21 @@ class TradeTalksModel(mesa.Model):  # type: ignore[misc]
                 self.actors_by_key[a.key] = self.host
         self.groups: list[InterestGroup] = [g for side in SIDES for g in self.groups_of[side]]
         self.row_keys: list[str] = [a.key for a in people]
+        self._lobbies = self._lobbying_batches()
+
+    def _lobbying_batches(self) -> list[tuple[Any, ...]]:
+        """Groups of one side that share a lobbying class lobby together (vectorised)."""
+        batches: list[tuple[Any, ...]] = []
+        for side, groups in self.groups_of.items():
+            delegation = self.delegations[side]
+            by_class: dict[type, list[InterestGroup]] = {}
+            for g in groups:
+                by_class.setdefault(type(g.lobbying), []).append(g)
+            for cls, members in by_class.items():
+                index = np.array([delegation.group_index[g.key] for g in members], dtype=np.intp)
+                behaviours = [g.lobbying for g in members]
+                batches.append((delegation, cls, behaviours, members, index))
+        return batches
 
     def _draw_resolve(self) -> None:
         """Private resolve: each delegation's and leader's reservation shift gets a draw.
@@ -153,12 +174,8 @@ class TradeTalksModel(mesa.Model):  # type: ignore[misc]
     def set_preferences(self, row: int | None, ideal: Package, weight: Package) -> None:
         """Replace one actor's preference row (a delegation's mandate after lobbying)."""
         assert row is not None
-        prefs = self.prefs
-        prefs.ideal[row] = ideal
-        prefs.weight[row] = weight
-        prefs.scale[row] = np.maximum(
-            np.maximum(ideal - self.space.low, self.space.high - ideal), 1e-12
-        )
+        self.prefs.set_row(row, ideal, weight, self.space)
+        self.version += 1
 
     # --- effects of events --------------------------------------------------------------
     def record(self, kind: str, label: str) -> None:
@@ -180,6 +197,7 @@ class TradeTalksModel(mesa.Model):  # type: ignore[misc]
     def shift_credibility(self, side: str, change: float, label: str | None) -> None:
         self.credibility[side] = min(max(self.credibility[side] + change, 0.0), 1.0)
         self.no_deal_perceived = self._perceived_no_deal()
+        self.version += 1
         if label is not None:
             self.record("threat" if change > 0 else "signal", label)
 
@@ -188,8 +206,9 @@ class TradeTalksModel(mesa.Model):  # type: ignore[misc]
         """Play one round (see the module docstring for the protocol)."""
         if not self.running:
             return
-        for group in self.groups:
-            group.lobby()
+        view = self.view
+        for delegation, cls, behaviours, groups, index in self._lobbies:
+            delegation.receive_lobbying_all(index, cls.pressure_all(behaviours, groups, view))
         for delegation in self.delegations.values():
             delegation.update_mandate()
         self.text = self.host.act() if self.host is not None else None

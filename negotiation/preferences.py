@@ -13,7 +13,7 @@ of packages for every actor is one array expression.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -34,12 +34,18 @@ class Preferences:
     """Positions and saliences of ``m`` actors over ``k`` issues.
 
     ``ideal`` and ``weight`` are ``(m, k)`` arrays; weights are normalised to sum to 1 per
-    actor. ``scale`` caches each ideal's distance to its farthest bound.
+    actor. ``scale`` caches each ideal's distance to its farthest bound and ``slope``
+    the utility lost per unit of distance (``weight / scale``), so that a utility is
+    ``1 - slope @ |package - ideal|``.
     """
 
     ideal: Matrix
     weight: Matrix
     scale: Matrix
+    slope: Matrix = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.slope = self.weight / self.scale
 
     @classmethod
     def build(cls, ideal: npt.ArrayLike, salience: npt.ArrayLike, space: IssueSpace) -> Preferences:
@@ -56,10 +62,16 @@ class Preferences:
         """The preferences of actor ``i`` alone, as a one-row :class:`Preferences`."""
         return Preferences(self.ideal[i : i + 1], self.weight[i : i + 1], self.scale[i : i + 1])
 
+    def set_row(self, i: int, ideal: Package, weight: Package, space: IssueSpace) -> None:
+        """Replace actor ``i``'s position and (normalised) weights in place."""
+        self.ideal[i] = ideal
+        self.weight[i] = weight
+        self.scale[i] = worst_distance(ideal, space)
+        self.slope[i] = weight / self.scale[i]
+
     def utility(self, package: Package) -> npt.NDArray[np.float64]:
         """Utility of one package for every actor: shape ``(m,)``."""
-        closeness = 1.0 - np.abs(package - self.ideal) / self.scale
-        return np.einsum("ij,ij->i", self.weight, closeness)
+        return 1.0 - np.einsum("ij,ij->i", self.slope, np.abs(package - self.ideal))
 
     def utilities(self, packages: Matrix) -> Matrix:
         """Utility of ``n`` packages for every actor: shape ``(m, n)``."""

@@ -12,10 +12,12 @@ domestic groups.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from negotiation.issues import Package
 
@@ -93,6 +95,17 @@ class Lobbying(ABC):
     @abstractmethod
     def pressure(self, me: InterestGroup, view: TalksView) -> Package:
         """Per-issue pressure increment this round."""
+
+    @classmethod
+    def pressure_all(
+        cls, behaviours: Sequence[Lobbying], groups: Sequence[InterestGroup], view: TalksView
+    ) -> npt.NDArray[np.float64]:
+        """Pressure of several groups that use this class, one row each.
+
+        The model calls this once per side and class each round; override it to
+        vectorise (the default asks each group in turn).
+        """
+        return np.array([b.pressure(g, view) for b, g in zip(behaviours, groups, strict=True)])
 
 
 @dataclass

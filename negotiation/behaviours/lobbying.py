@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import Field
 
 from negotiation.behaviours.interfaces import Lobbying
@@ -31,6 +34,16 @@ class Pressure(Lobbying):
     def pressure(self, me: InterestGroup, view: TalksView) -> Package:
         rate = self.gain * view.settings.lobbying_rate * me.influence * me.urgency
         return rate * me.weights
+
+    @classmethod
+    def pressure_all(
+        cls, behaviours: Sequence[Lobbying], groups: Sequence[InterestGroup], view: TalksView
+    ) -> npt.NDArray[np.float64]:
+        rates = np.array(
+            [b.gain * g.influence * g.urgency for b, g in zip(behaviours, groups, strict=True)]  # type: ignore[attr-defined]
+        )
+        weights = groups[0].model.prefs.weight[[g.row for g in groups]]
+        return (rates * view.settings.lobbying_rate)[:, None] * weights
 
 
 @register("lobbying", "silent")
