@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
-import numpy.typing as npt
 
 from negotiation.behaviours import registry
 from negotiation.behaviours.interfaces import Verdict
@@ -103,18 +102,14 @@ class InterestGroup(Actor):
 class Delegation(Actor):
     """A negotiating team: proposes, learns, accepts, within a lobbied mandate."""
 
-    def __init__(
-        self, model: TradeTalksModel, spec: ActorSpec, row: int, group_rows: list[int]
-    ) -> None:
+    def __init__(self, model: TradeTalksModel, spec: ActorSpec, row: int, side_index: int) -> None:
         super().__init__(model, spec, row)
-        prefs = model.prefs
-        self.base_ideal: Package = prefs.ideal[row].copy()
-        self.base_weight: Package = prefs.weight[row].copy()
-        self.group_rows = group_rows
-        self.group_ideal = prefs.ideal[group_rows].copy()  # groups' positions never move
-        self.group_weight = prefs.weight[group_rows].copy()
-        self.pull = np.zeros((len(group_rows), len(model.space)))
-        self._lobbied = False
+        mandates = model.mandates
+        self.side_index = side_index
+        # Views into the shared mandate arrays: changing them changes the mandate.
+        self.base_ideal: Package = mandates.base_ideal[side_index]
+        self.base_weight: Package = mandates.base_weight[side_index]
+        self.pull = mandates.pull[mandates.block(side_index)]
         self.group_index: dict[str, int] = {}
         self.reservation_shift: float = spec.reservation_shift
         self.floor: float = 0.0
@@ -125,34 +120,15 @@ class Delegation(Actor):
         self.opponent = self._behaviour("opponent_model")
         self.last_next: Package | None = None
 
-    # --- mandate -------------------------------------------------------------------------
+    # --- mandate (see negotiation.mandate) -----------------------------------------------
     def receive_lobbying(self, group: InterestGroup, push: Package) -> None:
         """Accumulate a group's pull; the mandate is updated once all groups have lobbied."""
-        self.pull[self.group_index[group.key]] += push
-        self._lobbied = True
-
-    def receive_lobbying_all(
-        self, index: npt.NDArray[np.intp], pushes: npt.NDArray[np.float64]
-    ) -> None:
-        """Accumulate the pull of several groups at once (rows ``index`` of ``pull``)."""
-        self.pull[index] += pushes
-        self._lobbied = True
+        mandates = self.model.mandates
+        mandates.add(mandates.block(self.side_index).start + self.group_index[group.key], push)
 
     def update_mandate(self) -> None:
-        """Mandate = influence-weighted compromise of the base brief and the groups' asks.
-
-        Per issue, each group's accumulated pull weighs its position against the base
-        position (weight 1), the compromise model of Thomson et al. (2006) applied to a
-        delegation's brief; saliences mix the same way.
-        """
-        if not self._lobbied:
-            return
-        self._lobbied = False
-        pull = self.pull
-        total = 1.0 + pull.sum(axis=0)
-        ideal = (self.base_ideal + np.einsum("gk,gk->k", pull, self.group_ideal)) / total
-        weight = (self.base_weight + np.einsum("gk,gk->k", pull, self.group_weight)) / total
-        self.model.set_preferences(self.row, ideal, weight / weight.sum())
+        """Bring the mandate up to date with the lobbying received (both sides at once)."""
+        self.model.mandates.update()
 
     def harden(self, issues: tuple[int, ...], rejected: Package) -> None:
         """After a veto at home: weigh the failing issues more, never offer that again."""
@@ -160,7 +136,7 @@ class Delegation(Actor):
         if issues:
             self.base_weight[list(issues)] *= factor
             self.base_weight /= self.base_weight.sum()
-            self._lobbied = True
+            self.model.mandates.changed = True
             self.update_mandate()
         self.floor = max(self.floor, self.utility(rejected) + 0.01)
 

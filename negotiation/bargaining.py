@@ -13,6 +13,7 @@ product is a quadratic in the segment parameter, maximised in closed form.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -34,13 +35,18 @@ class Frontier:
     def distance(self, point: tuple[float, float]) -> float:
         """Euclidean distance from a utility pair to the frontier (0 if on or beyond it)."""
         p = np.asarray(point, dtype=float)
-        a, b = self.utilities[:-1], self.utilities[1:]
-        d = b - a
-        length2 = np.maximum((d * d).sum(axis=1), 1e-18)
-        s = np.clip(((p - a) * d).sum(axis=1) / length2, 0.0, 1.0)
+        a, d, length2 = self._segments
+        s = np.minimum(np.maximum(((p - a) * d).sum(axis=1) / length2, 0.0), 1.0)
         nearest = a + s[:, None] * d
         dist = float(np.sqrt(((nearest - p) ** 2).sum(axis=1)).min())
         return 0.0 if dist < 1e-9 or self._beyond(p) else dist
+
+    @cached_property
+    def _segments(self) -> tuple[Array, Array, Array]:
+        """Start, direction and squared length of each frontier segment."""
+        a = self.utilities[:-1]
+        d = self.utilities[1:] - a
+        return a, d, np.maximum((d * d).sum(axis=1), 1e-18)
 
     def _beyond(self, p: Array) -> bool:
         """True when ``p`` weakly dominates a frontier point (numerical noise only)."""

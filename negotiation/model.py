@@ -26,6 +26,7 @@ from negotiation.agents import Delegation, Host, InterestGroup, Leader
 from negotiation.calendar import Calendar
 from negotiation.events import ScheduledEvent, TimelineEntry, schedule_all
 from negotiation.issues import Package
+from negotiation.mandate import Mandates
 from negotiation.outcome import Outcome, build_outcome
 from negotiation.preferences import Preferences
 from negotiation.scenario import SIDES, EffectSpec, Scenario, load_scenario
@@ -95,7 +96,15 @@ class TradeTalksModel(mesa.Model):  # type: ignore[misc]
     # --- construction -------------------------------------------------------------------
     def _build_actors(self) -> None:
         spec, space = self.spec, self.space
-        people = [a for a in spec.actors if a.kind != "host"]
+        # Delegations take the first preference rows (side order), so their mandates are
+        # one contiguous block; the rest keep the scenario's order.
+        people = sorted(
+            (a for a in spec.actors if a.kind != "host"),
+            key=lambda a: (
+                a.kind != "delegation",
+                SIDES.index(a.side) if a.kind == "delegation" else 0,
+            ),  # type: ignore[arg-type]
+        )
         base: Preferences | None = spec.derived("preferences")
         if base is None:
             ideal = [[a.position.get(i.key, i.status_quo) for i in space] for a in people]
@@ -113,15 +122,21 @@ class TradeTalksModel(mesa.Model):  # type: ignore[misc]
                 group = InterestGroup(self, a, rows[a.key])
                 self.groups_of[a.side].append(group)  # type: ignore[index]
                 self.actors_by_key[a.key] = group
+        delegation_specs = {a.side: a for a in spec.actors if a.kind == "delegation"}
+        self.mandates = Mandates(
+            self.prefs,
+            space,
+            [rows[delegation_specs[side].key] for side in SIDES],
+            [[g.row for g in self.groups_of[side]] for side in SIDES],  # type: ignore[misc]
+        )
+        for i, side in enumerate(SIDES):
+            a = delegation_specs[side]
+            d = Delegation(self, a, rows[a.key], i)
+            d.group_index = {g.key: j for j, g in enumerate(self.groups_of[side])}
+            self.delegations[side] = d
+            self.actors_by_key[a.key] = d
         for a in spec.actors:
-            if a.kind == "delegation":
-                assert a.side is not None
-                members = self.groups_of[a.side]
-                d = Delegation(self, a, rows[a.key], [g.row for g in members])  # type: ignore[misc]
-                d.group_index = {g.key: i for i, g in enumerate(members)}
-                self.delegations[a.side] = d
-                self.actors_by_key[a.key] = d
-            elif a.kind == "leader":
+            if a.kind == "leader":
                 assert a.side is not None
                 self.leaders[a.side] = Leader(self, a, rows[a.key])
                 self.actors_by_key[a.key] = self.leaders[a.side]
@@ -130,20 +145,22 @@ class TradeTalksModel(mesa.Model):  # type: ignore[misc]
                 self.actors_by_key[a.key] = self.host
         self.groups: list[InterestGroup] = [g for side in SIDES for g in self.groups_of[side]]
         self.row_keys: list[str] = [a.key for a in people]
+        self.display_order: list[int] = [rows[a.key] for a in spec.actors if a.kind != "host"]
         self._lobbies = self._lobbying_batches()
 
     def _lobbying_batches(self) -> list[tuple[Any, ...]]:
-        """Groups of one side that share a lobbying class lobby together (vectorised)."""
+        """Groups that share a lobbying class lobby together, in one vectorised call."""
         batches: list[tuple[Any, ...]] = []
-        for side, groups in self.groups_of.items():
-            delegation = self.delegations[side]
-            by_class: dict[type, list[InterestGroup]] = {}
+        by_class: dict[type, list[tuple[int, InterestGroup]]] = {}
+        for i, (side, groups) in enumerate(self.groups_of.items()):
+            offset = self.mandates.block(i).start
             for g in groups:
-                by_class.setdefault(type(g.lobbying), []).append(g)
-            for cls, members in by_class.items():
-                index = np.array([delegation.group_index[g.key] for g in members], dtype=np.intp)
-                behaviours = [g.lobbying for g in members]
-                batches.append((delegation, cls, behaviours, members, index))
+                position = offset + self.delegations[side].group_index[g.key]
+                by_class.setdefault(type(g.lobbying), []).append((position, g))
+        for cls, members in by_class.items():
+            index = np.array([position for position, _ in members], dtype=np.intp)
+            groups_ = [g for _, g in members]
+            batches.append((cls, [g.lobbying for g in groups_], groups_, index))
         return batches
 
     def _draw_resolve(self) -> None:
@@ -207,10 +224,9 @@ class TradeTalksModel(mesa.Model):  # type: ignore[misc]
         if not self.running:
             return
         view = self.view
-        for delegation, cls, behaviours, groups, index in self._lobbies:
-            delegation.receive_lobbying_all(index, cls.pressure_all(behaviours, groups, view))
-        for delegation in self.delegations.values():
-            delegation.update_mandate()
+        for cls, behaviours, groups, index in self._lobbies:
+            self.mandates.add(index, cls.pressure_all(behaviours, groups, view))
+        self.mandates.update()
         self.text = self.host.act() if self.host is not None else None
         us, china = self.delegations["US"], self.delegations["China"]
         offer_us, offer_china = us.propose(), china.propose()

@@ -129,7 +129,9 @@ def build_outcome(model: TradeTalksModel) -> Outcome:
     else:
         package, source, kind = model.no_deal_perceived, "no deal", "no deal"
     utilities = model.prefs.utility(package)
-    reservations = {key: float(model.actors_by_key[key].reservation) for key in model.row_keys}
+    keys = [model.row_keys[r] for r in model.display_order]
+    utilities = utilities[model.display_order]
+    reservations = {key: float(model.actors_by_key[key].reservation) for key in keys}
     nash_product = pareto_distance = nash_distance = None
     if kind != "no deal":
         a = analyse(model.spec)
@@ -155,7 +157,7 @@ def build_outcome(model: TradeTalksModel) -> Outcome:
         summit_deal=kind == "summit deal",
         package={k: round(float(v), 6) for k, v in zip(space.keys, package, strict=True)},
         package_source=source,
-        utilities={k: round(float(u), 6) for k, u in zip(model.row_keys, utilities, strict=True)},
+        utilities={k: round(float(u), 6) for k, u in zip(keys, utilities, strict=True)},
         reservations={k: round(v, 6) for k, v in reservations.items()},
         nash_product=_round(nash_product),
         pareto_distance=_round(pareto_distance),

@@ -69,6 +69,16 @@ class Preferences:
         self.scale[i] = worst_distance(ideal, space)
         self.slope[i] = weight / self.scale[i]
 
+    def set_rows(
+        self, rows: slice | npt.NDArray[np.intp], ideal: Matrix, weight: Matrix, space: IssueSpace
+    ) -> None:
+        """Replace several actors' positions and (normalised) weights in place."""
+        self.ideal[rows] = ideal
+        self.weight[rows] = weight
+        scale = np.maximum(np.maximum(ideal - space.low, space.high - ideal), 1e-12)
+        self.scale[rows] = scale
+        self.slope[rows] = weight / scale
+
     def utility(self, package: Package) -> npt.NDArray[np.float64]:
         """Utility of one package for every actor: shape ``(m,)``."""
         return 1.0 - np.einsum("ij,ij->i", self.slope, np.abs(package - self.ideal))

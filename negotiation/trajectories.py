@@ -52,7 +52,7 @@ def snapshot(model: TradeTalksModel) -> dict[str, Any]:
         on_table["host"] = text
     for side, package in on_table.items():
         utilities = model.prefs.utility(package)
-        for key, u in zip(model.row_keys, utilities, strict=True):
+        for key, u in zip(model.row_keys, utilities, strict=True):  # row order
             row[f"utility__{key}__{side}"] = float(u)
     for key in model.row_keys:
         row[f"reservation__{key}"] = float(model.actors_by_key[key].reservation)
