@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from negotiation.scenario import ActorSpec
 
 
-class Actor(mesa.Agent):  # type: ignore[misc]
+class Actor(mesa.Agent):
     """Common identity of every actor: key, label, side and preference row."""
 
     model: TradeTalksModel
@@ -40,7 +40,7 @@ class Actor(mesa.Agent):  # type: ignore[misc]
         self.label: str = spec.label
         self.side: str | None = spec.side
         self.spec = spec
-        self.row = row
+        self.row: int = -1 if row is None else row  # -1: no preferences (the host)
 
     def _behaviour(self, field: str) -> Any:
         """A fresh instance of this actor's behaviour for ``field`` (its kind).

@@ -57,7 +57,7 @@ class IssueSpace:
     def __len__(self) -> int:
         return len(self.issues)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self):
         return iter(self.issues)
 
     def clip(self, package: npt.ArrayLike) -> Package:

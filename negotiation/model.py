@@ -35,7 +35,7 @@ from negotiation.view import TalksView
 DEFAULT_SCENARIO = "kuala-lumpur-2025"
 
 
-class TradeTalksModel(mesa.Model):  # type: ignore[misc]
+class TradeTalksModel(mesa.Model):
     """US–China trade talks as a two-level game with a host, to a summit deadline.
 
     ``scenario`` is a :class:`Scenario` or the name/path of one; ``rng`` seeds every
@@ -103,7 +103,7 @@ class TradeTalksModel(mesa.Model):  # type: ignore[misc]
             key=lambda a: (
                 a.kind != "delegation",
                 SIDES.index(a.side) if a.kind == "delegation" else 0,
-            ),  # type: ignore[arg-type]
+            ),
         )
         base: Preferences | None = spec.derived("preferences")
         if base is None:
@@ -122,12 +122,12 @@ class TradeTalksModel(mesa.Model):  # type: ignore[misc]
                 group = InterestGroup(self, a, rows[a.key])
                 self.groups_of[a.side].append(group)  # type: ignore[index]
                 self.actors_by_key[a.key] = group
-        delegation_specs = {a.side: a for a in spec.actors if a.kind == "delegation"}
+        delegation_specs = {str(a.side): a for a in spec.actors if a.kind == "delegation"}
         self.mandates = Mandates(
             self.prefs,
             space,
             [rows[delegation_specs[side].key] for side in SIDES],
-            [[g.row for g in self.groups_of[side]] for side in SIDES],  # type: ignore[misc]
+            [[g.row for g in self.groups_of[side]] for side in SIDES],
         )
         for i, side in enumerate(SIDES):
             a = delegation_specs[side]

@@ -96,7 +96,7 @@ def analyse(spec: Scenario) -> Analysis:
     """
     cached = spec.derived("analysis")
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     space = spec.space
     prefs = {}
     for actor in spec.actors:
@@ -115,7 +115,7 @@ def analyse(spec: Scenario) -> Analysis:
     disagreement = (float(us.utility(nd)[0]), float(china.utility(nd)[0]))
     frontier = pareto_frontier(us, china, disagreement)
     analysis = Analysis(frontier, nash_point(frontier), us, china)
-    return spec.remember("analysis", analysis)  # type: ignore[no-any-return]
+    return spec.remember("analysis", analysis)
 
 
 def build_outcome(model: TradeTalksModel) -> Outcome:

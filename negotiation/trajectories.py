@@ -67,14 +67,14 @@ def snapshot(model: TradeTalksModel) -> dict[str, Any]:
 
 def make_datacollector(model: TradeTalksModel) -> mesa.DataCollector:
     """A DataCollector whose model reporters read the per-round snapshot."""
-    model._snapshot = {}  # type: ignore[attr-defined]
+    model._snapshot = {}
     reporters = {key: partial(_column, key) for key in _columns(model)}
     return mesa.DataCollector(model_reporters=reporters)
 
 
 def _column(key: str, model: TradeTalksModel) -> Any:
     """One column of the round's snapshot, computing the snapshot once per state."""
-    cache = model._snapshot  # type: ignore[attr-defined]
+    cache = model._snapshot
     state = (model.steps, model.running, len(model.timeline))
     if cache.get("_state") != state:
         cache.clear()
