@@ -7,7 +7,9 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell command -v python3.12 2>/dev/null || command -v python3)
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run dashboard test lint typecheck bench clean
+ASSETS := $(VENV)/.assets
+
+.PHONY: setup assets browser run dashboard test lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python >= 3.12 is required (found " + sys.version.split()[0] + "); install it, e.g. pyenv install 3.12")'
@@ -18,10 +20,24 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# Front-end assets Solara would fetch from a CDN, so the dashboard works offline.
+$(ASSETS): $(STAMP) dashboards/offline_assets.py
+	$(PY) -m dashboards.offline_assets
+	touch $(ASSETS)
+
+assets: $(ASSETS)
+
+# Debian's chromium, driven by Playwright in the browser tests.
+browser:
+	bash .ci/install-browser.sh
+
+dashboard: $(STAMP) $(ASSETS)
+	$(VENV)/bin/negotiation dashboard
+
 run: $(STAMP)
 	$(VENV)/bin/negotiation run --scenario kuala-lumpur-2025 --seed 7
 
-test: $(STAMP)
+test: $(STAMP) $(ASSETS) browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/python -m pytest -q

@@ -76,7 +76,7 @@ def bench_flagship(repeats: int, number: int) -> dict[str, Any]:
     )
     rounds = statistics.median(run_once(scenario, seed=s).rounds_played for s in range(200))
     n_agents = len(scenario.actors)
-    steps = int(round(rounds))
+    steps = round(rounds)
 
     def floor_run() -> None:
         model = BareModel(n_agents, rng=1)

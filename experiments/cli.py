@@ -130,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
 # Sub-commands added by other modules of the batch and UI layers (ensemble, sweep, ...).
 _EXTENSIONS: list[Any] = []
 
+from experiments import dashboard_cli  # noqa: E402
+
+_EXTENSIONS.append(dashboard_cli.register)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()

@@ -1,0 +1,122 @@
+"""The dashboard in a real browser (Debian's chromium via Playwright), used as an analyst
+uses it: step a run to its end, play and pause, change a setting and reset, open two
+sessions, run an ensemble, open the sample sweep. Every page must stay clean: no console
+error, no failed request, nothing fetched from outside the machine."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from .conftest import screenshot
+
+README_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "live-page.png"
+END = re.compile(r"Truce on \d{4}-\d\d-\d\d|No truce before the summit")
+
+
+def _round(page) -> int:  # type: ignore[no-untyped-def]
+    text = page.get_by_text(re.compile(r"^(Round \d+ of|Before round 1)")).first.inner_text()
+    match = re.match(r"Round (\d+) of", text)
+    return int(match.group(1)) if match else 0
+
+
+def _step(page) -> None:  # type: ignore[no-untyped-def]
+    before = _round(page)
+    page.get_by_role("button", name="Step").click()
+    page.get_by_text(re.compile(rf"^Round {before + 1} of")).first.wait_for(timeout=30_000)
+
+
+def test_step_until_the_end_shows_status_and_package(open_page) -> None:  # type: ignore[no-untyped-def]
+    page, log = open_page()
+    page.get_by_text("No truce yet").wait_for(timeout=30_000)
+    for _ in range(16):
+        if page.get_by_text(END).count():
+            break
+        _step(page)
+    page.get_by_text(END).first.wait_for(timeout=30_000)
+    page.get_by_role("cell", name="US additional tariff on Chinese goods").wait_for(timeout=30_000)
+    assert page.get_by_role("cell", name="Chinese purchases of US soybeans").is_visible()
+    assert page.get_by_role("button", name="Step").is_disabled()
+    path = screenshot(page, "live-run-ended")
+    README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, README_SCREENSHOT)
+    log.assert_clean()
+
+
+def test_play_then_pause(open_page) -> None:  # type: ignore[no-untyped-def]
+    page, log = open_page()
+    page.get_by_role("button", name="▶").click()
+    page.get_by_text(re.compile(r"^Round [2-9] of")).first.wait_for(timeout=30_000)
+    page.get_by_role("button", name="❚❚").click()
+    page.get_by_role("button", name="▶").wait_for(timeout=10_000)
+    paused_at = _round(page)
+    page.wait_for_timeout(1500)
+    assert _round(page) == paused_at
+    screenshot(page, "live-paused")
+    log.assert_clean()
+
+
+def test_change_a_slider_and_reset(open_page) -> None:  # type: ignore[no-untyped-def]
+    page, log = open_page()
+    _step(page)
+    slider = page.get_by_role("slider").nth(2)  # after the two SolaraViz interval sliders
+    slider.focus()
+    page.keyboard.press("Home")  # threat credibility to 0
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_text(re.compile(r"threat credibility = 0\b")).first.wait_for(timeout=30_000)
+    assert page.get_by_text(re.compile(r"^Before round 1")).first.is_visible()
+    screenshot(page, "live-after-reset")
+    log.assert_clean()
+
+
+def test_a_bad_setting_shows_a_message_not_a_traceback(open_page) -> None:  # type: ignore[no-untyped-def]
+    page, log = open_page()
+    seed = page.get_by_label("Seed (integer)")
+    seed.fill("seven")
+    seed.press("Enter")
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_text(re.compile("the seed must be a whole number, got 'seven'")).first.wait_for(
+        timeout=30_000
+    )
+    assert page.get_by_text("Traceback").count() == 0
+    screenshot(page, "live-bad-seed")
+    log.assert_clean()
+
+
+def test_two_sessions_do_not_step_each_other(open_page) -> None:  # type: ignore[no-untyped-def]
+    first, log_first = open_page()
+    second, log_second = open_page()
+    _step(first)
+    _step(first)
+    assert _round(first) == 2
+    assert _round(second) == 0
+    log_first.assert_clean()
+    log_second.assert_clean()
+
+
+def test_ensemble_shows_progress_and_p_truce(open_page) -> None:  # type: ignore[no-untyped-def]
+    page, log = open_page()
+    page.get_by_role("tab", name="Ensemble").click()
+    runs = page.get_by_label("Runs")
+    runs.fill("1500")
+    runs.press("Enter")
+    page.get_by_role("button", name="Run ensemble").click()
+    page.get_by_text(re.compile(r"^Running… \d+%")).first.wait_for(timeout=30_000)
+    page.get_by_text(re.compile(r"P\(truce\) = \d+\.\d%")).first.wait_for(timeout=120_000)
+    assert page.get_by_text(re.compile(r"1500 runs of kuala-lumpur-2025")).first.is_visible()
+    screenshot(page, "ensemble")
+    log.assert_clean()
+
+
+def test_sample_sweep_heatmap_and_runs_behind_a_cell(open_page) -> None:  # type: ignore[no-untyped-def]
+    page, log = open_page()
+    page.get_by_role("tab", name="Sweep explorer").click()
+    page.get_by_text(re.compile(r"^200 runs; swept parameters")).first.wait_for(timeout=30_000)
+    cells = page.get_by_role("button", name=re.compile(r"^\d+%$"))
+    cells.first.wait_for(timeout=30_000)
+    assert cells.count() == 25
+    cells.first.click()
+    page.get_by_text(re.compile(r"^Runs with .* \(8\)$")).first.wait_for(timeout=30_000)
+    screenshot(page, "sweep-explorer")
+    log.assert_clean()

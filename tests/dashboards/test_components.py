@@ -1,0 +1,132 @@
+"""In-process tests of the dashboard's pieces (no browser): model building from controls,
+status texts, ensemble summaries, the sweep explorer's tables, and rendered components."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ipyvuetify as v
+import pandas as pd
+import pytest
+import solara
+
+from dashboards import live
+from dashboards.ensemble_page import run_seed, summarise
+from dashboards.live_model import LiveModel, control_specs, parse_seed
+from dashboards.sweeps_page import load_sweep, sample_sweep_folder, swept_parameters, truce_grid
+from negotiation import run_once
+
+
+def test_live_model_from_controls_runs_to_an_end() -> None:
+    model = LiveModel(seed="7", threat_credibility=0.6)
+    assert model.error is None and model.running
+    model.run()
+    assert model.outcome is not None
+    assert live.status_text(model) in (
+        f"Truce on {model.outcome.date}",
+        "No truce before the summit",
+        "No truce before the summit: deal at the summit",
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"seed": "seven"}, "the seed must be a whole number, got 'seven'"),
+        ({"seed": "-3"}, "must not be negative"),
+        (
+            {"seed": "1", "us_offer_strategy": "hardliner", "us_concession_exponent": 0.3},
+            "has no parameter 'e'",
+        ),
+        ({"seed": "1", "scenario_name": "atlantis"}, "no scenario 'atlantis'"),
+    ],
+)
+def test_bad_settings_give_a_message_not_an_exception(kwargs: dict, fragment: str) -> None:
+    model = LiveModel(**kwargs)
+    assert model.error is not None and fragment in model.error
+    assert not model.running
+
+
+def test_controls_cover_every_named_parameter() -> None:
+    controls = control_specs()
+    assert controls["scenario_name"]["type"] == "Select"
+    assert controls["seed"]["type"] == "InputText"
+    assert controls["threat_credibility"]["type"] == "SliderFloat"
+    assert "boulware" in controls["us_offer_strategy"]["values"]
+    assert "convenor" in controls["host_behaviour"]["values"]
+    assert parse_seed(" 12 ") == 12
+
+
+def test_status_and_countdown_texts() -> None:
+    model = LiveModel(seed="3")
+    assert live.status_text(model) == "No truce yet"
+    assert "Before round 1 of 16" in live.countdown_text(model)
+    model.step()
+    assert live.countdown_text(model).startswith("Round 1 of 16 · Sat 25 Oct 09:00")
+
+
+@solara.component
+def Wrapped(component, model):  # type: ignore[no-untyped-def]
+    """What SolaraViz does with a plain component function."""
+    return component(model)
+
+
+def test_components_render_before_during_and_after_a_run() -> None:
+    model = LiveModel(seed="7")
+    for stage in range(3):
+        for component in live.COMPONENTS:
+            _, rc = solara.render(Wrapped(component, model), handle_error=False)
+            rc.close()
+        if stage == 0:
+            model.step()
+        else:
+            model.run()
+    _, rc = solara.render(Wrapped(live.PackageCard, model), handle_error=False)
+    texts = [str(w.children) for w in rc.find(v.Html, tag="td").widgets]
+    assert any("US additional tariff" in t for t in texts)
+    rc.close()
+
+
+def test_whole_page_renders_its_three_tabs() -> None:
+    from dashboards.app import Page
+
+    _, rc = solara.render(Page(), handle_error=False)
+    for label in ("Live run", "Ensemble", "Sweep explorer"):
+        rc.find(v.Tab, children=[label]).assert_single()
+    rc.close()
+
+
+def test_ensemble_summary_and_seeds() -> None:
+    assert run_seed(1, 0) == run_seed(1, 0) and run_seed(1, 0) != run_seed(1, 1)
+    assert 0 <= run_seed(1, 5) < 2**64
+    outcomes = [run_once("kuala-lumpur-2025", seed=run_seed(1, i)) for i in range(40)]
+    summary = summarise("kuala-lumpur-2025", outcomes)
+    truces = sum(o.truce for o in outcomes)
+    assert summary.runs == 40 and summary.p_truce == truces / 40
+    assert summary.ci95[0] <= summary.p_truce <= summary.ci95[1]
+    assert summary.p_truce + summary.p_summit_deal + summary.p_no_deal == pytest.approx(1.0)
+    assert len(summary.agreed["us_tariff_rate"]) == truces
+
+
+def test_sample_sweep_and_grid() -> None:
+    table = load_sweep(sample_sweep_folder())
+    params = swept_parameters(table)
+    assert set(params) == {"farmer_pressure", "threat_credibility"}
+    grid = truce_grid(table, "threat_credibility", "farmer_pressure")
+    assert len(grid) == 25 and (grid["count"] == 8).all()
+    cell = grid[(grid["x"] == 1.0) & (grid["y"] == 0.0)].iloc[0]
+    rows = table[
+        (table["param__threat_credibility"] == 1.0) & (table["param__farmer_pressure"] == 0.0)
+    ]
+    assert cell["p_truce"] == rows["truce"].mean()
+    assert cell["low"] <= cell["p_truce"] <= cell["high"]
+
+
+def test_bad_sweep_folders_are_named(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="is not a folder"):
+        load_sweep(tmp_path / "missing")
+    with pytest.raises(ValueError, match="holds no Parquet files"):
+        load_sweep(tmp_path)
+    pd.DataFrame({"x": [1]}).to_parquet(tmp_path / "a.parquet")
+    with pytest.raises(ValueError, match="no 'truce' column"):
+        load_sweep(tmp_path)
