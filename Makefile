@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e tests/plugin_example
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -27,9 +28,9 @@ $(ASSETS): $(STAMP) dashboards/offline_assets.py
 
 assets: $(ASSETS)
 
-# Debian's chromium, driven by Playwright in the browser tests.
+# Debian's chromium, driven by Playwright in the browser tests (quiet when installed).
 browser:
-	bash .ci/install-browser.sh
+	@bash .ci/install-browser.sh
 
 dashboard: $(STAMP) $(ASSETS)
 	$(VENV)/bin/negotiation dashboard

@@ -12,5 +12,5 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-browser: installing Debian's chromium (apt-get)"
 $SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
-/usr/bin/chromium --version
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+/usr/bin/chromium --version 2>/dev/null

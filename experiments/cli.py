@@ -15,6 +15,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from experiments.store import ResumeError
+from experiments.study import StudyError
 from experiments.summary import render_outcome
 from negotiation import ScenarioError, TradeTalksModel, builtin_scenarios, load_scenario
 from negotiation.behaviours import catalogue
@@ -130,9 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
 # Sub-commands added by other modules of the batch and UI layers (ensemble, sweep, ...).
 _EXTENSIONS: list[Any] = []
 
-from experiments import dashboard_cli  # noqa: E402
+from experiments import batch_cli, dashboard_cli  # noqa: E402
 
-_EXTENSIONS.append(dashboard_cli.register)
+_EXTENSIONS.extend([batch_cli.register, dashboard_cli.register])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -140,7 +142,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
-    except (ScenarioError, BehaviourError, UsageError) as exc:
+    except (
+        ScenarioError,
+        BehaviourError,
+        UsageError,
+        StudyError,
+        ResumeError,
+        FileExistsError,
+    ) as exc:
         print(f"negotiation {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

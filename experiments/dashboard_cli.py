@@ -29,6 +29,7 @@ def solara_command(host: str, port: int) -> list[str]:
         str(port),
         "--production",
         "--no-open",
+        "--no-check-version",
         "--log-level",
         "warning",
     ]
@@ -41,7 +42,9 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
         raise UsageError(f"--port must be between 0 and 65535, got {args.port}")
     print(f"Serving the dashboard on http://{args.host}:{args.port} (Ctrl-C to stop)", flush=True)
     command = solara_command(args.host, args.port)
-    os.execv(command[0], command)
+    # Nothing leaves the machine: no usage telemetry.
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    os.execve(command[0], command, env)
     return 0  # not reached
 
 

@@ -33,6 +33,7 @@ from negotiation.behaviours import registry
 from negotiation.issues import Issue, IssueSpace
 
 SIDES: tuple[str, str] = ("US", "China")
+PARAMETER_CACHE_SIZE = 64  # scenarios kept per base scenario by with_parameters
 Side = Literal["US", "China"]
 ActorKind = Literal["delegation", "leader", "host", "group"]
 BEHAVIOUR_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -454,6 +455,9 @@ class Scenario(Strict):
                     ) from None
         result = _validate(data, f"{self._source} with {_describe(checked)}")
         result._source = self._source
+        if len(self._param_cache) >= PARAMETER_CACHE_SIZE:
+            # Sampled designs visit each setting once: keep memory bounded.
+            self._param_cache.pop(next(iter(self._param_cache)))
         self._param_cache[cache_key] = result
         return result
 

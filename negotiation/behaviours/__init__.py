@@ -23,7 +23,7 @@ from negotiation.behaviours.interfaces import (
     Ratification,
     Verdict,
 )
-from negotiation.behaviours.registry import catalogue, get, names, register
+from negotiation.behaviours.registry import catalogue, get, names, register, unregister
 
 __all__ = [
     "AcceptanceStrategy",
@@ -38,4 +38,5 @@ __all__ = [
     "get",
     "names",
     "register",
+    "unregister",
 ]

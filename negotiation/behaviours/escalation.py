@@ -1,4 +1,9 @@
-"""Leader escalation: issuing and withdrawing threats."""
+"""Leader escalation: issuing and withdrawing threats.
+
+A leader acts on threats through ``me.threaten(change, label)``, which moves its side's
+threat credibility, hence the no-deal package both sides expect (and their
+reservations), and records the move on the timeline.
+"""
 
 from __future__ import annotations
 
@@ -50,3 +55,39 @@ class Restraint(Escalation):
 
     def act(self, me: Leader, view: TalksView) -> None:
         return None
+
+
+@register("escalation", "brinkmanship")
+@dataclass
+class Brinkmanship(Escalation):
+    """Issue a threat of set credibility, and withdraw it once the talks move (Schelling 1960).
+
+    Brinkmanship, 'the threat that leaves something to chance' (Schelling 1960, ch. 8):
+    at round ``at_round`` (if set), or as soon as the gap between the offers exceeds
+    ``gap_above``, the leader raises its side's threat credibility to ``credibility``
+    (the chance the threat is carried out). Once the gap has narrowed by ``progress``
+    since then, it withdraws what it added. With ``repeat`` it may threaten again.
+    """
+
+    credibility: Annotated[float, Field(ge=0.0, le=1.0)] = 0.9
+    at_round: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    gap_above: Annotated[float, Field(ge=0.0, le=1.0)] = 0.3
+    progress: Annotated[float, Field(ge=0.0, le=1.0)] = 0.1
+    repeat: bool = False
+
+    def act(self, me: Leader, view: TalksView) -> None:
+        assert me.side is not None
+        state = getattr(self, "_state", "ready")
+        if state == "ready":
+            due = self.at_round is not None and view.round >= self.at_round
+            if due or view.gap() > self.gap_above:
+                self._raised = max(self.credibility - view.credibility(me.side), 0.0)
+                self._gap = view.gap()
+                me.threaten(
+                    self._raised, f"brinkmanship: threat made {self.credibility:.0%} credible"
+                )
+                self._state = "threatening"
+        elif state == "threatening" and self._gap - view.gap() >= self.progress:
+            if self._raised > 0:
+                me.threaten(-self._raised, "talks moving: threat withdrawn")
+            self._state = "ready" if self.repeat else "done"

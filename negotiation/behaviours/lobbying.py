@@ -1,4 +1,12 @@
-"""Lobbying rules for interest groups."""
+"""Lobbying rules for interest groups.
+
+A group's pressure accumulates as pull on its delegation's mandate (see
+:mod:`negotiation.mandate`). The model asks each lobbying class once per round for all
+its groups (``pressure_all``), so rules vectorise over groups where they can.
+
+Note: ``mobilising`` reads the model's timeline through ``me.model`` because the
+read-only view does not expose it yet.
+"""
 
 from __future__ import annotations
 
@@ -53,3 +61,58 @@ class Silent(Lobbying):
 
     def pressure(self, me: InterestGroup, view: TalksView) -> Package:
         return 0.0 * me.weights
+
+
+@register("lobbying", "mobilising")
+@dataclass
+class Mobilising(Pressure):
+    """Pressure that flares after threats and events, then decays back (Olson 1965).
+
+    The group's urgency is its scenario value plus an *arousal* that jumps when events
+    mobilise it (the core's ``mobilise`` raises urgency; here that rise becomes a flare),
+    by ``alarm`` per unit rise of either side's threat credibility, and by ``per_threat``
+    per new threat on the timeline, and keeps a share ``decay`` of itself each round:
+    collective action is costly, so groups act when alarmed and demobilise after.
+    Pressure is then as in ``pressure``: gain x lobbying rate x influence x urgency x
+    salience.
+    """
+
+    alarm: Annotated[float, Field(ge=0.0, le=100.0)] = 5.0
+    per_threat: Annotated[float, Field(ge=0.0, le=10.0)] = 0.0
+    decay: Annotated[float, Field(ge=0.0, le=1.0)] = 0.7
+
+    def urgency(self, me: InterestGroup, view: TalksView) -> float:
+        """This round's urgency (call once per round: it advances the arousal)."""
+        credibility = view.credibility("US") + view.credibility("China")
+        threats = me.model.timeline  # the view has no timeline (see the module notes)
+        if not hasattr(self, "_arousal"):
+            self._arousal, self._seen_urgency = 0.0, me.spec.urgency
+            self._credibility = 2.0 * view.settings.threat_credibility  # at the start
+            self._seen_entries = 0
+        new = sum(e.kind == "threat" for e in threats[self._seen_entries :])
+        self._arousal = (
+            self.decay * self._arousal
+            + (me.urgency - self._seen_urgency)
+            + self.alarm * max(credibility - self._credibility, 0.0)
+            + self.per_threat * new
+        )
+        self._seen_urgency, self._credibility = me.urgency, credibility
+        self._seen_entries = len(threats)
+        return max(me.spec.urgency + self._arousal, 0.0)
+
+    def pressure(self, me: InterestGroup, view: TalksView) -> Package:
+        rate = self.gain * view.settings.lobbying_rate * me.influence * self.urgency(me, view)
+        return rate * me.weights
+
+    @classmethod
+    def pressure_all(
+        cls, behaviours: Sequence[Lobbying], groups: Sequence[InterestGroup], view: TalksView
+    ) -> npt.NDArray[np.float64]:
+        rates = np.array(
+            [
+                b.gain * g.influence * b.urgency(g, view)  # type: ignore[attr-defined]
+                for b, g in zip(behaviours, groups, strict=True)
+            ]
+        )
+        weights = groups[0].model.prefs.weight[[g.row for g in groups]]
+        return (rates * view.settings.lobbying_rate)[:, None] * weights

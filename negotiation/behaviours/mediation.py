@@ -1,4 +1,8 @@
-"""What the host does each round."""
+"""What the host does each round: convene (goodwill), or table a text.
+
+Texts are packages the host proposes; both delegations judge them with their acceptance
+strategies, like an offer from the other side.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,12 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
-from negotiation.behaviours.interfaces import Mediation
+from negotiation.bargaining import nash_point, pareto_frontier
+from negotiation.behaviours import registry
+from negotiation.behaviours.interfaces import Mediation, OpponentModel
 from negotiation.behaviours.registry import register
 from negotiation.issues import Package
+from negotiation.preferences import Preferences
 
 if TYPE_CHECKING:
     from negotiation.agents import Host
@@ -38,7 +45,11 @@ class Convenor(Mediation):
 @register("mediation", "split-the-difference")
 @dataclass
 class SplitTheDifference(Convenor):
-    """Table the midpoint of the delegations' latest offers as a text."""
+    """Table the midpoint of the delegations' latest offers as a text.
+
+    Splitting the difference, the focal compromise of Schelling (1960) and the simplest
+    arbitration rule of Raiffa (1982, ch. 4); it also adds goodwill as a convenor does.
+    """
 
     def act(self, me: Host, view: TalksView) -> Package | None:
         super().act(me, view)
@@ -46,3 +57,59 @@ class SplitTheDifference(Convenor):
         if us is None or china is None:
             return None
         return 0.5 * (us + china)
+
+
+@register("mediation", "single-text")
+@dataclass
+class SingleText(Convenor):
+    """Table one negotiating text and move it toward the estimated Nash point (Raiffa 1982).
+
+    The single-negotiating-text procedure (Fisher's one-text procedure, as used at Camp
+    David; Raiffa 1982, ch. 14): the host estimates each side's preferences from its
+    offers with the opponent model named by ``learner`` (ideal from what it asks for,
+    weights from where it concedes), tables the midpoint of the opening offers, and each
+    round moves the text a share ``rate`` of the way to the Nash bargaining point of the
+    estimated preferences (the no-deal package as the disagreement point). It still adds
+    goodwill as a convenor does.
+    """
+
+    rate: Annotated[float, Field(gt=0.0, le=1.0)] = 0.3
+    learner: str = "frequency"
+
+    def __post_init__(self) -> None:
+        registry.get("opponent_model", self.learner)  # an unknown name fails validation
+
+    def _start(self, view: TalksView) -> None:
+        """One learner per side, watching it as the other delegation would."""
+        self._learners: dict[str, OpponentModel] = {}
+        self._seen = {"US": 0, "China": 0}
+        for side in ("US", "China"):
+            learner = registry.get("opponent_model", self.learner).build()
+            learner.start(view.delegation(view.other(side)), view)
+            self._learners[side] = learner
+        self._text: Package = 0.5 * (view.offers("US")[0] + view.offers("China")[0])
+
+    def _estimate(self, side: str, view: TalksView) -> Preferences:
+        """The host's current estimate of ``side``'s preferences, fed its new offers."""
+        learner, offers = self._learners[side], view.offers(side)
+        watcher = view.delegation(view.other(side))
+        for offer in offers[self._seen[side] :]:
+            learner.observe(watcher, view, offer)
+        self._seen[side] = len(offers)
+        return Preferences.build(learner.ideal[None, :], learner.weights[None, :], view.space)
+
+    def act(self, me: Host, view: TalksView) -> Package | None:
+        super().act(me, view)
+        if not view.offers("US") or not view.offers("China"):
+            return None
+        if not hasattr(self, "_learners"):
+            self._start(view)
+        prefs = {side: self._estimate(side, view) for side in ("US", "China")}
+        no_deal = view.no_deal()
+        disagreement = (
+            float(prefs["US"].utility(no_deal)[0]),
+            float(prefs["China"].utility(no_deal)[0]),
+        )
+        target = nash_point(pareto_frontier(prefs["US"], prefs["China"], disagreement)).package
+        self._text = self._text + self.rate * (target - self._text)
+        return self._text.copy()

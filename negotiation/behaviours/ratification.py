@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import Field
 
 from negotiation.behaviours.interfaces import Ratification, Verdict
-from negotiation.behaviours.registry import register
+from negotiation.behaviours.registry import BehaviourError, register
 from negotiation.issues import Package
+from negotiation.preferences import Preferences
 
 if TYPE_CHECKING:
     from negotiation.agents import Leader
     from negotiation.view import TalksView
+
+Indices = npt.NDArray[np.intp]
 
 
 @register("ratification", "win-set")
@@ -49,12 +53,12 @@ class WinSet(Ratification):
         blockers: list[int] = []
         if not leader_ok:
             blocked.append(me.label)
-            blockers.append(me.row)  # type: ignore[arg-type]
+            blockers.append(me.row)
         if approval < threshold - relax:
             for g, ok in zip(groups, approve, strict=True):
                 if not ok:
                     blocked.append(g.label)
-                    blockers.append(g.row)  # type: ignore[arg-type]
+                    blockers.append(g.row)
         if not blocked:
             return Verdict(True, approval=approval, reason="ratified")
         return Verdict(
@@ -66,10 +70,72 @@ class WinSet(Ratification):
         )
 
 
-def failing_issues(prefs, rows: list[int], package: Package, top: int = 2) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
+def failing_issues(
+    prefs: Preferences, rows: list[int], package: Package, top: int = 2
+) -> tuple[int, ...]:
     """Issues where the blockers lose most (weighted distance from their ideals)."""
     loss = (prefs.weight[rows] * np.abs(package - prefs.ideal[rows]) / prefs.scale[rows]).sum(
         axis=0
     )
     order = np.argsort(-loss, kind="stable")
     return tuple(int(i) for i in order[:top] if loss[i] > 0)
+
+
+@register("ratification", "red-lines")
+@dataclass
+class RedLines(WinSet):
+    """Veto any package that crosses a red line; otherwise judge by the win-set.
+
+    Red lines are bounds per issue key: ``at_most = { rare_earth_controls_suspension_months
+    = 12 }`` rejects any package suspending the controls for more than a year, whatever
+    its other terms; ``at_least`` bounds from below. They are not relaxed at the summit:
+    a red line is a constraint, not a preference (the 'bottom lines' of Fisher & Ury
+    1981; in Putnam's (1988) terms they cut the win-set). The verdict lists the issues
+    crossed first, so the delegation hardens on them.
+    """
+
+    at_most: dict[str, float] = field(default_factory=dict)
+    at_least: dict[str, float] = field(default_factory=dict)
+
+    def ratify(self, me: Leader, view: TalksView, package: Package, relax: float = 0.0) -> Verdict:
+        verdict = super().ratify(me, view, package, relax)
+        index, bound, upper = self._lines(view)
+        excess = np.where(upper, package[index] - bound, bound - package[index])
+        crossed = np.flatnonzero(excess > 1e-9)
+        if crossed.size == 0:
+            return verdict
+        keys = view.space.keys
+        lines = [
+            f"{keys[index[i]]} {package[index[i]]:g} {'>' if upper[i] else '<'} {bound[i]:g}"
+            for i in crossed
+        ]
+        failing = tuple(
+            dict.fromkeys([int(index[i]) for i in crossed] + list(verdict.failing_issues))
+        )
+        blocked = tuple(dict.fromkeys((me.label, *verdict.blocked_by)))
+        reason = f"{me.label} rejects: red line crossed ({'; '.join(lines)})"
+        return Verdict(False, blocked, failing, verdict.approval, reason)
+
+    def _lines(
+        self, view: TalksView
+    ) -> tuple[npt.NDArray[np.intp], Package, npt.NDArray[np.bool_]]:
+        """Issue indices, bounds and whether each bound is an upper one (cached)."""
+        space = view.space
+        cached = getattr(self, "_cache", None)
+        if cached is not None and cached[0] is space:
+            return cached[1]
+        items = [(k, v, True) for k, v in self.at_most.items()]
+        items += [(k, v, False) for k, v in self.at_least.items()]
+        unknown = sorted(k for k, _, _ in items if k not in space.index)
+        if unknown:
+            raise BehaviourError(
+                f"ratification behaviour 'red-lines': no issue {unknown[0]!r}; "
+                f"the issues are: {', '.join(space.keys)}"
+            )
+        lines = (
+            np.array([space.index[k] for k, _, _ in items], dtype=np.intp),
+            np.array([v for _, v, _ in items], dtype=float),
+            np.array([u for _, _, u in items], dtype=bool),
+        )
+        self._cache = (space, lines)
+        return lines

@@ -15,7 +15,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -64,9 +64,10 @@ class BehaviourInfo:
         except ValidationError as exc:
             err = exc.errors()[0]
             field = ".".join(str(p) for p in err["loc"])
+            where = f", parameter {field!r}" if field else ""
+            message = str(err["msg"]).removeprefix("Value error, ")
             raise BehaviourError(
-                f"{self.kind} behaviour {self.name!r}, parameter {field!r}: {err['msg']} "
-                f"(got {err.get('input')!r})"
+                f"{self.kind} behaviour {self.name!r}{where}: {message} (got {err.get('input')!r})"
             ) from None
         return {f: getattr(instance, f) for f in self.params}
 
@@ -115,7 +116,14 @@ def register(kind: str, name: str) -> Callable[[type], type]:
     return decorate
 
 
+def unregister(kind: str, name: str) -> None:
+    """Forget a behaviour (for notebooks and tests that register throw-away ones)."""
+    _REGISTRY.pop((kind, name), None)
+
+
 def _type_name(annotation: Any) -> str:
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
     text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
     text = str(text) or repr(annotation)
     if "Annotated[" in text:

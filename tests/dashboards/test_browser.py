@@ -5,12 +5,14 @@ error, no failed request, nothing fetched from outside the machine."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
 
 from .conftest import screenshot
 
+# Refreshed only when asked (UPDATE_DOCS_SCREENSHOT=1), so a test run leaves the tree clean.
 README_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "live-page.png"
 END = re.compile(r"Truce on \d{4}-\d\d-\d\d|No truce before the summit")
 
@@ -39,8 +41,9 @@ def test_step_until_the_end_shows_status_and_package(open_page) -> None:  # type
     assert page.get_by_role("cell", name="Chinese purchases of US soybeans").is_visible()
     assert page.get_by_role("button", name="Step").is_disabled()
     path = screenshot(page, "live-run-ended")
-    README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(path, README_SCREENSHOT)
+    if os.environ.get("UPDATE_DOCS_SCREENSHOT") == "1":
+        README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, README_SCREENSHOT)
     log.assert_clean()
 
 
@@ -51,8 +54,13 @@ def test_play_then_pause(open_page) -> None:  # type: ignore[no-untyped-def]
     page.get_by_role("button", name="❚❚").click()
     page.get_by_role("button", name="▶").wait_for(timeout=10_000)
     paused_at = _round(page)
-    page.wait_for_timeout(1500)
-    assert _round(page) == paused_at
+    # Mesa's ModelController still runs the step its play loop was waiting to take when
+    # Pause came (seen landing up to ~2.5 s later); after that the run must stand still.
+    page.wait_for_timeout(4000)
+    settled = _round(page)
+    assert settled in (paused_at, paused_at + 1)
+    page.wait_for_timeout(2000)
+    assert _round(page) == settled
     screenshot(page, "live-paused")
     log.assert_clean()
 

@@ -1,0 +1,147 @@
+"""Ensembles: many seeded runs of one setting, summarised as P(truce) and the median deal.
+
+Run ``i`` of an ensemble with root seed ``r`` uses the seed of run id ``i`` of a sweep
+with root seed ``r`` (:func:`experiments.design.run_seed`), on any executor.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from experiments.design import run_seed
+from experiments.intervals import wilson_interval
+from experiments.sweep import ChunkTask, _run_windowed
+from negotiation import Outcome, Scenario, load_scenario
+from negotiation.model import run_once
+
+
+@dataclass(frozen=True)
+class EnsembleSummary:
+    """P(truce) with its Wilson 95% interval, and what the truces agreed."""
+
+    scenario: str
+    runs: int
+    root_seed: int
+    params: dict[str, Any]
+    p_truce: float
+    ci95: tuple[float, float]
+    p_summit_deal: float
+    p_no_deal: float
+    median_package: dict[str, float | None]
+    median_days_before_summit: float | None
+    errors: int
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["ci95"] = list(self.ci95)
+        return out
+
+
+def summarise(
+    scenario: Scenario,
+    outcomes: list[Outcome],
+    root_seed: int,
+    params: dict[str, Any],
+    errors: int = 0,
+) -> EnsembleSummary:
+    """Summary of finished runs (runs that raised count in ``errors`` only)."""
+    n = len(outcomes)
+    truces = [o for o in outcomes if o.truce]
+    median_package: dict[str, float | None] = {}
+    for key in scenario.space.keys:
+        values = [o.package[key] for o in truces]
+        median_package[key] = float(np.median(values)) if values else None
+    days = [o.days_before_summit for o in truces if o.days_before_summit is not None]
+    return EnsembleSummary(
+        scenario=scenario.name,
+        runs=n,
+        root_seed=root_seed,
+        params=params,
+        p_truce=len(truces) / n if n else math.nan,
+        ci95=wilson_interval(len(truces), n),
+        p_summit_deal=sum(o.summit_deal for o in outcomes) / n if n else math.nan,
+        p_no_deal=sum(o.outcome == "no deal" for o in outcomes) / n if n else math.nan,
+        median_package=median_package,
+        median_days_before_summit=float(np.median(days)) if days else None,
+        errors=errors,
+    )
+
+
+def run_ensemble(
+    scenario: Scenario | str,
+    runs: int,
+    params: dict[str, Any] | None = None,
+    *,
+    root_seed: int = 0,
+    executor: Executor | None = None,
+    chunk_size: int = 250,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> EnsembleSummary:
+    """``runs`` seeded runs of ``scenario`` with ``params``; serial unless an executor is given.
+
+    ``on_progress(done, runs)`` is called as runs finish. Parameters are validated before
+    anything runs.
+    """
+    if runs < 1:
+        raise ValueError(f"runs must be at least 1, got {runs}")
+    base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    params = dict(params or {})
+    setting = base.with_parameters(params)  # raises ScenarioError for bad parameters
+    if executor is None:
+        return _serial(base, setting, runs, params, root_seed, on_progress)
+    tasks = (
+        ChunkTask(
+            index=c,
+            scenario_json=base.model_dump_json(),
+            first_run=start,
+            stop_run=min(start + chunk_size, runs),
+            replications=runs,
+            root_seed=root_seed,
+            points={0: params},
+        )
+        for c, start in enumerate(range(0, runs, chunk_size))
+    )
+    outcomes: list[tuple[int, Outcome]] = []
+    errors = 0
+    done = 0
+    for _, rows in _run_windowed(executor, tasks, in_flight=4):
+        for row in rows:
+            if row["error"] is None:
+                outcomes.append((row["run_id"], _outcome_from_row(row, setting)))
+            else:
+                errors += 1
+        done += len(rows)
+        if on_progress:
+            on_progress(done, runs)
+    outcomes.sort(key=lambda pair: pair[0])
+    return summarise(setting, [o for _, o in outcomes], root_seed, params, errors)
+
+
+def _serial(
+    base: Scenario,
+    setting: Scenario,
+    runs: int,
+    params: dict[str, Any],
+    root_seed: int,
+    on_progress: Callable[[int, int], None] | None,
+) -> EnsembleSummary:
+    outcomes = []
+    for i in range(runs):
+        outcomes.append(run_once(base, seed=run_seed(root_seed, i), params=params))
+        if on_progress and (i % 10 == 9 or i == runs - 1):
+            on_progress(i + 1, runs)
+    return summarise(setting, outcomes, root_seed, params)
+
+
+def _outcome_from_row(row: dict[str, Any], scenario: Scenario) -> Outcome:
+    """Rebuild the parts of an outcome record an ensemble summary reads."""
+    package = {k: row[f"package__{k}"] for k in scenario.space.keys}
+    fields = {f: row.get(f) for f in Outcome.__dataclass_fields__}
+    fields.update(package=package, utilities={}, reservations={}, vetoed_by=[], params={})
+    return Outcome(**fields)

@@ -1,0 +1,164 @@
+"""Sweeps: same table on every executor, crash-safe resume, errors recorded."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from experiments.design import design_points, run_seed
+from experiments.executors import SerialExecutor, make_executor
+from experiments.store import ResumeError, finished_chunks, read_runs
+from experiments.study import parse_study
+from experiments.sweep import run_sweep
+from negotiation import run_once
+
+from .conftest import make_study
+
+
+def test_rows_are_the_runs_they_claim(tiny_study, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = run_sweep(tiny_study, tmp_path / "out", SerialExecutor(), chunk_size=5)
+    table = result.table()
+    assert list(table["run_id"]) == list(range(12))
+    points = design_points(tiny_study)
+    for row in table.itertuples():
+        assert row.seed == run_seed(3, row.run_id)
+        assert row.point == row.run_id // 3
+        params = points.iloc[row.point].to_dict()
+        expected = run_once("kuala-lumpur-2025", seed=row.seed, params=params)
+        assert row.outcome == expected.outcome and row.truce == expected.truce
+        assert row.package__us_tariff_rate == expected.package["us_tariff_rate"]
+        assert row.param__us_offer_strategy == params["us_offer_strategy"]
+    assert (tmp_path / "out" / "manifest.json").exists()
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["total_runs"] == 12 and manifest["root_seed"] == 3
+    assert {"mesa", "numpy", "pandas"} <= set(manifest["versions"])
+
+
+def test_same_table_on_every_executor(tiny_study, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    tables = {}
+    for kind in ("serial", "processes", "dask"):
+        with make_executor(kind, workers=2) as executor:
+            result = run_sweep(tiny_study, tmp_path / kind, executor, chunk_size=4)
+        tables[kind] = result.table()
+    pd.testing.assert_frame_equal(tables["serial"], tables["processes"])
+    pd.testing.assert_frame_equal(tables["serial"], tables["dask"])
+
+
+def test_chunking_does_not_change_the_table(tiny_study, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    a = run_sweep(tiny_study, tmp_path / "a", SerialExecutor(), chunk_size=1).table()
+    b = run_sweep(tiny_study, tmp_path / "b", SerialExecutor(), chunk_size=7).table()
+    pd.testing.assert_frame_equal(a, b)
+
+
+KILLABLE = """
+import sys
+from experiments.executors import SerialExecutor
+from experiments.study import load_study
+from experiments.sweep import run_sweep
+run_sweep(load_study(sys.argv[1]), sys.argv[2], SerialExecutor(), chunk_size=10, resume=True)
+"""
+
+
+def _study_file(tmp_path: Path, replications: int = 150) -> Path:
+    path = tmp_path / "study.toml"
+    path.write_text(
+        f"""
+[study]
+name = "killable"
+scenario = "kuala-lumpur-2025"
+root_seed = 9
+replications = {replications}
+
+[design]
+kind = "grid"
+
+[design.parameters]
+threat_credibility = [0.1, 0.5, 0.9]
+"""
+    )
+    return path
+
+
+def test_sigkill_then_resume_gives_the_uninterrupted_table(tmp_path: Path) -> None:
+    from experiments.study import load_study
+
+    study_path = _study_file(tmp_path)
+    out = tmp_path / "killed"
+    process = subprocess.Popen(
+        [sys.executable, "-c", KILLABLE, str(study_path), str(out)], start_new_session=True
+    )
+    deadline = time.monotonic() + 60
+    while len(finished_chunks(out)) < 5:
+        assert process.poll() is None, "the sweep finished before it could be killed"
+        assert time.monotonic() < deadline, "no chunk written within 60 s"
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    done_before = finished_chunks(out)
+    assert 5 <= len(done_before) < 45
+    assert not [p for p in (out / "runs").iterdir() if not p.name.startswith("chunk-")] or all(
+        p.name.startswith(".") for p in (out / "runs").iterdir() if not p.name.startswith("chunk-")
+    )
+    study = load_study(study_path)
+    resumed = run_sweep(study, out, SerialExecutor(), resume=True)
+    assert resumed.skipped_chunks == len(done_before)
+    assert resumed.ran_runs == 450 - 10 * len(done_before)
+    whole = run_sweep(study, tmp_path / "whole", SerialExecutor(), chunk_size=10)
+    pd.testing.assert_frame_equal(read_runs(out), whole.table())
+
+
+def test_resume_of_a_different_study_is_refused(tiny_study, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run_sweep(tiny_study, tmp_path / "out", SerialExecutor(), chunk_size=5)
+    other = make_study(
+        study={"name": "tiny", "scenario": "kuala-lumpur-2025", "root_seed": 4, "replications": 3}
+    )
+    with pytest.raises(ResumeError, match=r"different sweep.*root_seed"):
+        run_sweep(other, tmp_path / "out", SerialExecutor(), resume=True)
+    with pytest.raises(FileExistsError, match="already holds a sweep"):
+        run_sweep(tiny_study, tmp_path / "out", SerialExecutor())
+
+
+def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path: Path) -> None:
+    study = parse_study(
+        {
+            "study": {"name": "raising", "scenario": "kuala-lumpur-2025", "replications": 2},
+            "design": {
+                "kind": "grid",
+                "parameters": {"us_offer_strategy": ["linear", "hardliner"]},
+            },
+            "fixed": {"us_concession_exponent": 0.3},  # hardliner takes no exponent
+        }
+    )
+    result = run_sweep(study, tmp_path / "out", SerialExecutor(), chunk_size=3)
+    table = result.table()
+    assert result.errors == 2 and len(table) == 4
+    failed = table[table["error"].notna()]
+    assert set(failed["param__us_offer_strategy"]) == {"hardliner"}
+    assert failed["error"].str.contains("has no parameter 'e'").all()
+    assert failed["truce"].isna().all()
+    assert table[table["error"].isna()]["outcome"].notna().all()
+
+
+def test_random_lhs_and_sobol_designs_stay_in_range() -> None:
+    ranges = {
+        "threat_credibility": {"low": 0.2, "high": 0.8},
+        "farmer_pressure": {"low": 0, "high": 3},
+    }
+    for kind, n in (("random", 20), ("lhs", 20), ("sobol", 8)):
+        study = make_study(design={"kind": kind, "samples": n, "parameters": ranges})
+        points = design_points(study)
+        assert points["threat_credibility"].between(0.2, 0.8).all()
+        assert points["farmer_pressure"].between(0, 3).all()
+        assert len(points) == (n if kind != "sobol" else n * (2 + 2))
+        assert points.equals(design_points(study))  # reproducible from the root seed
+    lhs = design_points(make_study(design={"kind": "lhs", "samples": 10, "parameters": ranges}))
+    strata = sorted((lhs["threat_credibility"] - 0.2) / 0.6 * 10 // 1)
+    assert strata == list(range(10))  # one sample per stratum
