@@ -30,6 +30,8 @@ def load_sweep(folder: str | Path) -> pd.DataFrame:
     path = Path(folder).expanduser()
     if not path.is_dir():
         raise ValueError(f"{path} is not a folder")
+    if (path / "runs").is_dir():  # a folder written by 'negotiation sweep'
+        path = path / "runs"
     files = sorted(p for p in path.rglob("*.parquet") if not p.name.startswith("."))
     if not files:
         raise ValueError(f"{path} holds no Parquet files: is it a sweep's output folder?")
