@@ -135,6 +135,9 @@ _EXTENSIONS: list[Any] = []
 from experiments import batch_cli, dashboard_cli  # noqa: E402
 
 _EXTENSIONS.extend([batch_cli.register, dashboard_cli.register])
+from experiments import backtest_cli  # noqa: E402
+
+_EXTENSIONS.append(backtest_cli.register)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,454 @@
+"""Backtest: the model's forecasts of the 2025 rounds of US–China talks against what
+happened, beside the baselines of the bargaining literature.
+
+Episodes: Geneva (May), London (June), Stockholm (July), Madrid (September) and Kuala
+Lumpur (October 2025). Each scenario is calibrated only from what was public before its
+talks; the observed outcome sits apart (an ``[observed]`` table the model never reads,
+or, for the flagship, :data:`KUALA_LUMPUR_OBSERVED` here).
+
+What is scored, per episode:
+
+- **agreement** (the backtest's "truce"): the delegations reach a package that both
+  leaders endorse by the end of the episode: at the leaders' summit where one applies,
+  else at the deadline that ends the episode. In the model that is the outcome
+  ``"truce"`` (ratified before the deadline) or ``"summit deal"`` (closed at it);
+  ``"no deal"`` is its absence. P(agreement) is scored with the Brier (1950) score.
+- **package**: per issue, the absolute error of the median agreed package (over the
+  runs that agreed), divided by the issue's range; where sources disagree the observed
+  value is a range and the error is the distance to it (0 inside).
+- **timing**: days before the deadline, median over agreeing runs (a summit deal counts
+  0) against the date of the delegations' agreement that the leaders then endorsed.
+
+Baselines (:mod:`experiments.baselines`) and a leave-one-out calibration
+(:mod:`experiments.calibration`) complete the table. Seeds follow the sweep convention,
+``SeedSequence(root_seed, spawn_key=(i,))``, so run ``i`` here is run ``i`` of
+``negotiation ensemble``. The ensemble API's summary counts only pre-deadline truces in
+its median package; the backtest needs summit deals too, so it runs its own loop.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments.baselines import BASELINES, baseline_forecasts
+from experiments.calibration import DEFAULT_GRID, LOSS, evaluate_grid, grid_points, leave_one_out
+from experiments.design import run_seed
+from negotiation import Outcome, Scenario, ScenarioError, load_scenario, run_once
+
+EPISODES: tuple[str, ...] = (
+    "geneva-2025",
+    "london-2025",
+    "stockholm-2025",
+    "madrid-2025",
+    "kuala-lumpur-2025",
+)
+MODEL = "model"
+CALIBRATED = "model (LOO-calibrated)"
+PREDICTORS: tuple[str, ...] = (MODEL, CALIBRATED, *BASELINES)
+
+# The Kuala Lumpur outcome: post-talk facts, used only to score. Never put these in the
+# flagship scenario. agreement_at: Li Chenggang announced a "preliminary consensus" when
+# the talks ended on 26 October (Xinhua; Bessent on CBS, 26 Oct); leaders_at: the
+# Trump–Xi meeting in Busan, 30 October.
+KUALA_LUMPUR_OBSERVED: dict[str, Any] = {
+    "truce": True,
+    "agreement_at": datetime(2025, 10, 26, 16, 0),
+    "leaders_at": datetime(2025, 10, 30, 11, 0),
+    "package": {
+        "us_tariff_rate": 20,  # fentanyl tariff 20% -> 10%, plus 10% reciprocal [WH]
+        "affiliates_rule_suspension_months": 12,  # [WH]
+        "rare_earth_controls_suspension_months": 12,  # the 9 Oct controls [WH] [MOF]
+        "soybean_purchases_mmt": 25,  # 25 Mt/yr 2026-2028 [WH]
+        "truce_extension_months": 12,  # to 10 Nov 2026 [WH]
+        "port_fees_suspension_months": 12,  # [WH]
+    },
+    "package_range": {
+        "soybean_purchases_mmt": (12, 25),  # 12 Mt in late 2025, 25 Mt/yr from 2026 [WH]
+    },
+    "notes": (
+        "Preliminary consensus in Kuala Lumpur on 26 Oct; the leaders agreed in Busan on "
+        "30 Oct. The US threat of an extra 100% from 1 Nov was dropped."
+    ),
+    "sources": (
+        "[WH] White House fact sheet, 1 Nov 2025: 'President Donald J. Trump strikes "
+        "historic economic and trade deal with China'; executive orders of 4 Nov 2025",
+        "[MOF] MOFCOM statements of 30 Oct and 1 Nov 2025",
+        "Xinhua, 26 Oct 2025: Li Chenggang on the preliminary consensus",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What happened in an episode: agreement, its date, and the package per issue."""
+
+    truce: bool
+    agreement_at: datetime | None
+    leaders_at: datetime | None
+    package: dict[str, float]
+    package_range: dict[str, tuple[float, float]] = field(default_factory=dict)
+    notes: str = ""
+    sources: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any], where: str) -> Observed:
+        """Parse an ``[observed]`` table; raise :class:`ScenarioError` naming what is wrong."""
+        if not isinstance(raw.get("truce"), bool):
+            raise ScenarioError(f"{where}: observed.truce must be true or false")
+        ranges = {}
+        for key, pair in dict(raw.get("package_range", {})).items():
+            low, high = (float(v) for v in pair)
+            if low > high:
+                raise ScenarioError(f"{where}: observed.package_range.{key}: {low} > {high}")
+            ranges[key] = (low, high)
+        return cls(
+            truce=raw["truce"],
+            agreement_at=raw.get("agreement_at"),
+            leaders_at=raw.get("leaders_at"),
+            package={k: float(v) for k, v in dict(raw.get("package", {})).items()},
+            package_range=ranges,
+            notes=str(raw.get("notes", "")).strip(),
+            sources=tuple(raw.get("sources", ())),
+        )
+
+    def interval(self, key: str) -> tuple[float, float]:
+        """The observed value of issue ``key`` as an interval (a point is low = high)."""
+        if key in self.package_range:
+            return self.package_range[key]
+        value = self.package[key]
+        return value, value
+
+    def days_before(self, deadline: datetime) -> float | None:
+        """Days from the delegations' agreement to the deadline (None if no agreement)."""
+        if not self.truce or self.agreement_at is None:
+            return None
+        return round((deadline - self.agreement_at).total_seconds() / 86400.0, 3)
+
+
+def observed_outcome(scenario: Scenario) -> Observed:
+    """The observed outcome of an episode, checked against the scenario's issues."""
+    raw = scenario.observed
+    if raw is None and scenario.name == "kuala-lumpur-2025":
+        raw = KUALA_LUMPUR_OBSERVED
+    if raw is None:
+        raise ScenarioError(f"scenario {scenario.name!r} has no [observed] table to score")
+    observed = Observed.from_dict(raw, scenario.name)
+    unknown = sorted(
+        (set(observed.package) | set(observed.package_range)) - set(scenario.space.keys)
+    )
+    if unknown:
+        raise ScenarioError(
+            f"{scenario.name}: observed values for unknown issue(s) {unknown}; "
+            f"issues: {list(scenario.space.keys)}"
+        )
+    return observed
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """A predictor's forecast of one episode."""
+
+    predictor: str
+    p_agreement: float
+    package: dict[str, float]
+    days_before_deadline: float | None
+    p_truce: float | None = None
+    p_summit_deal: float | None = None
+    runs: int | None = None
+
+
+def is_agreement(outcome: Outcome) -> bool:
+    """The backtest's 'truce': a ratified truce or a deal closed at the summit."""
+    return outcome.outcome != "no deal"
+
+
+def agreement_days(outcome: Outcome) -> float:
+    """Days before the deadline of an agreement (a summit deal is at the deadline: 0)."""
+    return 0.0 if outcome.days_before_summit is None else float(outcome.days_before_summit)
+
+
+def summarise(scenario: Scenario, outcomes: Sequence[Outcome], predictor: str = MODEL) -> Forecast:
+    """An ensemble's forecast: P(agreement), the median agreed package, median timing.
+
+    With no agreement in any run the package is the median of what the runs ended with
+    (the no-deal package), so that a package error can still be computed.
+    """
+    if not outcomes:
+        raise ValueError("no outcomes to summarise")
+    deals = [o for o in outcomes if is_agreement(o)]
+    pool = deals or list(outcomes)
+    package = {k: float(np.median([o.package[k] for o in pool])) for k in scenario.space.keys}
+    n = len(outcomes)
+    days = [agreement_days(o) for o in deals]
+    return Forecast(
+        predictor=predictor,
+        p_agreement=len(deals) / n,
+        package=package,
+        days_before_deadline=float(np.median(days)) if days else None,
+        p_truce=sum(o.truce for o in outcomes) / n,
+        p_summit_deal=sum(o.summit_deal for o in outcomes) / n,
+        runs=n,
+    )
+
+
+def model_forecast(
+    scenario: Scenario,
+    runs: int,
+    root_seed: int = 0,
+    params: Mapping[str, Any] | None = None,
+    predictor: str = MODEL,
+) -> Forecast:
+    """``runs`` seeded runs of the model, summarised (run ``i`` has seed ``run_seed(root, i)``)."""
+    if runs < 1:
+        raise ValueError(f"runs must be at least 1, got {runs}")
+    values = dict(params or {})
+    outcomes = [run_once(scenario, run_seed(root_seed, i), values) for i in range(runs)]
+    return summarise(scenario, outcomes, predictor)
+
+
+# --- scores ---------------------------------------------------------------------------------
+def brier(p: float, happened: bool) -> float:
+    """Brier (1950) score of a probability for one binary event (0 best, 1 worst)."""
+    return (p - float(happened)) ** 2
+
+
+def issue_errors(
+    package: Mapping[str, float], observed: Observed, scenario: Scenario
+) -> dict[str, float]:
+    """Per observed issue: distance from the forecast to the observed value (or range),
+    divided by the issue's range."""
+    out = {}
+    for issue in scenario.space:
+        if issue.key not in observed.package and issue.key not in observed.package_range:
+            continue
+        low, high = observed.interval(issue.key)
+        value = package[issue.key]
+        out[issue.key] = max(low - value, 0.0, value - high) / issue.span
+    return out
+
+
+def score(forecast: Forecast, observed: Observed, scenario: Scenario) -> dict[str, Any]:
+    """One row of the backtest table: the forecast against the observed outcome."""
+    errors = issue_errors(forecast.package, observed, scenario)
+    observed_days = observed.days_before(scenario.calendar.summit)
+    timing = (
+        forecast.days_before_deadline - observed_days
+        if forecast.days_before_deadline is not None and observed_days is not None
+        else math.nan
+    )
+    row: dict[str, Any] = {
+        "episode": scenario.name,
+        "predictor": forecast.predictor,
+        "p_agreement": forecast.p_agreement,
+        "observed_agreement": observed.truce,
+        "brier": brier(forecast.p_agreement, observed.truce),
+        "package_error": float(np.mean(list(errors.values()))) if errors else math.nan,
+        "max_issue_error": max(errors.values()) if errors else math.nan,
+        "forecast_days": _nan(forecast.days_before_deadline),
+        "observed_days": _nan(observed_days),
+        "timing_error_days": timing,
+        "p_truce": _nan(forecast.p_truce),
+        "p_summit_deal": _nan(forecast.p_summit_deal),
+        "runs": forecast.runs if forecast.runs is not None else 0,
+    }
+    row.update({f"error__{k}": v for k, v in errors.items()})
+    return row
+
+
+def loss_of(row: Mapping[str, Any]) -> float:
+    """Calibration loss: Brier score plus mean normalised package error (both 0..1)."""
+    return float(row["brier"]) + float(row["package_error"])
+
+
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else float(value)
+
+
+# --- the backtest ---------------------------------------------------------------------------
+@dataclass
+class BacktestResult:
+    """The backtest table and its parts.
+
+    ``summary``: one row per (episode, predictor). ``issues``: one row per (episode,
+    issue, predictor) with forecast, observed value or range, and error. ``scoreboard``:
+    mean scores per predictor over episodes. ``calibration``: the leave-one-out folds
+    (None when not calibrated). ``verdicts``: sentences saying whether the model beats
+    each baseline.
+    """
+
+    summary: pd.DataFrame
+    issues: pd.DataFrame
+    scoreboard: pd.DataFrame
+    calibration: pd.DataFrame | None
+    verdicts: list[str]
+    settings: dict[str, Any]
+
+
+def backtest(
+    runs: int = 200,
+    root_seed: int = 0,
+    *,
+    episodes: Sequence[str] = EPISODES,
+    calibrate: bool = True,
+    grid: Mapping[str, Sequence[Any]] | None = None,
+    calibration_runs: int | None = None,
+) -> BacktestResult:
+    """Forecast each episode with the model and the baselines, and score them.
+
+    With ``calibrate``, the grid (default :data:`~experiments.calibration.DEFAULT_GRID`)
+    is fitted leave-one-out with ``calibration_runs`` runs per point and episode (default
+    ``min(runs, 100)``), adding the ``model (LOO-calibrated)`` rows.
+    """
+    scenarios = {name: load_scenario(name) for name in episodes}
+    observed = {name: observed_outcome(s) for name, s in scenarios.items()}
+    forecasts: dict[str, list[Forecast]] = {name: [] for name in episodes}
+    for name, scenario in scenarios.items():
+        forecasts[name].append(model_forecast(scenario, runs, root_seed))
+        forecasts[name].extend(_as_forecast(b) for b in baseline_forecasts(scenario).values())
+    folds = None
+    cal_runs = calibration_runs if calibration_runs is not None else min(runs, 100)
+    if calibrate:
+        folds, calibrated = _calibrate(
+            scenarios, observed, grid or DEFAULT_GRID, cal_runs, root_seed
+        )
+        for name, forecast in calibrated.items():
+            forecasts[name].insert(1, forecast)
+    summary, issues = _tables(scenarios, observed, forecasts)
+    board = scoreboard(summary)
+    return BacktestResult(
+        summary=summary,
+        issues=issues,
+        scoreboard=board,
+        calibration=folds,
+        verdicts=verdicts(board),
+        settings={
+            "runs": runs,
+            "root_seed": root_seed,
+            "episodes": list(episodes),
+            "calibrated": calibrate,
+            "calibration_runs": cal_runs if calibrate else None,
+            "grid": {k: list(v) for k, v in (grid or DEFAULT_GRID).items()} if calibrate else None,
+        },
+    )
+
+
+def run_backtest(runs: int = 200, root_seed: int = 0, **kwargs: Any) -> pd.DataFrame:
+    """The backtest table: one row per (episode, predictor). See :func:`backtest`."""
+    return backtest(runs, root_seed, **kwargs).summary
+
+
+def _as_forecast(baseline: Any) -> Forecast:
+    return Forecast(
+        predictor=baseline.name,
+        p_agreement=baseline.p_agreement,
+        package=baseline.package,
+        days_before_deadline=baseline.days_before_deadline,
+    )
+
+
+def _calibrate(
+    scenarios: Mapping[str, Scenario],
+    observed: Mapping[str, Observed],
+    grid: Mapping[str, Sequence[Any]],
+    runs: int,
+    root_seed: int,
+) -> tuple[pd.DataFrame, dict[str, Forecast]]:
+    """Leave-one-out fit over the grid; the held-out forecast of each episode."""
+    cache: dict[tuple[str, tuple[tuple[str, Any], ...]], Forecast] = {}
+
+    def evaluate(episode: str, params: dict[str, Any]) -> dict[str, float]:
+        scenario = scenarios[episode]
+        forecast = model_forecast(scenario, runs, root_seed, params, predictor=CALIBRATED)
+        cache[(episode, tuple(sorted(params.items())))] = forecast
+        row = score(forecast, observed[episode], scenario)
+        return {"brier": row["brier"], "package_error": row["package_error"], LOSS: loss_of(row)}
+
+    points = grid_points(grid)
+    scores = evaluate_grid(list(scenarios), points, evaluate)
+    folds = leave_one_out(scores)
+    calibrated = {
+        row.held_out: cache[(row.held_out, tuple(sorted(points[int(row.point)].items())))]
+        for row in folds.itertuples()
+    }
+    return folds, calibrated
+
+
+def _tables(
+    scenarios: Mapping[str, Scenario],
+    observed: Mapping[str, Observed],
+    forecasts: Mapping[str, list[Forecast]],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows, issue_rows = [], []
+    for name, scenario in scenarios.items():
+        obs = observed[name]
+        for forecast in forecasts[name]:
+            row = score(forecast, obs, scenario)
+            rows.append(row)
+            for issue in scenario.space:
+                if f"error__{issue.key}" not in row:
+                    continue
+                low, high = obs.interval(issue.key)
+                issue_rows.append(
+                    {
+                        "episode": name,
+                        "issue": issue.key,
+                        "unit": issue.unit,
+                        "predictor": forecast.predictor,
+                        "forecast": forecast.package[issue.key],
+                        "observed": obs.package.get(issue.key, 0.5 * (low + high)),
+                        "observed_low": low,
+                        "observed_high": high,
+                        "range": issue.span,
+                        "error": row[f"error__{issue.key}"],
+                    }
+                )
+    return pd.DataFrame(rows), pd.DataFrame(issue_rows)
+
+
+def scoreboard(summary: pd.DataFrame) -> pd.DataFrame:
+    """Mean scores per predictor over the episodes, in :data:`PREDICTORS` order."""
+    frame = summary.assign(abs_timing_error_days=summary["timing_error_days"].abs())
+    board = frame.groupby("predictor", sort=False).agg(
+        episodes=("episode", "nunique"),
+        brier=("brier", "mean"),
+        package_error=("package_error", "mean"),
+        abs_timing_error_days=("abs_timing_error_days", "mean"),
+    )
+    order = [p for p in PREDICTORS if p in board.index]
+    return board.loc[order].reset_index()
+
+
+def verdicts(board: pd.DataFrame) -> list[str]:
+    """Whether the model (and its calibrated variant) beats each baseline, per score."""
+    rows = board.set_index("predictor")
+    out = []
+    for model in (MODEL, CALIBRATED):
+        if model not in rows.index:
+            continue
+        for baseline in BASELINES:
+            if baseline in rows.index:
+                for metric, label in (("package_error", "package error"), ("brier", "Brier score")):
+                    out.append(_verdict(rows, model, baseline, metric, label))
+        # The baselines share one timing forecast, the deadline itself: one verdict.
+        timed = [b for b in BASELINES if b in rows.index and not math.isnan(rows.loc[b, TIMING])]
+        if timed and not math.isnan(rows.loc[model, TIMING]):
+            out.append(_verdict(rows, model, timed[0], TIMING, "timing", "the deadline effect"))
+    return out
+
+
+TIMING = "abs_timing_error_days"
+
+
+def _verdict(
+    rows: pd.DataFrame, model: str, baseline: str, metric: str, label: str, name: str = ""
+) -> str:
+    mine, theirs = float(rows.loc[model, metric]), float(rows.loc[baseline, metric])
+    word = "ties" if mine == theirs else "beats" if mine < theirs else "does NOT beat"
+    return f"{model} {word} {name or baseline} on {label} ({mine:.3f} vs {theirs:.3f})"

@@ -1,0 +1,318 @@
+"""Backtest: episode scenarios, the observed outcomes the model never reads, baselines,
+scores, leave-one-out calibration and the ``negotiation backtest`` command."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments import backtest_cli, calibration
+from experiments.backtest import (
+    CALIBRATED,
+    EPISODES,
+    KUALA_LUMPUR_OBSERVED,
+    MODEL,
+    PREDICTORS,
+    Observed,
+    backtest,
+    brier,
+    issue_errors,
+    model_forecast,
+    observed_outcome,
+    run_backtest,
+)
+from experiments.baselines import (
+    NASH,
+    SPLIT,
+    STATUS_QUO,
+    baseline_forecasts,
+    compromise,
+    nash_package,
+    split_the_difference,
+)
+from experiments.cli import main
+from negotiation import Scenario, TradeTalksModel, builtin_scenarios, load_scenario
+from negotiation.issues import Issue, IssueSpace
+from negotiation.outcome import analyse
+from negotiation.preferences import Preferences
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIO_DIR = ROOT / "negotiation" / "scenarios"
+NEW_EPISODES = ("geneva-2025", "london-2025", "stockholm-2025", "madrid-2025")
+SHARED_PARAMETERS = {"threat_credibility", "us_resolve", "china_resolve", "resolve_noise"}
+
+
+# --- the episode scenarios -----------------------------------------------------------------
+@pytest.mark.parametrize("name", EPISODES)
+def test_episode_loads_runs_and_gives_a_non_degenerate_ensemble(name: str) -> None:
+    assert name in builtin_scenarios()
+    scenario = load_scenario(name)
+    observed = observed_outcome(scenario)
+    assert observed.truce and observed.package
+    hosts = [a for a in scenario.actors if a.kind == "host"]
+    groups = {a.side for a in scenario.actors if a.kind == "group"}
+    assert len(hosts) == 1 and groups == {"US", "China"}
+    forecast = model_forecast(scenario, 30, root_seed=1)
+    assert 0.0 < forecast.p_agreement <= 1.0
+    assert forecast.days_before_deadline is not None
+    runs = [TradeTalksModel(scenario, rng=seed, collect=False).run() for seed in range(12)]
+    packages = np.array([[o.package[k] for k in scenario.space.keys] for o in runs])
+    assert np.ptp(packages, axis=0).max() > 0  # runs differ: the ensemble is not one run
+
+
+def test_episodes_share_the_calibrated_parameter_names() -> None:
+    for name in EPISODES:
+        scenario = load_scenario(name)
+        assert SHARED_PARAMETERS | set(calibration.DEFAULT_GRID) <= set(scenario.parameters)
+        scenario.with_parameters(calibration.grid_points(calibration.DEFAULT_GRID)[-1])
+
+
+def test_kuala_lumpur_outcome_is_kept_out_of_the_flagship_file() -> None:
+    flagship = load_scenario("kuala-lumpur-2025")
+    assert flagship.observed is None
+    assert observed_outcome(flagship).package == {
+        k: float(v) for k, v in KUALA_LUMPUR_OBSERVED["package"].items()
+    }
+
+
+# --- the model never reads [observed] --------------------------------------------------------
+def _variants(name: str, tmp_path: Path) -> list[Path]:
+    """The episode file as shipped, without its [observed] tables, and with them changed."""
+    text = (SCENARIO_DIR / f"{name}.toml").read_text(encoding="utf-8")
+    start = re.search(r"^\[observed\]", text, flags=re.MULTILINE)
+    assert start is not None, f"{name} has no [observed] table"
+    body = text[: start.start()]
+    assert tomllib.loads(body).get("observed") is None
+    changed = body + (
+        "[observed]\ntruce = false\nnotes = 'changed'\n"
+        "[observed.package]\n" + "".join(f"{i.key} = {i.low}\n" for i in load_scenario(name).space)
+    )
+    paths = []
+    for label, content in (("shipped", text), ("removed", body), ("changed", changed)):
+        path = tmp_path / f"{name}-{label}.toml"
+        path.write_text(content, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def _trace(path: Path, seed: int, params: dict[str, float]) -> tuple[dict, pd.DataFrame, list]:
+    model = TradeTalksModel(load_scenario(path), rng=seed, collect=True, **params)
+    outcome = model.run()
+    assert model.datacollector is not None
+    return outcome.to_dict(), model.datacollector.get_model_vars_dataframe(), model.timeline
+
+
+@pytest.mark.parametrize("name", NEW_EPISODES)
+def test_changing_or_removing_observed_changes_no_run(name: str, tmp_path: Path) -> None:
+    shipped, removed, changed = _variants(name, tmp_path)
+    assert load_scenario(removed).observed is None
+    assert load_scenario(changed).observed["truce"] is False
+    for seed, params in ((3, {}), (11, {"us_resolve": 0.3, "resolve_noise": 0.25})):
+        reference = _trace(shipped, seed, params)
+        for other in (removed, changed):
+            outcome, frame, timeline = _trace(other, seed, params)
+            assert outcome == reference[0]
+            pd.testing.assert_frame_equal(frame, reference[1])
+            assert timeline == reference[2]
+
+
+def test_no_domain_module_but_the_schema_mentions_observed() -> None:
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "negotiation").rglob("*.py")
+        if path.name != "scenario.py" and "observed" in path.read_text(encoding="utf-8").lower()
+    ]
+    assert offenders == []
+    assert "observed" in (ROOT / "negotiation" / "scenario.py").read_text(encoding="utf-8")
+
+
+def test_observed_tables_are_checked() -> None:
+    scenario = load_scenario("madrid-2025")
+    raw = {**scenario.model_dump(), "observed": {"truce": True, "package": {"nope": 1}}}
+    bad = Scenario.model_validate(raw)
+    with pytest.raises(ValueError, match="unknown issue"):
+        observed_outcome(bad)
+    with pytest.raises(ValueError, match="truce must be true or false"):
+        Observed.from_dict({"truce": "yes"}, "x")
+    with pytest.raises(ValueError, match=r"5\.0 > 1\.0"):
+        Observed.from_dict({"truce": True, "package_range": {"a": [5, 1]}}, "x")
+
+
+# --- baselines on hand-checkable toys --------------------------------------------------------
+def _toy_space() -> IssueSpace:
+    return IssueSpace([Issue("a", "A", "u", 0, 10, 5, 5), Issue("b", "B", "u", 0, 10, 5, 5)])
+
+
+def test_split_the_difference_and_compromise_by_hand() -> None:
+    assert split_the_difference([10, 0], [0, 6]).tolist() == [5.0, 3.0]
+    positions = [[0.0, np.nan], [100.0, 40.0]]
+    salience = [[0.2, 0.8], [0.6, 0.4]]
+    influence = [1.0, 0.5]
+    # issue a: (0 x 0.2 + 100 x 0.3) / (0.2 + 0.3) = 60; issue b: only actor 2 -> 40
+    assert compromise(positions, salience, influence, np.array([7.0, 7.0])).tolist() == [
+        pytest.approx(60.0),
+        pytest.approx(40.0),
+    ]
+    # nobody takes a position: the fallback (the status quo)
+    nobody = compromise([[np.nan]], [[1.0]], [1.0], np.array([7.0]))
+    assert nobody.tolist() == [7.0]
+
+
+def test_nash_gives_each_side_the_issue_it_cares_about_most() -> None:
+    space = _toy_space()
+    a = Preferences.build([10, 10], [0.75, 0.25], space)
+    b = Preferences.build([0, 0], [0.25, 0.75], space)
+    # Disagreement (5, 5) is worth 0.5 to each. The frontier runs (1, 0) -> (0.75, 0.75)
+    # -> (0, 1); the product (u_a - 0.5)(u_b - 0.5) peaks at the middle vertex: A keeps
+    # issue a, B gets issue b.
+    assert nash_package(a, b, np.array([5.0, 5.0])).tolist() == [10.0, 0.0]
+
+
+def test_scenario_baselines() -> None:
+    scenario = load_scenario("kuala-lumpur-2025")
+    forecasts = baseline_forecasts(scenario)
+    us, china = (a for a in scenario.actors if a.kind == "delegation")
+    for key in scenario.space.keys:
+        mid = 0.5 * (us.position[key] + china.position[key])
+        assert forecasts[SPLIT].package[key] == pytest.approx(mid)
+    nash = analyse(scenario).nash.package
+    assert list(forecasts[NASH].package.values()) == pytest.approx(list(nash))
+    assert forecasts[STATUS_QUO].p_agreement == 0.0
+    assert forecasts[STATUS_QUO].package == scenario.space.as_dict(scenario.space.status_quo)
+    assert {f.p_agreement for n, f in forecasts.items() if n != STATUS_QUO} == {1.0}
+
+
+# --- scores --------------------------------------------------------------------------------
+def test_brier_and_issue_errors_by_hand() -> None:
+    assert brier(0.8, True) == pytest.approx(0.04)
+    assert brier(0.8, False) == pytest.approx(0.64)
+    scenario = load_scenario("madrid-2025")  # tiktok 0..100 with range 80-81; tariff 0..60
+    observed = observed_outcome(scenario)
+    package = {"tiktok_us_ownership_pct": 40.0, "us_tariff_rate": 15.0, "soybean_purchases_mmt": 0}
+    errors = issue_errors(package, observed, scenario)
+    assert errors["tiktok_us_ownership_pct"] == pytest.approx(0.40)  # 80 - 40 over 100
+    assert errors["us_tariff_rate"] == pytest.approx(0.25)  # |15 - 30| over 60
+    assert errors["soybean_purchases_mmt"] == 0.0
+
+
+# --- the backtest table --------------------------------------------------------------------
+SUMMARY_COLUMNS = {
+    "episode",
+    "predictor",
+    "p_agreement",
+    "observed_agreement",
+    "brier",
+    "package_error",
+    "max_issue_error",
+    "forecast_days",
+    "observed_days",
+    "timing_error_days",
+}
+
+
+def test_backtest_table_has_the_columns_and_finite_scores() -> None:
+    table = run_backtest(runs=4, root_seed=2, calibrate=False)
+    assert set(table.columns) >= SUMMARY_COLUMNS
+    assert set(table["episode"]) == set(EPISODES)
+    assert set(table["predictor"]) == set(PREDICTORS) - {CALIBRATED}
+    assert len(table) == len(EPISODES) * (len(PREDICTORS) - 1)
+    assert np.isfinite(table[["p_agreement", "brier", "package_error"]].to_numpy(float)).all()
+    model = table[table["predictor"] == MODEL]
+    assert np.isfinite(model[["forecast_days", "observed_days"]].to_numpy(float)).all()
+    errors = table.filter(like="error__").to_numpy(float)
+    assert np.nanmin(errors) >= 0.0 and np.nanmax(errors) <= 1.0
+    again = run_backtest(runs=4, root_seed=2, calibrate=False)
+    pd.testing.assert_frame_equal(table, again)  # seeded: the same table every time
+
+
+def test_leave_one_out_by_hand() -> None:
+    # Point 0 is best on e1 and e2, point 1 on e3.
+    losses = {(0, "e1"): 0.1, (0, "e2"): 0.2, (0, "e3"): 0.9, (1, "e1"): 0.5, (1, "e2"): 0.4}
+    losses[(1, "e3")] = 0.0
+    points = [{"x": 0.0}, {"x": 1.0}]
+    scores = calibration.evaluate_grid(
+        ["e1", "e2", "e3"],
+        points,
+        lambda e, p: {"loss": losses[(int(p["x"]), e)]},
+    )
+    folds = calibration.leave_one_out(scores).set_index("held_out")
+    # Holding out e1: mean training loss of point 0 is (0.2 + 0.9) / 2 = 0.55, of point
+    # 1 is (0.4 + 0.0) / 2 = 0.2 -> point 1; scored on e1: 0.5.
+    assert folds.loc["e1", "param__x"] == 1.0
+    assert folds.loc["e1", "in_sample_loss"] == pytest.approx(0.2)
+    assert folds.loc["e1", "out_of_sample_loss"] == pytest.approx(0.5)
+    # Holding out e3: point 0 (0.15 vs 0.45), scored on e3: 0.9.
+    assert folds.loc["e3", "point"] == 0
+    assert folds.loc["e3", "in_sample_loss"] == pytest.approx(0.15)
+    assert folds.loc["e3", "out_of_sample_loss"] == pytest.approx(0.9)
+    with pytest.raises(ValueError, match="'loss' metric"):
+        calibration.evaluate_grid(["e1"], points, lambda e, p: {"brier": 0.0})
+
+
+def test_backtest_calibration_reports_in_and_out_of_sample_errors() -> None:
+    grid = {"us_resolve": (0.0, 0.3), "resolve_noise": (0.1,)}
+    result = backtest(runs=3, root_seed=1, grid=grid, calibration_runs=3)
+    folds = result.calibration
+    assert folds is not None and list(folds["held_out"]) == list(EPISODES)
+    assert np.isfinite(folds[["in_sample_loss", "out_of_sample_loss"]].to_numpy(float)).all()
+    assert set(folds["param__us_resolve"]) <= {0.0, 0.3}
+    calibrated = result.summary[result.summary["predictor"] == CALIBRATED]
+    assert len(calibrated) == len(EPISODES)
+    assert all(math.isfinite(v) for v in calibrated["package_error"])
+    assert any("does NOT beat" in v or "beats" in v for v in result.verdicts)
+
+
+# --- the command ---------------------------------------------------------------------------
+def test_cli_writes_markdown_and_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "bt"
+    args = ["backtest", "--runs", "2", "--calibration-runs", "1", "--out", str(out), "--json"]
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [
+        "backtest-calibration.csv",
+        "backtest-issues.csv",
+        "backtest-scoreboard.csv",
+        "backtest.csv",
+        "backtest.md",
+    ]  # and no temporary files left behind
+    assert sorted(Path(f).name for f in report["files"]) == names
+    table = pd.read_csv(out / "backtest.csv")
+    assert set(table.columns) >= SUMMARY_COLUMNS and len(table) == len(EPISODES) * len(PREDICTORS)
+    text = (out / "backtest.md").read_text(encoding="utf-8")
+    assert "negotiation backtest --runs 2 --seed 0 --calibration-runs 1" in text
+    assert "| predictor | episodes |" in text and "leave-one-out" in text
+
+
+def test_cli_writes_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = backtest(runs=2, calibrate=False)
+    out = tmp_path / "bt"
+    backtest_cli.write_outputs(result, out, "cmd")
+    before = (out / "backtest.md").read_bytes()
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("experiments.store.os.replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        backtest_cli.write_outputs(result, out, "another command")
+    assert (out / "backtest.md").read_bytes() == before  # the old report, whole
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_cli_rejects_bad_sizes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["backtest", "--runs", "0"]) == 2
+    assert "--runs must be at least 1" in capsys.readouterr().err
+
+
+def test_markdown_table() -> None:
+    frame = pd.DataFrame({"a": ["x", "y"], "b": [1.234, math.nan]})
+    text = backtest_cli.markdown_table(frame, {"a": ("A", None), "b": ("B", lambda v: f"{v:.1f}")})
+    assert text.splitlines() == ["| A | B |", "|---|---|", "| x | 1.2 |", "| y | nan |"]
