@@ -147,14 +147,26 @@ def bench_sweep(quick: bool) -> dict[str, Any]:
         return {"sweep": json.loads(out.read_text())}
 
 
+def bench_dashboard() -> dict[str, Any]:
+    script = HERE / "bench_dashboard.py"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "dashboard.json"
+        subprocess.run([sys.executable, str(script), "--json", str(out)], check=True)
+        return {"dashboard": json.loads(out.read_text())}
+
+
 def to_markdown(results: dict[str, Any]) -> str:
     lines = ["# Benchmark results", "", f"- machine: {results['machine']}", ""]
     lines += ["| measure | value |", "| --- | --- |"]
     for key, value in results.items():
-        if key in ("machine", "sweep"):
+        if key in ("machine", "sweep", "dashboard"):
             continue
         shown = f"{value:.4g}" if isinstance(value, float) else str(value)
         lines.append(f"| {key} | {shown} |")
+    dashboard = results.get("dashboard")
+    if isinstance(dashboard, dict):
+        lines += ["", "## Dashboard", "", "| measure | value |", "| --- | --- |"]
+        lines += [f"| {k} | {v:.3g} |" for k, v in dashboard.items()]
     sweep = results.get("sweep")
     if isinstance(sweep, dict):
         lines += ["", "## Sweeps", "", "| measure | value |", "| --- | --- |"]
@@ -180,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--number", type=int, default=200, help="runs per repeat")
     parser.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
     parser.add_argument("--no-sweep", action="store_true", help="skip the sweep benchmarks")
+    parser.add_argument("--no-dashboard", action="store_true", help="skip the browser benchmark")
     args = parser.parse_args(argv)
     repeats, number = (3, 30) if args.quick else (args.repeats, args.number)
     results: dict[str, Any] = {
@@ -191,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     results.update(bench_import(repeats if not args.quick else 3))
     if not args.no_sweep:
         results.update(bench_sweep(args.quick))
+    if not args.no_dashboard:
+        results.update(bench_dashboard())
     _write_atomic(args.out / "latest.json", json.dumps(results, indent=2) + "\n")
     markdown = to_markdown(results)
     _write_atomic(args.out / "latest.md", markdown)
