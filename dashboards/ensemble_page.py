@@ -1,81 +1,43 @@
 """The ensemble page: N seeded runs of the live page's settings, with a progress bar.
 
 Runs execute in a background thread (a Solara task, one per browser session), so the
-page stays responsive; seeds come from ``SeedSequence(root_seed, spawn_key=(i,))``.
+page stays responsive; they are :func:`experiments.ensemble.run_ensemble`'s runs, so
+run ``i`` here is run ``i`` of ``negotiation ensemble`` with the same root seed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import solara
 import solara.lab
 
 from dashboards.charts import histogram_figure
 from dashboards.live_model import LiveModel
 from dashboards.widgets import Table, fmt
-from experiments.intervals import wilson_interval
-from negotiation import Outcome, load_scenario, run_once
+from experiments.ensemble import EnsembleSummary, run_ensemble
+from negotiation import load_scenario
 
 DEFAULT_RUNS = 200
 
 
-@dataclass(frozen=True)
-class EnsembleSummary:
-    """What the page shows about an ensemble."""
-
-    scenario: str
-    runs: int
-    p_truce: float
-    ci95: tuple[float, float]
-    p_summit_deal: float
-    p_no_deal: float
-    days_before_summit: list[float]
-    agreed: dict[str, list[float]]
-
-
-def run_seed(root_seed: int, index: int) -> int:
-    """The 64-bit seed of run ``index`` of an ensemble (independent of who runs it)."""
-    state = np.random.SeedSequence(root_seed, spawn_key=(index,)).generate_state(1, dtype=np.uint64)
-    return int(state[0])
-
-
-def summarise(scenario: str, outcomes: list[Outcome]) -> EnsembleSummary:
-    n = len(outcomes)
-    truces = [o for o in outcomes if o.truce]
-    agreed: dict[str, list[float]] = {}
-    for o in truces:
-        for key, value in o.package.items():
-            agreed.setdefault(key, []).append(value)
-    return EnsembleSummary(
-        scenario=scenario,
-        runs=n,
-        p_truce=len(truces) / n if n else float("nan"),
-        ci95=wilson_interval(len(truces), n),
-        p_summit_deal=sum(o.summit_deal for o in outcomes) / n if n else float("nan"),
-        p_no_deal=sum(o.outcome == "no deal" for o in outcomes) / n if n else float("nan"),
-        days_before_summit=[
-            o.days_before_summit for o in truces if o.days_before_summit is not None
-        ],
-        agreed=agreed,
-    )
+class _Superseded(Exception):
+    """Raised in the worker thread when a newer ensemble replaced this one."""
 
 
 @solara.lab.task(prefer_threaded=True)
 def ensemble_task(
     scenario_name: str, params: dict[str, Any], runs: int, root_seed: int
-) -> EnsembleSummary:
-    scenario = load_scenario(scenario_name).with_parameters(params)
-    outcomes: list[Outcome] = []
-    for i in range(runs):
+) -> EnsembleSummary | None:
+    def progress(done: int, total: int) -> None:
         if not ensemble_task.is_current():
-            break
-        outcomes.append(run_once(scenario, seed=run_seed(root_seed, i)))
-        if i % 5 == 0 or i == runs - 1:
-            ensemble_task.progress = 100.0 * (i + 1) / runs
-    return summarise(scenario_name, outcomes)
+            raise _Superseded
+        ensemble_task.progress = 100.0 * done / total
+
+    try:
+        return run_ensemble(scenario_name, runs, params, root_seed=root_seed, on_progress=progress)
+    except _Superseded:
+        return None
 
 
 @solara.component
@@ -124,7 +86,7 @@ def EnsembleResults(summary: EnsembleSummary) -> None:
         )
         solara.FigureMatplotlib(
             histogram_figure(
-                summary.days_before_summit, "When truces land", "days before the summit", bins=16
+                summary.truce_days, "When truces land", "days before the summit", bins=16
             ),
             format="png",
         )
@@ -138,7 +100,5 @@ def EnsembleResults(summary: EnsembleSummary) -> None:
                 )
         rows = []
         for issue in scenario.space:
-            values = summary.agreed.get(issue.key, [])
-            median = float(np.median(values)) if values else None
-            rows.append((issue.label, fmt(median), issue.unit))
+            rows.append((issue.label, fmt(summary.median_package[issue.key]), issue.unit))
         Table(["issue", "median agreed value", "unit"], rows)

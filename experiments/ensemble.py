@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -36,10 +36,14 @@ class EnsembleSummary:
     median_package: dict[str, float | None]
     median_days_before_summit: float | None
     errors: int
+    # Per-truce values behind the medians (for histograms); left out of to_dict().
+    truce_days: tuple[float, ...] = ()
+    agreed: dict[str, tuple[float, ...]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["ci95"] = list(self.ci95)
+        del out["truce_days"], out["agreed"]
         return out
 
 
@@ -53,10 +57,8 @@ def summarise(
     """Summary of finished runs (runs that raised count in ``errors`` only)."""
     n = len(outcomes)
     truces = [o for o in outcomes if o.truce]
-    median_package: dict[str, float | None] = {}
-    for key in scenario.space.keys:
-        values = [o.package[key] for o in truces]
-        median_package[key] = float(np.median(values)) if values else None
+    agreed = {key: tuple(o.package[key] for o in truces) for key in scenario.space.keys}
+    median_package = {k: float(np.median(v)) if v else None for k, v in agreed.items()}
     days = [o.days_before_summit for o in truces if o.days_before_summit is not None]
     return EnsembleSummary(
         scenario=scenario.name,
@@ -70,6 +72,8 @@ def summarise(
         median_package=median_package,
         median_days_before_summit=float(np.median(days)) if days else None,
         errors=errors,
+        truce_days=tuple(days),
+        agreed=agreed,
     )
 
 
