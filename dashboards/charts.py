@@ -23,7 +23,8 @@ def offers_figure(trajectory: pd.DataFrame, scenario: Scenario) -> Figure:
     issues = list(scenario.space)
     cols = 3
     rows = math.ceil(len(issues) / cols)
-    fig = Figure(figsize=(12, 2.4 * rows), layout="constrained")
+    fig = Figure(figsize=(12, 2.4 * rows), dpi=80)
+    fig.subplots_adjust(left=0.05, right=0.99, top=0.93, bottom=0.1, hspace=0.45, wspace=0.2)
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     x = trajectory["round"] if len(trajectory) else []
     for ax, issue in zip(axes, issues, strict=False):
