@@ -54,7 +54,8 @@ def utilities_figure(
     reservations: Sequence[float],
 ) -> Figure:
     """Each actor's utility of the standing offers against its reservation."""
-    fig = Figure(figsize=(7, 0.35 * len(labels) + 1), layout="constrained")
+    fig = Figure(figsize=(7, 0.35 * len(labels) + 1), dpi=80)
+    fig.subplots_adjust(left=0.42, right=0.98, top=0.98, bottom=0.12)
     ax = fig.subplots()
     y = np.arange(len(labels))
     ax.barh(y - 0.2, of_us_offer, height=0.38, color=US_COLOUR, label="US offer")
@@ -70,7 +71,8 @@ def utilities_figure(
 
 def approval_figure(trajectory: pd.DataFrame, threshold: float) -> Figure:
     """Interest-group approval, per side, of the best package on the table each round."""
-    fig = Figure(figsize=(6, 2.8), layout="constrained")
+    fig = Figure(figsize=(6, 2.8), dpi=80)
+    fig.subplots_adjust(left=0.12, right=0.98, top=0.95, bottom=0.18)
     ax = fig.subplots()
     if len(trajectory):
         ax.plot(trajectory["round"], trajectory["approval__US"], color=US_COLOUR, label="US groups")
