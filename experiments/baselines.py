@@ -32,6 +32,7 @@ import numpy.typing as npt
 from negotiation import Scenario
 from negotiation.bargaining import nash_point, pareto_frontier
 from negotiation.preferences import Preferences
+from negotiation.threats import delegation_preferences, opening_no_deal
 
 Array = npt.NDArray[np.float64]
 
@@ -81,33 +82,6 @@ def nash_package(a: Preferences, b: Preferences, no_deal: Array) -> Array:
     return np.asarray(nash_point(pareto_frontier(a, b, disagreement)).package, dtype=float)
 
 
-def perceived_no_deal(scenario: Scenario) -> Array:
-    """The no-deal package as both sides expect it at the start: on a leader's threat
-    issues, the status quo moved toward the threatened value by the threat's credibility
-    (as the model does)."""
-    space = scenario.space
-    nd = space.no_deal.copy()
-    credibility = scenario.settings.threat_credibility
-    for actor in scenario.actors:
-        if actor.kind == "leader":
-            for key in actor.threat_issues:
-                i = space.index[key]
-                nd[i] = space.status_quo[i] + credibility * (space.no_deal[i] - space.status_quo[i])
-    return nd
-
-
-def delegation_preferences(scenario: Scenario) -> dict[str, Preferences]:
-    """Each side's delegation preferences (missing positions at the status quo)."""
-    space = scenario.space
-    out: dict[str, Preferences] = {}
-    for actor in scenario.actors:
-        if actor.kind == "delegation" and actor.side is not None:
-            ideal = [actor.position.get(i.key, i.status_quo) for i in space]
-            salience = [actor.salience.get(i.key, 0.0) for i in space]
-            out[actor.side] = Preferences.build(ideal, salience, space)
-    return out
-
-
 def _weighted_positions(scenario: Scenario) -> tuple[Array, Array, Array]:
     """Positions (NaN where none), per-actor normalised saliences and influence."""
     keys = scenario.space.keys
@@ -128,7 +102,7 @@ def baseline_forecasts(scenario: Scenario) -> dict[str, BaselineForecast]:
     packages = {
         STATUS_QUO: space.status_quo.copy(),
         SPLIT: split_the_difference(us.ideal[0], china.ideal[0]),
-        NASH: nash_package(us, china, perceived_no_deal(scenario)),
+        NASH: nash_package(us, china, opening_no_deal(scenario)),
         COMPROMISE: compromise(pos, sal, influence, space.status_quo),
     }
     return {

@@ -30,6 +30,7 @@ from negotiation.mandate import Mandates
 from negotiation.outcome import Outcome, build_outcome
 from negotiation.preferences import Preferences
 from negotiation.scenario import SIDES, EffectSpec, Scenario, load_scenario
+from negotiation.threats import perceived_no_deal
 from negotiation.view import TalksView
 
 DEFAULT_SCENARIO = "kuala-lumpur-2025"
@@ -179,14 +180,8 @@ class TradeTalksModel(mesa.Model):
 
     def _perceived_no_deal(self) -> Package:
         """No-deal package as expected: threatened values weighted by their credibility."""
-        space = self.space
-        nd = space.no_deal.copy()
-        for side, leader in self.leaders.items():
-            for i in leader.threat_issues:
-                nd[i] = space.status_quo[i] + self.credibility[side] * (
-                    space.no_deal[i] - space.status_quo[i]
-                )
-        return nd
+        threats = {side: leader.threat_issues for side, leader in self.leaders.items()}
+        return perceived_no_deal(self.space, threats, self.credibility)
 
     def set_preferences(self, row: int | None, ideal: Package, weight: Package) -> None:
         """Replace one actor's preference row (a delegation's mandate after lobbying)."""

@@ -16,6 +16,7 @@ import numpy as np
 
 from negotiation.bargaining import Frontier, NashPoint, nash_point, pareto_frontier
 from negotiation.preferences import Preferences
+from negotiation.threats import delegation_preferences, opening_no_deal
 
 if TYPE_CHECKING:
     from negotiation.model import TradeTalksModel
@@ -97,20 +98,8 @@ def analyse(spec: Scenario) -> Analysis:
     cached = spec.derived("analysis")
     if cached is not None:
         return cached
-    space = spec.space
-    prefs = {}
-    for actor in spec.actors:
-        if actor.kind == "delegation":
-            ideal = [actor.position.get(i.key, i.status_quo) for i in space]
-            salience = [actor.salience.get(i.key, 0.0) for i in space]
-            prefs[actor.side] = Preferences.build(ideal, salience, space)
-    nd = space.no_deal.copy()
-    credibility = spec.settings.threat_credibility
-    for actor in spec.actors:
-        if actor.kind == "leader":
-            for key in actor.threat_issues:
-                i = space.index[key]
-                nd[i] = space.status_quo[i] + credibility * (space.no_deal[i] - space.status_quo[i])
+    prefs = delegation_preferences(spec)
+    nd = opening_no_deal(spec)
     us, china = prefs["US"], prefs["China"]
     disagreement = (float(us.utility(nd)[0]), float(china.utility(nd)[0]))
     frontier = pareto_frontier(us, china, disagreement)

@@ -17,6 +17,7 @@ history, so asking for the next offer (AC_next) never disturbs the current one.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
@@ -145,8 +146,9 @@ class _Imitative(OfferStrategy):
         target = 1.0 if seen is None else self.imitate(*seen, me.reservation)
         return min(max(target, me.reservation), 1.0)
 
+    @abstractmethod
     def imitate(self, first: float, latest: float, reservation: float) -> float:
-        raise NotImplementedError
+        """The target given the other side's first and latest offers (own utility)."""
 
 
 @register("offer", "tit-for-tat-absolute")
