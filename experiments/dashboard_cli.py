@@ -15,14 +15,15 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 
 
-def solara_command(host: str, port: int) -> list[str]:
-    """The command line that serves the dashboard app."""
+def solara_command(host: str, port: int, app: str = "dashboards.app") -> list[str]:
+    """The command line that serves a Solara app (the dashboard by default), headless:
+    no browser opened, no version check against PyPI."""
     return [
         sys.executable,
         "-m",
         "solara",
         "run",
-        "dashboards.app",
+        app,
         "--host",
         host,
         "--port",

@@ -39,8 +39,12 @@ class Pressure(Lobbying):
 
     gain: Annotated[float, Field(ge=0.0, le=100.0)] = 1.0
 
+    def urgency(self, me: InterestGroup, view: TalksView) -> float:
+        """The group's urgency this round (subclasses change where it comes from)."""
+        return me.urgency
+
     def pressure(self, me: InterestGroup, view: TalksView) -> Package:
-        rate = self.gain * view.settings.lobbying_rate * me.influence * me.urgency
+        rate = self.gain * view.settings.lobbying_rate * me.influence * self.urgency(me, view)
         return rate * me.weights
 
     @classmethod
@@ -48,7 +52,10 @@ class Pressure(Lobbying):
         cls, behaviours: Sequence[Lobbying], groups: Sequence[InterestGroup], view: TalksView
     ) -> npt.NDArray[np.float64]:
         rates = np.array(
-            [b.gain * g.influence * g.urgency for b, g in zip(behaviours, groups, strict=True)]  # type: ignore[attr-defined]
+            [
+                b.gain * g.influence * b.urgency(g, view)  # type: ignore[attr-defined]
+                for b, g in zip(behaviours, groups, strict=True)
+            ]
         )
         weights = groups[0].model.prefs.weight[[g.row for g in groups]]
         return (rates * view.settings.lobbying_rate)[:, None] * weights
@@ -99,20 +106,3 @@ class Mobilising(Pressure):
         self._seen_urgency, self._credibility = me.urgency, credibility
         self._seen_entries = len(threats)
         return max(me.spec.urgency + self._arousal, 0.0)
-
-    def pressure(self, me: InterestGroup, view: TalksView) -> Package:
-        rate = self.gain * view.settings.lobbying_rate * me.influence * self.urgency(me, view)
-        return rate * me.weights
-
-    @classmethod
-    def pressure_all(
-        cls, behaviours: Sequence[Lobbying], groups: Sequence[InterestGroup], view: TalksView
-    ) -> npt.NDArray[np.float64]:
-        rates = np.array(
-            [
-                b.gain * g.influence * b.urgency(g, view)  # type: ignore[attr-defined]
-                for b, g in zip(behaviours, groups, strict=True)
-            ]
-        )
-        weights = groups[0].model.prefs.weight[[g.row for g in groups]]
-        return (rates * view.settings.lobbying_rate)[:, None] * weights

@@ -39,6 +39,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from experiments import dashboard_cli
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
@@ -108,24 +110,8 @@ def free_port() -> int:
 
 
 def solara_command(app: str | Path, port: int) -> list[str]:
-    """``solara run`` for ``app`` on 127.0.0.1, headless: no browser opened, no version
-    check against PyPI (it would run synchronously at start-up and go online)."""
-    return [
-        sys.executable,
-        "-m",
-        "solara",
-        "run",
-        str(app),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--production",
-        "--no-open",
-        "--no-check-version",
-        "--log-level",
-        "warning",
-    ]
+    """``solara run`` for ``app`` on 127.0.0.1, exactly as ``negotiation dashboard`` runs it."""
+    return dashboard_cli.solara_command("127.0.0.1", port, str(app))
 
 
 def _own_session_dying_with_parent() -> None:
