@@ -128,7 +128,7 @@ class Delegation(Actor):
 
     def update_mandate(self) -> None:
         """Bring the mandate up to date with the lobbying received (both sides at once)."""
-        self.model.mandates.update()
+        self.model.update_mandates()
 
     def harden(self, issues: tuple[int, ...], rejected: Package) -> None:
         """After a veto at home: weigh the failing issues more, never offer that again."""

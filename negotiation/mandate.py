@@ -47,19 +47,31 @@ class Mandates:
             else np.array(delegation_rows, dtype=np.intp)
         )
         flat = [r for rows in group_rows for r in rows]
-        self.base_ideal: Matrix = prefs.ideal[self.rows].copy()
-        self.base_weight: Matrix = prefs.weight[self.rows].copy()
+        n, k = len(delegation_rows), len(space)
+        # Numerators and denominator of the mandates, one (n, 3, k) block per update:
+        # [1 + total pull, base ideal + pull-weighted ideals, base weight + pull-weighted
+        # weights]. ``base_ideal``/``base_weight`` are views of the base block, so
+        # changing a brief (a veto hardens it) changes the next update.
+        self._base = np.empty((n, 3, k))
+        self._base[:, 0] = 1.0
+        self._base[:, 1] = prefs.ideal[self.rows]
+        self._base[:, 2] = prefs.weight[self.rows]
+        self.base_ideal: Matrix = self._base[:, 1]
+        self.base_weight: Matrix = self._base[:, 2]
         self.group_ideal: Matrix = prefs.ideal[flat].copy()  # groups' positions never move
         self.group_weight: Matrix = prefs.weight[flat].copy()
-        self.pull: Matrix = np.zeros((len(flat), len(space)))
-        self.membership: Matrix = np.zeros((len(delegation_rows), len(flat)))
+        self._per_pull = np.stack(
+            [np.ones_like(self.group_ideal), self.group_ideal, self.group_weight], axis=1
+        )
+        self.pull: Matrix = np.zeros((len(flat), k))
+        self.membership: Matrix = np.zeros((n, len(flat)))
         self._blocks: list[slice] = []
         start = 0
         for side, rows in enumerate(group_rows):
             self.membership[side, start : start + len(rows)] = 1.0
             self._blocks.append(slice(start, start + len(rows)))
             start += len(rows)
-        self._ones = np.ones(len(space))
+        self._ones = np.ones(k)
         self.changed = False
 
     def block(self, side: int) -> slice:
@@ -71,14 +83,18 @@ class Mandates:
         self.pull[index] += pushes
         self.changed = True
 
-    def update(self) -> None:
-        """Recompute both mandates if anything changed since the last update."""
+    def update(self) -> bool:
+        """Recompute both mandates if anything changed since the last update; return
+        whether they changed."""
         if not self.changed:
-            return
+            return False
         self.changed = False
-        pull, members = self.pull, self.membership
-        total = 1.0 + members @ pull
-        ideal = (self.base_ideal + members @ (pull * self.group_ideal)) / total
-        weight = (self.base_weight + members @ (pull * self.group_weight)) / total
+        pulled = (self.pull[:, None, :] * self._per_pull).reshape(len(self.pull), -1)
+        sums = (self.membership @ pulled).reshape(self._base.shape)
+        sums += self._base
+        total = sums[:, 0]
+        ideal = sums[:, 1] / total
+        weight = sums[:, 2] / total
         weight /= (weight @ self._ones)[:, None]
         self.prefs.set_rows(self.rows, ideal, weight, self.space)
+        return True

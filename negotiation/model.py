@@ -189,6 +189,11 @@ class TradeTalksModel(mesa.Model):
         self.prefs.set_row(row, ideal, weight, self.space)
         self.version += 1
 
+    def update_mandates(self) -> None:
+        """Bring both delegations' mandates up to date with the lobbying received."""
+        if self.mandates.update():
+            self.version += 1  # reservations depend on the mandate
+
     # --- effects of events --------------------------------------------------------------
     def record(self, kind: str, label: str) -> None:
         number = min(max(self.steps + (0 if self.time == self.steps else 1), 1), len(self.calendar))
@@ -221,7 +226,7 @@ class TradeTalksModel(mesa.Model):
         view = self.view
         for cls, behaviours, groups, index in self._lobbies:
             self.mandates.add(index, cls.pressure_all(behaviours, groups, view))
-        self.mandates.update()
+        self.update_mandates()
         self.text = self.host.act() if self.host is not None else None
         us, china = self.delegations["US"], self.delegations["China"]
         offer_us, offer_china = us.propose(), china.propose()

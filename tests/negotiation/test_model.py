@@ -152,3 +152,15 @@ def test_each_model_owns_its_state(flagship) -> None:  # type: ignore[no-untyped
     a.step()
     assert b.steps == 0 and not b.offers["US"]
     assert not np.shares_memory(a.prefs.ideal, b.prefs.ideal)
+
+
+def test_reservations_follow_the_lobbied_mandate(flagship) -> None:  # type: ignore[no-untyped-def]
+    """A delegation's reservation is the no-deal utility under its *current* mandate."""
+    model = TradeTalksModel(flagship, rng=3, collect=False, lobbying_rate=0.2)
+    settings = model.spec.settings
+    for _ in range(12):  # past the point where goodwill stops growing
+        model.step()
+        for d in model.delegations.values():
+            fresh = d.utility(model.no_deal_perceived) + d.reservation_shift - model.goodwill
+            expected = min(max(fresh, d.floor, 0.0), settings.max_reservation)
+            assert d.reservation == pytest.approx(expected, abs=1e-12)
