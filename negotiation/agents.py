@@ -41,37 +41,46 @@ class Actor(mesa.Agent):
         self.side: str | None = spec.side
         self.spec = spec
         self.row: int = -1 if row is None else row  # -1: no preferences (the host)
+        if row is not None:
+            # Views of this actor's row of the model's preference arrays, which are
+            # updated in place and never replaced: always current, no per-call lookup.
+            prefs = model.prefs
+            self._ideal: Package = prefs.ideal[row]
+            self._weight: Package = prefs.weight[row]
+            self._slope: Package = prefs.slope[row]
 
     def _behaviour(self, field: str) -> Any:
         """A fresh instance of this actor's behaviour for ``field`` (its kind).
 
         Parameters are validated once per scenario and reused by every run.
         """
-        scenario = self.model.spec
-        cache_key = f"behaviour/{self.key}/{field}"
-        cached = scenario.derived(cache_key)
-        if cached is None:
+        specs = self.model.behaviour_specs
+        found = specs.get((self.key, field))
+        if found is None:
             spec = self.spec.behaviour(field)
             info = registry.get(field, spec.name)
-            cached = scenario.remember(cache_key, (info.cls, info.validate(spec.params)))
-        cls, params = cached
+            found = specs[(self.key, field)] = (info.cls, info.validate(spec.params))
+        cls, params = found
         return cls(**params)
 
     def utility(self, package: Package) -> float:
         """This actor's utility of ``package`` (0..1)."""
-        prefs = self.model.prefs
-        r = self.row
-        return 1.0 - float(prefs.slope[r] @ np.abs(package - prefs.ideal[r]))
+        return 1.0 - float(self._slope.dot(np.abs(package - self._ideal)))
 
     @property
     def ideal(self) -> Package:
-        assert self.row is not None
-        return self.model.prefs.ideal[self.row]
+        """This actor's current ideal package (a live view: do not modify)."""
+        return self._ideal
 
     @property
     def weights(self) -> Package:
-        assert self.row is not None
-        return self.model.prefs.weight[self.row]
+        """This actor's current issue weights, summing to 1 (a live view)."""
+        return self._weight
+
+    @property
+    def slope(self) -> Package:
+        """Utility lost per unit of distance from the ideal, per issue (a live view)."""
+        return self._slope
 
 
 class InterestGroup(Actor):
@@ -156,9 +165,9 @@ class Delegation(Actor):
     def concede_uniformly(self, target: float) -> Package:
         """The package on the line from this side's ideal toward the other side's
         estimated ideal whose utility is ``target`` (clamped to that segment)."""
-        ideal = self.ideal
+        ideal = self._ideal
         direction = self.opponent.ideal - ideal
-        loss = float(self.model.prefs.slope[self.row] @ np.abs(direction))
+        loss = float(self._slope.dot(np.abs(direction)))
         if loss <= 1e-12:
             return ideal.copy()
         c = min(max((1.0 - target) / loss, 0.0), 1.0)

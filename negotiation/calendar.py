@@ -50,6 +50,11 @@ class Calendar:
         for r in self.rounds:
             by_day.setdefault(r.at.date(), []).append(r.number)
         self._days = tuple((day, tuple(numbers)) for day, numbers in by_day.items())
+        n = len(self.rounds)
+        # Negotiation time of rounds 0..n+1: (round - 1) / n, within [0, 1] (the summit).
+        self.negotiation_times: tuple[float, ...] = tuple(
+            min(max((number - 1) / max(n, 1), 0.0), 1.0) for number in range(n + 2)
+        )
 
     def __len__(self) -> int:
         return len(self.rounds)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -51,24 +51,36 @@ class ScheduledEvent:
 def schedule_all(model: TradeTalksModel) -> list[ScheduledEvent]:
     """Schedule the scenario's dated events and draw its random shocks; return them
     (the caller keeps them alive)."""
-    scenario, calendar = model.spec, model.calendar
-    kept: list[ScheduledEvent] = []
-    for spec in scenario.events:
-        number = calendar.round_at_or_after(spec.at)
-        if number > len(calendar):
-            continue
-        kept.append(_schedule(model, number, spec.label, spec.kind, spec.effects))
-    scale = scenario.settings.shock_scale
-    days = calendar.days()
-    for shock in scenario.shocks:
-        p = 1.0 - float(np.exp(-shock.rate_per_day * scale))
+    dated, shocks, days = model.spec.once("event plan", lambda: _plan(model))
+    kept = [
+        _schedule(model, number, label, kind, effects) for number, label, kind, effects in dated
+    ]
+    for p, label, kind, effects in shocks:
         hits = model.rng.random(len(days)) < p
         picks = model.rng.integers(0, 1 << 30, len(days))
-        for (_, numbers), hit, pick in zip(days, hits, picks, strict=True):
+        for numbers, hit, pick in zip(days, hits, picks, strict=True):
             if hit:
                 number = numbers[int(pick) % len(numbers)]
-                kept.append(_schedule(model, number, shock.label, shock.kind, shock.effects))
+                kept.append(_schedule(model, number, label, kind, effects))
     return kept
+
+
+def _plan(model: TradeTalksModel) -> tuple[list[Any], list[Any], list[tuple[int, ...]]]:
+    """What does not change between runs of a scenario: the round of each dated event
+    (those after the last round never fire), each shock's daily probability, and the
+    rounds of each calendar day."""
+    scenario, calendar = model.spec, model.calendar
+    dated = []
+    for spec in scenario.events:
+        number = calendar.round_at_or_after(spec.at)
+        if number <= len(calendar):
+            dated.append((number, spec.label, spec.kind, spec.effects))
+    scale = scenario.settings.shock_scale
+    shocks = [
+        (1.0 - float(np.exp(-shock.rate_per_day * scale)), shock.label, shock.kind, shock.effects)
+        for shock in scenario.shocks
+    ]
+    return dated, shocks, [numbers for _, numbers in calendar.days()]
 
 
 def _schedule(

@@ -12,6 +12,8 @@ runs every round of every run.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import numpy.typing as npt
 
@@ -74,11 +76,23 @@ class Mandates:
         self._ones = np.ones(k)
         self.changed = False
 
+    def fresh(self, prefs: Preferences) -> Mandates:
+        """A copy for a new run, acting on ``prefs``: its own briefs and pull, the same
+        (read-only) layout and group positions. Building the layout once per scenario
+        and copying it is what keeps model construction cheap."""
+        new = copy.copy(self)
+        new.prefs = prefs
+        new._base = self._base.copy()
+        new.base_ideal, new.base_weight = new._base[:, 1], new._base[:, 2]
+        new.pull = np.zeros_like(self.pull)
+        new.changed = False
+        return new
+
     def block(self, side: int) -> slice:
         """Rows of ``pull`` that belong to side ``side``'s groups."""
         return self._blocks[side]
 
-    def add(self, index: npt.NDArray[np.intp] | int, pushes: Matrix) -> None:
+    def add(self, index: slice | npt.NDArray[np.intp] | int, pushes: Matrix) -> None:
         """Accumulate pull on rows ``index`` (global group indices)."""
         self.pull[index] += pushes
         self.changed = True

@@ -55,11 +55,14 @@ class TradeTalksModel(mesa.Model):
         super().__init__(rng=rng)
         base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         self.spec: Scenario = base.with_parameters(params)
-        self.params: dict[str, Any] = {**self.spec.parameter_defaults(), **params}
+        defaults = self.spec.once("parameter defaults", self.spec.parameter_defaults)
+        self.params: dict[str, Any] = {**defaults, **params}
         self.seed = rng if isinstance(rng, int | np.integer) else None
         self.space = self.spec.space
-        self.calendar: Calendar = self.spec.derived("calendar") or self.spec.remember(
-            "calendar", Calendar(self.spec.calendar)
+        self.calendar: Calendar = self.spec.once("calendar", lambda: Calendar(self.spec.calendar))
+        # (actor key, behaviour field) -> (class, validated parameters), for every run
+        self.behaviour_specs: dict[tuple[str, str], tuple[type, dict[str, Any]]] = self.spec.once(
+            "behaviours", dict
         )
         self.view = TalksView(self)
 
@@ -106,11 +109,13 @@ class TradeTalksModel(mesa.Model):
                 SIDES.index(a.side) if a.kind == "delegation" else 0,
             ),
         )
-        base: Preferences | None = spec.derived("preferences")
-        if base is None:
+
+        def build() -> Preferences:
             ideal = [[a.position.get(i.key, i.status_quo) for i in space] for a in people]
             salience = [[a.salience.get(i.key, 0.0) for i in space] for a in people]
-            base = spec.remember("preferences", Preferences.build(ideal, salience, space))
+            return Preferences.build(ideal, salience, space)
+
+        base = spec.once("preferences", build)
         self.prefs = Preferences(base.ideal.copy(), base.weight.copy(), base.scale.copy())
         rows = {a.key: r for r, a in enumerate(people)}
         self.groups_of: dict[str, list[InterestGroup]] = {side: [] for side in SIDES}
@@ -124,12 +129,16 @@ class TradeTalksModel(mesa.Model):
                 self.groups_of[a.side].append(group)  # type: ignore[index]
                 self.actors_by_key[a.key] = group
         delegation_specs = {str(a.side): a for a in spec.actors if a.kind == "delegation"}
-        self.mandates = Mandates(
-            self.prefs,
-            space,
-            [rows[delegation_specs[side].key] for side in SIDES],
-            [[g.row for g in self.groups_of[side]] for side in SIDES],
+        layout = spec.once(
+            "mandates",
+            lambda: Mandates(
+                base,
+                space,
+                [rows[delegation_specs[side].key] for side in SIDES],
+                [[g.row for g in self.groups_of[side]] for side in SIDES],
+            ),
         )
+        self.mandates = layout.fresh(self.prefs)
         for i, side in enumerate(SIDES):
             a = delegation_specs[side]
             d = Delegation(self, a, rows[a.key], i)
@@ -159,8 +168,11 @@ class TradeTalksModel(mesa.Model):
                 position = offset + self.delegations[side].group_index[g.key]
                 by_class.setdefault(type(g.lobbying), []).append((position, g))
         for cls, members in by_class.items():
-            index = np.array([position for position, _ in members], dtype=np.intp)
+            positions = [position for position, _ in members]
             groups_ = [g for _, g in members]
+            index: slice | np.ndarray = np.array(positions, dtype=np.intp)
+            if positions == list(range(positions[0], positions[0] + len(positions))):
+                index = slice(positions[0], positions[0] + len(positions))  # cheaper to add to
             batches.append((cls, [g.lobbying for g in groups_], groups_, index))
         return batches
 

@@ -95,16 +95,16 @@ def analyse(spec: Scenario) -> Analysis:
 
     A pure function of the scenario (with its parameters), computed once and cached.
     """
-    cached = spec.derived("analysis")
-    if cached is not None:
-        return cached
-    prefs = delegation_preferences(spec)
-    nd = opening_no_deal(spec)
-    us, china = prefs["US"], prefs["China"]
-    disagreement = (float(us.utility(nd)[0]), float(china.utility(nd)[0]))
-    frontier = pareto_frontier(us, china, disagreement)
-    analysis = Analysis(frontier, nash_point(frontier), us, china)
-    return spec.remember("analysis", analysis)
+
+    def compute() -> Analysis:
+        prefs = delegation_preferences(spec)
+        nd = opening_no_deal(spec)
+        us, china = prefs["US"], prefs["China"]
+        disagreement = (float(us.utility(nd)[0]), float(china.utility(nd)[0]))
+        frontier = pareto_frontier(us, china, disagreement)
+        return Analysis(frontier, nash_point(frontier), us, china)
+
+    return spec.once("analysis", compute)
 
 
 def build_outcome(model: TradeTalksModel) -> Outcome:

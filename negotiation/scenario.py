@@ -13,11 +13,12 @@ allowed, and nothing is half-loaded.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -31,6 +32,8 @@ from pydantic import (
 
 from negotiation.behaviours import registry
 from negotiation.issues import Issue, IssueSpace
+
+T = TypeVar("T")
 
 SIDES: tuple[str, str] = ("US", "China")
 PARAMETER_CACHE_SIZE = 64  # scenarios kept per base scenario by with_parameters
@@ -400,6 +403,13 @@ class Scenario(Strict):
         """Store a value computed from this (immutable) scenario; returns it."""
         self._derived[key] = value
         return value
+
+    def once(self, key: str, compute: Callable[[], T]) -> T:
+        """The value stored under ``key``, computed by ``compute()`` the first time."""
+        derived = self._derived
+        if key not in derived:
+            derived[key] = compute()
+        return derived[key]  # type: ignore[no-any-return]
 
     @property
     def name(self) -> str:

@@ -21,10 +21,11 @@ if TYPE_CHECKING:
 class TalksView:
     """What any actor may know about the talks at the current round."""
 
-    __slots__ = ("_model",)
+    __slots__ = ("_model", "_times")
 
     def __init__(self, model: TradeTalksModel) -> None:
         self._model = model
+        self._times = model.calendar.negotiation_times
 
     @property
     def space(self) -> IssueSpace:
@@ -52,14 +53,16 @@ class TalksView:
         reservation only there, leaving the last step to the leaders, as summit
         diplomacy does.
         """
-        return self.time_of(self.round)
+        return self.time_of(self._model.steps)
 
     @property
     def t_next(self) -> float:
-        return self.time_of(self.round + 1)
+        return self.time_of(self._model.steps + 1)
 
     def time_of(self, round_number: int) -> float:
         """Negotiation time of a round: (round - 1) / rounds, capped at 1 (the summit)."""
+        if 0 <= round_number < len(self._times):
+            return self._times[round_number]
         return min(max((round_number - 1) / self.rounds, 0.0), 1.0)
 
     @property

@@ -95,7 +95,5 @@ class ACCombi(ACNext):
             offers = offers[max(first, 0) :]
         if not offers:
             return False
-        best = 1.0 - float(
-            (np.abs(np.asarray(offers) - me.ideal) @ me.model.prefs.slope[me.row]).min()
-        )
+        best = 1.0 - float((np.abs(np.asarray(offers) - me.ideal) @ me.slope).min())
         return me.utility(package) >= best

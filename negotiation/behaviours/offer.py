@@ -53,7 +53,7 @@ def trade_off(me: Delegation) -> tuple[Package, Package, Package]:
     """
     other = me.opponent.ideal
     dist = np.abs(other - me.ideal)
-    loss = me.model.prefs.slope[me.row] * dist
+    loss = me.slope * dist
     gain = me.opponent.weights / worst_distance(other, me.model.space) * dist
     return loss, gain, other
 

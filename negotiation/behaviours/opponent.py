@@ -47,12 +47,13 @@ class FrequencyModel(OpponentModel):
     def start(self, me: Delegation, view: TalksView) -> None:
         super().start(me, view)
         self._previous: Package | None = None
+        self._still = self.tolerance * view.space.span  # moves smaller than this: unchanged
 
     def observe(self, me: Delegation, view: TalksView, offer: Package) -> None:
         if self._previous is None:
             self.ideal = offer.copy()
         else:
-            unchanged = np.abs(offer - self._previous) < self.tolerance * view.space.span
+            unchanged = np.abs(offer - self._previous) < self._still
             raw = self.weights + self.learning_rate * unchanged
             self.weights = raw / raw.sum()
         self._previous = offer
