@@ -1,0 +1,29 @@
+"""The benchmark suite runs and writes its tables (a smoke test: no timing is asserted)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from benchmarks import run
+
+
+def test_quick_suite_writes_both_tables_with_targets(tmp_path: Path) -> None:
+    assert run.main(["--quick", "--no-sweep", "--no-dashboard", "--out", str(tmp_path)]) == 0
+    results = json.loads((tmp_path / "latest.json").read_text())
+    for key in ("flagship_ms_per_run", "ratio_round_to_floor", "bilateral_ms_per_run"):
+        assert results[key] > 0
+    assert results["bilateral_outcome"] in {"truce", "summit deal", "no deal"}
+    markdown = (tmp_path / "latest.md").read_text()
+    assert "| ratio_round_to_floor |" in markdown
+    assert "<= 3 (" in markdown  # the target and whether it was met
+    assert not list(tmp_path.glob("*.tmp"))  # written atomically
+
+
+def test_a_bare_mesa_model_activates_its_idle_agents() -> None:
+    model = run.BareModel(5, activate=True, rng=1)
+    calls = []
+    for agent in model.agents:
+        agent.step = lambda a=agent: calls.append(a)  # type: ignore[method-assign]
+    model.step()
+    assert len(calls) == 5
