@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 import solara
+from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from dashboards.charts import approval_figure, offers_figure, utilities_figure
 from dashboards.live_model import LiveModel, control_specs
-from dashboards.widgets import Line, Table, fmt
+from dashboards.widgets import Line, PngFigure, Table, fmt
 
 
 def status_text(model: LiveModel) -> str:
@@ -79,32 +80,39 @@ def _trajectory(model: LiveModel):  # type: ignore[no-untyped-def]
     return model.datacollector.get_model_vars_dataframe()
 
 
+def _drawn_for(model: LiveModel) -> list[Any]:
+    """What a live chart depends on: this model (Reset builds another) and its round."""
+    return [model, model.steps]
+
+
 def OffersCard(model: LiveModel) -> Any:
     with solara.Card("Offers per issue") as card:
-        solara.FigureMatplotlib(offers_figure(_trajectory(model), model.spec), format="png")
+        PngFigure(lambda: offers_figure(_trajectory(model), model.spec), _drawn_for(model))
     return card
+
+
+def _utilities(model: LiveModel) -> Figure:
+    labels, of_us, of_china, reservations = [], [], [], []
+    us_offer, china_offer = model.view.last_offer("US"), model.view.last_offer("China")
+    for key in model.row_keys:
+        actor = model.actors_by_key[key]
+        labels.append(actor.label)
+        of_us.append(actor.utility(us_offer) if us_offer is not None else 0.0)
+        of_china.append(actor.utility(china_offer) if china_offer is not None else 0.0)
+        reservations.append(actor.reservation)
+    return utilities_figure(labels, of_us, of_china, reservations)
 
 
 def UtilitiesCard(model: LiveModel) -> Any:
     with solara.Card("Utility of the standing offers against each reservation") as card:
-        labels, of_us, of_china, reservations = [], [], [], []
-        us_offer, china_offer = model.view.last_offer("US"), model.view.last_offer("China")
-        for key in model.row_keys:
-            actor = model.actors_by_key[key]
-            labels.append(actor.label)
-            of_us.append(actor.utility(us_offer) if us_offer is not None else 0.0)
-            of_china.append(actor.utility(china_offer) if china_offer is not None else 0.0)
-            reservations.append(actor.reservation)
-        solara.FigureMatplotlib(
-            utilities_figure(labels, of_us, of_china, reservations), format="png"
-        )
+        PngFigure(lambda: _utilities(model), _drawn_for(model))
     return card
 
 
 def ApprovalCard(model: LiveModel) -> Any:
     with solara.Card("Interest-group approval of the best package on the table") as card:
         threshold = model.spec.settings.ratification_threshold
-        solara.FigureMatplotlib(approval_figure(_trajectory(model), threshold), format="png")
+        PngFigure(lambda: approval_figure(_trajectory(model), threshold), _drawn_for(model))
     return card
 
 
