@@ -13,7 +13,9 @@ Measures, as medians over repeats, each ratio taken side by side in the same pro
    Conceder, 100 rounds, no host or groups;
 4. sweep throughput serial and on the process pool, and peak memory of a sweep
    (delegated to ``benchmarks/bench_sweep.py``);
-5. import time of ``negotiation`` beyond Mesa, and construction time of the flagship.
+5. import time of ``negotiation`` beyond Mesa, and construction time of the flagship;
+6. for scale, one numpy ufunc call on vectors as long as a package, and the flagship's
+   round expressed in such calls.
 
 Writes ``results/bench/latest.json`` and ``results/bench/latest.md`` (or ``--out DIR``),
 each figure with its target where the project has one. This machine is shared and
@@ -36,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import mesa
+import numpy as np
 
 from negotiation import Scenario, TradeTalksModel, load_scenario, run_once
 from negotiation.outcome import build_outcome
@@ -100,6 +103,19 @@ def floor_per_step(n_agents: int, activate: bool, repeats: int, steps: int = 200
     return statistics.median(samples)
 
 
+def small_array_op(k: int, repeats: int, number: int = 20_000) -> float:
+    """Median seconds of one numpy ufunc call on ``k``-vectors (the issues of a package):
+    the unit in which a round's work is counted."""
+    a, b = np.linspace(0.0, 1.0, k), np.linspace(1.0, 0.0, k)
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(number):
+            np.subtract(a, b)
+        samples.append((time.perf_counter() - start) / number)
+    return statistics.median(samples)
+
+
 def model_costs(scenario: Scenario, seeds: Sequence[int], repeats: int) -> dict[str, float]:
     """Seconds per run, per construction and per outcome record, and rounds per run,
     over the same seeds; the rounds' share is what is left."""
@@ -133,6 +149,7 @@ def bench_flagship(repeats: int, number: int) -> dict[str, Any]:
         lambda s: BareModel(n_agents, True, rng=s), range(number), repeats
     )
     floor_run = floor_construct + costs["rounds"] * activated
+    ufunc = small_array_op(len(scenario.space), repeats)
     return {
         "flagship_ms_per_run": costs["run"] * 1e3,
         "flagship_runs_per_s_per_core": 1.0 / costs["run"],
@@ -147,6 +164,8 @@ def bench_flagship(repeats: int, number: int) -> dict[str, Any]:
         "ratio_round_to_empty_step": costs["round"] / empty,
         "mesa_floor_construct_ms": floor_construct * 1e3,
         "ratio_run_to_floor_run": costs["run"] / floor_run,
+        "numpy_small_op_us": ufunc * 1e6,
+        "model_round_in_small_ops": costs["round"] / ufunc,
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from benchmarks import run
+from benchmarks import profile_runs, run
 
 
 def test_quick_suite_writes_both_tables_with_targets(tmp_path: Path) -> None:
@@ -27,3 +27,10 @@ def test_a_bare_mesa_model_activates_its_idle_agents() -> None:
         agent.step = lambda a=agent: calls.append(a)  # type: ignore[method-assign]
     model.step()
     assert len(calls) == 5
+
+
+def test_profile_prints_the_top_lines(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert profile_runs.main(["--runs", "60", "--top", "5"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].startswith("| self share |") and len(table) == 2 + 5
+    assert any("negotiation/" in line for line in table[2:])
