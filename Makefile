@@ -41,6 +41,7 @@ run: $(STAMP)
 test: $(STAMP) $(ASSETS) browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy negotiation experiments dashboards benchmarks
 	$(VENV)/bin/python -m pytest -q
 
 lint: $(STAMP)
@@ -48,7 +49,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy negotiation experiments
+	$(VENV)/bin/mypy negotiation experiments dashboards benchmarks
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.run

@@ -69,12 +69,12 @@ def _median_time(fn: Callable[[int], object], seeds: Sequence[int], repeats: int
     return statistics.median(samples)
 
 
-class _Idle(mesa.Agent):  # type: ignore[misc]
+class _Idle(mesa.Agent):
     def step(self) -> None:
         return None
 
 
-class BareModel(mesa.Model):  # type: ignore[misc]
+class BareModel(mesa.Model):
     """Mesa's floor: as many agents as the flagship, each with a step that does nothing.
 
     ``activate`` makes the model's step call every agent's step (``agents.do``, in a

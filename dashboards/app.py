@@ -18,7 +18,7 @@ from dashboards.sweeps_page import SweepsPage
 @solara.component
 def Page() -> None:
     session_model = solara.use_memo(LiveModel, [])
-    model = solara.use_reactive(session_model)
+    model: solara.Reactive[LiveModel] = solara.use_reactive(session_model)
     solara.Title("US–China trade talks")
     with solara.lab.Tabs(lazy=True):
         with solara.lab.Tab("Live run"):

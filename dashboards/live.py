@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import solara
 from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
@@ -75,7 +76,7 @@ def StatusCard(model: LiveModel) -> Any:
     return card
 
 
-def _trajectory(model: LiveModel):  # type: ignore[no-untyped-def]
+def _trajectory(model: LiveModel) -> pd.DataFrame:
     assert model.datacollector is not None
     return model.datacollector.get_model_vars_dataframe()
 

@@ -38,7 +38,7 @@ class LiveModel(TradeTalksModel):
     # Mesa's experimental Scenario object is not used by this model (its scenario is
     # ``spec``); hiding it stops SolaraViz's Reset from passing one as ``scenario``.
     @property
-    def scenario(self) -> None:  # type: ignore[override]
+    def scenario(self) -> None:
         return None
 
     @scenario.setter

@@ -146,6 +146,6 @@ def _serial(
 def _outcome_from_row(row: dict[str, Any], scenario: Scenario) -> Outcome:
     """Rebuild the parts of an outcome record an ensemble summary reads."""
     package = {k: row[f"package__{k}"] for k in scenario.space.keys}
-    fields = {f: row.get(f) for f in Outcome.__dataclass_fields__}
+    fields: dict[str, Any] = {f: row.get(f) for f in Outcome.__dataclass_fields__}
     fields.update(package=package, utilities={}, reservations={}, vetoed_by=[], params={})
     return Outcome(**fields)

@@ -406,10 +406,11 @@ class Scenario(Strict):
 
     def once(self, key: str, compute: Callable[[], T]) -> T:
         """The value stored under ``key``, computed by ``compute()`` the first time."""
-        derived = self._derived
+        derived: dict[str, Any] = self._derived
         if key not in derived:
             derived[key] = compute()
-        return derived[key]  # type: ignore[no-any-return]
+        value: T = derived[key]
+        return value
 
     @property
     def name(self) -> str:
