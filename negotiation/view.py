@@ -14,6 +14,7 @@ from negotiation.issues import IssueSpace, Package
 
 if TYPE_CHECKING:
     from negotiation.agents import Delegation, Leader
+    from negotiation.events import TimelineEntry
     from negotiation.model import TradeTalksModel
     from negotiation.scenario import SettingsSpec
 
@@ -109,3 +110,7 @@ class TalksView:
 
     def gap_history(self) -> list[float]:
         return self._model.gaps
+
+    def timeline(self) -> list[TimelineEntry]:
+        """What has happened so far (events, threats, vetoes), oldest first (do not modify)."""
+        return self._model.timeline

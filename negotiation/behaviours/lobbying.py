@@ -3,9 +3,6 @@
 A group's pressure accumulates as pull on its delegation's mandate (see
 :mod:`negotiation.mandate`). The model asks each lobbying class once per round for all
 its groups (``pressure_all``), so rules vectorise over groups where they can.
-
-Note: ``mobilising`` reads the model's timeline through ``me.model`` because the
-read-only view does not expose it yet.
 """
 
 from __future__ import annotations
@@ -91,7 +88,7 @@ class Mobilising(Pressure):
     def urgency(self, me: InterestGroup, view: TalksView) -> float:
         """This round's urgency (call once per round: it advances the arousal)."""
         credibility = view.credibility("US") + view.credibility("China")
-        threats = me.model.timeline  # the view has no timeline (see the module notes)
+        threats = view.timeline()
         if not hasattr(self, "_arousal"):
             self._arousal, self._seen_urgency = 0.0, me.spec.urgency
             self._credibility = 2.0 * view.settings.threat_credibility  # at the start
