@@ -10,7 +10,8 @@ Measures, as medians over repeats, each ratio taken side by side in the same pro
    step (``agents.do("step")``, the floor of an ABM with that many agents: the headline
    ratio), and the model's own step is empty (Mesa's clock alone);
 3. the bilateral workload of other frameworks: 4 issues, opposed weights, Boulware vs
-   Conceder, 100 rounds, no host or groups;
+   Conceder, 100 rounds, no host or groups; next to it, the same protocol written as one
+   bare numpy loop (``benchmarks/bare_bilateral.py``), the floor of any Python version;
 4. sweep throughput serial and on the process pool, and peak memory of a sweep
    (delegated to ``benchmarks/bench_sweep.py``);
 5. import time of ``negotiation`` beyond Mesa, and construction time of the flagship;
@@ -40,6 +41,7 @@ from typing import Any
 import mesa
 import numpy as np
 
+from benchmarks import bare_bilateral
 from negotiation import Scenario, TradeTalksModel, load_scenario, run_once
 from negotiation.outcome import build_outcome
 
@@ -173,11 +175,15 @@ def bench_bilateral(repeats: int, number: int) -> dict[str, Any]:
     scenario = load_scenario(BILATERAL)
     costs = model_costs(scenario, range(number), repeats)
     outcome = run_once(scenario, seed=0)
+    bare = bare_bilateral.workload(scenario)
+    bare_run = _median_time(lambda _: bare_bilateral.run(bare), range(number), repeats)
     return {
         "bilateral_ms_per_run": costs["run"] * 1e3,
         "bilateral_us_per_round": costs["round"] * 1e6,
         "bilateral_rounds": outcome.rounds_played,
         "bilateral_outcome": outcome.outcome,
+        "bilateral_bare_numpy_ms_per_run": bare_run * 1e3,
+        "ratio_bilateral_to_bare_numpy": costs["run"] / bare_run,
     }
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from benchmarks import profile_runs, run
+import pytest
+
+from benchmarks import bare_bilateral, profile_runs, run
+from negotiation import load_scenario, run_once
 
 
 def test_quick_suite_writes_both_tables_with_targets(tmp_path: Path) -> None:
@@ -34,3 +37,12 @@ def test_profile_prints_the_top_lines(capsys) -> None:  # type: ignore[no-untype
     table = capsys.readouterr().out.splitlines()
     assert table[0].startswith("| self share |") and len(table) == 2 + 5
     assert any("negotiation/" in line for line in table[2:])
+
+
+def test_bare_bilateral_baseline_is_the_same_workload() -> None:
+    """The bare numpy baseline reaches the model's agreement, in the same round."""
+    scenario = load_scenario(bare_bilateral.BILATERAL)
+    outcome = run_once(scenario, seed=0)
+    number, package = bare_bilateral.run(bare_bilateral.workload(scenario))
+    assert outcome.truce and number == outcome.round
+    assert package == pytest.approx(list(outcome.package.values()), abs=1e-6)
