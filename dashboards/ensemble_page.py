@@ -14,7 +14,7 @@ import solara.lab
 
 from dashboards.charts import histogram_figure
 from dashboards.live_model import LiveModel
-from dashboards.widgets import Table, fmt
+from dashboards.widgets import PngFigure, Table, fmt
 from experiments.ensemble import EnsembleSummary, run_ensemble
 from negotiation import load_scenario
 
@@ -84,19 +84,21 @@ def EnsembleResults(summary: EnsembleSummary) -> None:
         solara.Text(
             f"Deal at the summit: {summary.p_summit_deal:.1%} · no deal: {summary.p_no_deal:.1%}"
         )
-        solara.FigureMatplotlib(
-            histogram_figure(
+        PngFigure(
+            lambda: histogram_figure(
                 summary.truce_days, "When truces land", "days before the summit", bins=16
             ),
-            format="png",
+            [summary],
         )
     scenario = load_scenario(summary.scenario)
     with solara.Card("Agreed value of each issue (truces only)"):
         with solara.Row(style={"flex-wrap": "wrap"}):
             for issue in scenario.space:
-                solara.FigureMatplotlib(
-                    histogram_figure(summary.agreed.get(issue.key, []), issue.label, issue.unit),
-                    format="png",
+                PngFigure(
+                    lambda issue=issue: histogram_figure(
+                        summary.agreed.get(issue.key, []), issue.label, issue.unit
+                    ),
+                    [summary, issue.key],
                 )
         rows = []
         for issue in scenario.space:
