@@ -96,7 +96,8 @@ def approval_figure(trajectory: pd.DataFrame, threshold: float) -> Figure:
 
 def histogram_figure(values: Sequence[float], title: str, xlabel: str, bins: int = 20) -> Figure:
     """A histogram (for agreement timing or an issue's agreed values)."""
-    fig = Figure(figsize=(4.2, 2.6), layout="constrained")
+    fig = Figure(figsize=(4.2, 2.6))
+    fig.subplots_adjust(left=0.14, right=0.97, top=0.9, bottom=0.2)
     ax = fig.subplots()
     data = [v for v in values if v is not None and not math.isnan(v)]
     if data:

@@ -7,6 +7,7 @@ run ``i`` here is run ``i`` of ``negotiation ensemble`` with the same root seed.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import solara
@@ -19,6 +20,7 @@ from experiments.ensemble import EnsembleSummary, run_ensemble
 from negotiation import load_scenario
 
 DEFAULT_RUNS = 200
+PROGRESS_INTERVAL_S = 0.25
 
 
 class _Superseded(Exception):
@@ -29,10 +31,15 @@ class _Superseded(Exception):
 def ensemble_task(
     scenario_name: str, params: dict[str, Any], runs: int, root_seed: int
 ) -> EnsembleSummary | None:
+    shown = [0.0]  # when the progress bar was last moved
+
     def progress(done: int, total: int) -> None:
         if not ensemble_task.is_current():
             raise _Superseded
-        ensemble_task.progress = 100.0 * done / total
+        now = time.monotonic()
+        if now - shown[0] >= PROGRESS_INTERVAL_S or done == total:
+            shown[0] = now  # each move re-renders the page: a few per second is enough
+            ensemble_task.progress = 100.0 * done / total
 
     try:
         return run_ensemble(scenario_name, runs, params, root_seed=root_seed, on_progress=progress)
