@@ -230,10 +230,11 @@ def bench_dashboard() -> dict[str, Any]:
 
 
 def to_markdown(results: dict[str, Any]) -> str:
-    lines = ["# Benchmark results", "", f"- machine: {results['machine']}", ""]
+    lines = ["# Benchmark results", "", f"- machine: {results['machine']}"]
+    lines += [f"- commit: {results['commit']}", ""]
     lines += ["| measure | value | target |", "| --- | --- | --- |"]
     for key, value in results.items():
-        if key in ("machine", "sweep", "dashboard"):
+        if key in ("machine", "commit", "sweep", "dashboard"):
             continue
         lines.append(f"| {key} | {_shown(value)} | {_verdict(key, value)} |")
     dashboard = results.get("dashboard")
@@ -248,6 +249,20 @@ def to_markdown(results: dict[str, Any]) -> str:
     elif sweep:
         lines += ["", f"Sweeps: {sweep}"]
     return "\n".join(lines) + "\n"
+
+
+def _commit() -> str:
+    """The measured commit (``+`` when the working tree differs from it), or ``unknown``."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True
+        )
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=HERE, capture_output=True)
+    except OSError:
+        return "unknown"
+    if head.returncode != 0:
+        return "unknown"
+    return head.stdout.strip() + ("+" if dirty.stdout.strip() else "")
 
 
 def _shown(value: Any) -> str:
@@ -283,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, Mesa {mesa.__version__}",
+        "commit": _commit(),
     }
     results.update(bench_flagship(repeats, number))
     results.update(bench_bilateral(repeats, max(number // 4, 10)))
