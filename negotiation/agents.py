@@ -29,6 +29,11 @@ if TYPE_CHECKING:
     from negotiation.scenario import ActorSpec
 
 
+def _read_only(view: Package) -> Package:
+    view.flags.writeable = False
+    return view
+
+
 class Actor(mesa.Agent):
     """Common identity of every actor: key, label, side and preference row."""
 
@@ -42,12 +47,13 @@ class Actor(mesa.Agent):
         self.spec = spec
         self.row: int = -1 if row is None else row  # -1: no preferences (the host)
         if row is not None:
-            # Views of this actor's row of the model's preference arrays, which are
-            # updated in place and never replaced: always current, no per-call lookup.
+            # Read-only views of this actor's row of the model's preference arrays,
+            # which are updated in place and never replaced: always current, no
+            # per-call lookup, and behaviours cannot change them by accident.
             prefs = model.prefs
-            self._ideal: Package = prefs.ideal[row]
-            self._weight: Package = prefs.weight[row]
-            self._slope: Package = prefs.slope[row]
+            self._ideal: Package = _read_only(prefs.ideal[row])
+            self._weight: Package = _read_only(prefs.weight[row])
+            self._slope: Package = _read_only(prefs.slope[row])
 
     def _behaviour(self, field: str) -> Any:
         """A fresh instance of this actor's behaviour for ``field`` (its kind).
@@ -69,17 +75,18 @@ class Actor(mesa.Agent):
 
     @property
     def ideal(self) -> Package:
-        """This actor's current ideal package (a live view: do not modify)."""
+        """This actor's current ideal package (a live, read-only view)."""
         return self._ideal
 
     @property
     def weights(self) -> Package:
-        """This actor's current issue weights, summing to 1 (a live view)."""
+        """This actor's current issue weights, summing to 1 (a live, read-only view)."""
         return self._weight
 
     @property
     def slope(self) -> Package:
-        """Utility lost per unit of distance from the ideal, per issue (a live view)."""
+        """Utility lost per unit of distance from the ideal, per issue (a live, read-only
+        view)."""
         return self._slope
 
 
@@ -232,6 +239,21 @@ class Host(Actor):
     def __init__(self, model: TradeTalksModel, spec: ActorSpec) -> None:
         super().__init__(model, spec, None)
         self.mediation = self._behaviour("mediation")
+
+    def utility(self, package: Package) -> float:
+        raise TypeError(f"the host ({self.label}) has no preferences over the issues")
+
+    @property
+    def ideal(self) -> Package:
+        raise TypeError(f"the host ({self.label}) has no ideal package")
+
+    @property
+    def weights(self) -> Package:
+        raise TypeError(f"the host ({self.label}) has no issue weights")
+
+    @property
+    def slope(self) -> Package:
+        raise TypeError(f"the host ({self.label}) has no issue weights")
 
     def act(self) -> Package | None:
         text = self.mediation.act(self, self.model.view)

@@ -50,14 +50,23 @@ class Calendar:
         for r in self.rounds:
             by_day.setdefault(r.at.date(), []).append(r.number)
         self._days = tuple((day, tuple(numbers)) for day, numbers in by_day.items())
-        n = len(self.rounds)
-        # Negotiation time of rounds 0..n+1: (round - 1) / n, within [0, 1] (the summit).
-        self.negotiation_times: tuple[float, ...] = tuple(
-            min(max((number - 1) / max(n, 1), 0.0), 1.0) for number in range(n + 2)
-        )
+        # Looked up every round by every time-dependent behaviour: computed once.
+        self._negotiation_times = tuple(self._time(n) for n in range(len(self.rounds) + 2))
 
     def __len__(self) -> int:
         return len(self.rounds)
+
+    def negotiation_time(self, number: int) -> float:
+        """Negotiation time of round ``number``: (number - 1) / rounds, within [0, 1].
+
+        0 at the first round, 1 at the summit: the summit counts as the final round.
+        """
+        if 0 <= number < len(self._negotiation_times):
+            return self._negotiation_times[number]
+        return self._time(number)
+
+    def _time(self, number: int) -> float:
+        return min(max((number - 1) / max(len(self.rounds), 1), 0.0), 1.0)
 
     def round(self, number: int) -> Round:
         """Round ``number`` (1-based)."""

@@ -76,6 +76,15 @@ class Mandates:
         self._ones = np.ones(k)
         self.changed = False
 
+    def template(self) -> Mandates:
+        """Make this the shared layout of a scenario: every array read-only, so that
+        only :meth:`fresh` copies, one per run, can change."""
+        for array in (self._base, self.pull, self.membership, self._per_pull, self._ones):
+            array.setflags(write=False)
+        for array in (self.group_ideal, self.group_weight):
+            array.setflags(write=False)
+        return self
+
     def fresh(self, prefs: Preferences) -> Mandates:
         """A copy for a new run, acting on ``prefs``: its own briefs and pull, the same
         (read-only) layout and group positions. Building the layout once per scenario

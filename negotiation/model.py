@@ -113,7 +113,10 @@ class TradeTalksModel(mesa.Model):
         def build() -> Preferences:
             ideal = [[a.position.get(i.key, i.status_quo) for i in space] for a in people]
             salience = [[a.salience.get(i.key, 0.0) for i in space] for a in people]
-            return Preferences.build(ideal, salience, space)
+            shared = Preferences.build(ideal, salience, space)
+            for array in (shared.ideal, shared.weight, shared.scale, shared.slope):
+                array.setflags(write=False)  # every run copies it
+            return shared
 
         base = spec.once("preferences", build)
         self.prefs = Preferences(base.ideal.copy(), base.weight.copy(), base.scale.copy())
@@ -136,7 +139,7 @@ class TradeTalksModel(mesa.Model):
                 space,
                 [rows[delegation_specs[side].key] for side in SIDES],
                 [[g.row for g in self.groups_of[side]] for side in SIDES],
-            ),
+            ).template(),
         )
         self.mandates = layout.fresh(self.prefs)
         for i, side in enumerate(SIDES):

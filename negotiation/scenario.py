@@ -13,7 +13,7 @@ allowed, and nothing is half-loaded.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from functools import cached_property
 from importlib import resources
@@ -395,17 +395,13 @@ class Scenario(Strict):
         """The issues as an :class:`IssueSpace` (package order = file order)."""
         return IssueSpace([i.to_issue() for i in self.issues])
 
-    def derived(self, key: str) -> Any:
-        """A value computed once per scenario (for example its bargaining analysis)."""
-        return self._derived.get(key)
-
-    def remember(self, key: str, value: Any) -> Any:
-        """Store a value computed from this (immutable) scenario; returns it."""
-        self._derived[key] = value
-        return value
-
     def once(self, key: str, compute: Callable[[], T]) -> T:
-        """The value stored under ``key``, computed by ``compute()`` the first time."""
+        """The value stored under ``key``, computed by ``compute()`` the first time.
+
+        For what follows from the scenario alone (its calendar, bargaining analysis,
+        validated behaviours...), so that every run of it shares one copy: runs must not
+        modify what they get (copy what they change).
+        """
         derived: dict[str, Any] = self._derived
         if key not in derived:
             derived[key] = compute()
@@ -426,6 +422,17 @@ class Scenario(Strict):
             if a.key == key:
                 return a
         raise KeyError(f"no actor {key!r}; actors: {[a.key for a in self.actors]}")
+
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> Scenario:
+        """A copy (pydantic's), without the values derived from this scenario: with
+        ``update`` the copy may be a different scenario."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied._derived = {}
+        copied._param_cache = {}
+        copied.__dict__.pop("space", None)  # the cached IssueSpace
+        return copied
 
     def parameter_defaults(self) -> dict[str, Any]:
         return {name: p.default for name, p in self.parameters.items()}

@@ -8,6 +8,7 @@ round.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from negotiation.issues import IssueSpace, Package
@@ -22,11 +23,12 @@ if TYPE_CHECKING:
 class TalksView:
     """What any actor may know about the talks at the current round."""
 
-    __slots__ = ("_model", "_times")
+    __slots__ = ("_model", "time_of")
 
     def __init__(self, model: TradeTalksModel) -> None:
         self._model = model
-        self._times = model.calendar.negotiation_times
+        # Negotiation time of a round: (round - 1) / rounds, capped at 1 (the summit).
+        self.time_of: Callable[[int], float] = model.calendar.negotiation_time
 
     @property
     def space(self) -> IssueSpace:
@@ -59,12 +61,6 @@ class TalksView:
     @property
     def t_next(self) -> float:
         return self.time_of(self._model.steps + 1)
-
-    def time_of(self, round_number: int) -> float:
-        """Negotiation time of a round: (round - 1) / rounds, capped at 1 (the summit)."""
-        if 0 <= round_number < len(self._times):
-            return self._times[round_number]
-        return min(max((round_number - 1) / self.rounds, 0.0), 1.0)
 
     @property
     def days_before_summit(self) -> float:

@@ -164,3 +164,15 @@ def test_reservations_follow_the_lobbied_mandate(flagship) -> None:  # type: ign
             fresh = d.utility(model.no_deal_perceived) + d.reservation_shift - model.goodwill
             expected = min(max(fresh, d.floor, 0.0), settings.max_reservation)
             assert d.reservation == pytest.approx(expected, abs=1e-12)
+
+
+def test_actor_views_are_read_only_and_the_host_has_no_preferences(flagship) -> None:  # type: ignore[no-untyped-def]
+    model = TradeTalksModel(flagship, rng=1, collect=False)
+    us = model.delegations["US"]
+    with pytest.raises(ValueError, match="read-only"):
+        us.ideal[0] = 0.0
+    model.step()  # the mandate moves under lobbying: the view follows it
+    assert np.array_equal(us.ideal, model.prefs.ideal[us.row])
+    assert model.host is not None
+    with pytest.raises(TypeError, match=r"host .* no preferences"):
+        model.host.utility(model.space.status_quo)

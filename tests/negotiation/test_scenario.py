@@ -196,3 +196,18 @@ def test_behaviour_parameters_offer_every_registered_name(flagship) -> None:  # 
             flagship.with_parameters(us_offer_strategy=name).actor("us_delegation").offer.name
             == name
         )
+
+
+def test_a_copied_scenario_does_not_share_derived_values(flagship) -> None:  # type: ignore[no-untyped-def]
+    """Values cached per scenario (here the event plan) are recomputed for a copy."""
+    from negotiation import TradeTalksModel
+
+    def shocks(scenario) -> int:  # type: ignore[no-untyped-def]
+        return sum(len(TradeTalksModel(scenario, rng=s, collect=False)._events) for s in range(30))
+
+    before = shocks(flagship)  # fills the flagship's caches
+    louder = flagship.model_copy(
+        update={"settings": flagship.settings.model_copy(update={"shock_scale": 5.0})}
+    )
+    assert shocks(louder) > before
+    assert shocks(flagship) == before
