@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from negotiation import TradeTalksModel, load_scenario
-from negotiation.behaviours import names
+from negotiation.behaviours import names, registry
 
 from .invariants import check_invariants
 
@@ -33,8 +33,9 @@ def _coherent(values: dict[str, object]) -> dict[str, object]:
     """Drop exponents aimed at strategies that take none (an error by design)."""
     out = dict(values)
     for side in ("us", "china"):
-        strategy = out.get(f"{side}_offer_strategy", "time-dependent")
-        if strategy not in ("time-dependent", "boulware", "linear", "conceder"):
+        default = FLAGSHIP.parameters[f"{side}_offer_strategy"].default
+        strategy = str(out.get(f"{side}_offer_strategy", default))
+        if "e" not in registry.get("offer", strategy).params:
             out.pop(f"{side}_concession_exponent", None)
     return out
 
