@@ -19,15 +19,15 @@ def PngFigure(build: Callable[[], Figure], dependencies: Sequence[Any]) -> Any:
 
     Solara scopes matplotlib's settings per browser session, which makes every settings
     look-up slow (drawing the offers figure took about 1.5x as long in the running
-    server). This app never changes those settings, so ``build`` runs in the session's
-    scope as usual but the drawing happens outside it, with the global settings.
+    server). This app never changes those settings, so figures are built and drawn
+    outside the session's scope, with the global settings: ``build`` must read plain
+    data only, not Solara state.
     """
 
     def draw() -> bytes:
-        figure = build()
         buffer = io.BytesIO()
         with kernel_context.without_context():
-            figure.savefig(buffer, format="png")
+            build().savefig(buffer, format="png")
         return buffer.getvalue()
 
     image = solara.use_memo(draw, list(dependencies))
