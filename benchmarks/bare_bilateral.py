@@ -19,6 +19,9 @@ import numpy as np
 import numpy.typing as npt
 
 from negotiation import Scenario, load_scenario
+from negotiation.calendar import Calendar
+from negotiation.scenario import SIDES
+from negotiation.threats import delegation_preferences
 
 Vector = npt.NDArray[np.float64]
 BILATERAL = Path(__file__).parent / "scenarios" / "bilateral-4.toml"
@@ -41,24 +44,20 @@ class Workload:
 def workload(scenario: Scenario) -> Workload:
     """The bilateral workload of ``scenario``: its two delegations, reservation 0."""
     space = scenario.space
-    delegations = [a for a in scenario.actors if a.kind == "delegation"]
-    ideals, slopes, exponents = [], [], []
-    for actor in delegations:
-        ideal = np.array([actor.position.get(i.key, i.status_quo) for i in space])
-        weight = np.array([actor.salience.get(i.key, 0.0) for i in space])
-        weight = weight / weight.sum()
-        scale = np.maximum(np.maximum(ideal - space.low, space.high - ideal), 1e-12)
-        ideals.append(ideal)
-        slopes.append(weight / scale)
-        exponents.append(float(actor.behaviour("offer").params["e"]))
-    rounds = sum(p.rounds_per_day for p in scenario.calendar.phases)
+    prefs = [delegation_preferences(scenario)[side] for side in SIDES]
+    exponents = [
+        float(a.behaviour("offer").params["e"])
+        for side in SIDES
+        for a in scenario.actors
+        if a.kind == "delegation" and a.side == side
+    ]
     return Workload(
         space.low,
         space.high,
-        (ideals[0], ideals[1]),
-        (slopes[0], slopes[1]),
+        (prefs[0].ideal[0], prefs[1].ideal[0]),
+        (prefs[0].slope[0], prefs[1].slope[0]),
         (exponents[0], exponents[1]),
-        rounds,
+        len(Calendar(scenario.calendar)),
         0.01 * space.span,
         0.2,
     )

@@ -31,14 +31,15 @@ class _Superseded(Exception):
 def ensemble_task(
     scenario_name: str, params: dict[str, Any], runs: int, root_seed: int
 ) -> EnsembleSummary | None:
-    shown = [0.0]  # when the progress bar was last moved
+    shown = 0.0  # when the progress bar last moved
 
     def progress(done: int, total: int) -> None:
+        nonlocal shown
         if not ensemble_task.is_current():
             raise _Superseded
         now = time.monotonic()
-        if now - shown[0] >= PROGRESS_INTERVAL_S or done == total:
-            shown[0] = now  # each move re-renders the page: a few per second is enough
+        if now - shown >= PROGRESS_INTERVAL_S or done == total:
+            shown = now  # each move re-renders the page: a few per second is enough
             ensemble_task.progress = 100.0 * done / total
 
     try:

@@ -79,9 +79,8 @@ class Mandates:
     def template(self) -> Mandates:
         """Make this the shared layout of a scenario: every array read-only, so that
         only :meth:`fresh` copies, one per run, can change."""
-        for array in (self._base, self.pull, self.membership, self._per_pull, self._ones):
-            array.setflags(write=False)
-        for array in (self.group_ideal, self.group_weight):
+        shared = (self._base, self.pull, self.membership, self._per_pull, self._ones)
+        for array in (*shared, self.group_ideal, self.group_weight):
             array.setflags(write=False)
         return self
 

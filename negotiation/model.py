@@ -173,9 +173,12 @@ class TradeTalksModel(mesa.Model):
         for cls, members in by_class.items():
             positions = [position for position, _ in members]
             groups_ = [g for _, g in members]
-            index: slice | np.ndarray = np.array(positions, dtype=np.intp)
-            if positions == list(range(positions[0], positions[0] + len(positions))):
-                index = slice(positions[0], positions[0] + len(positions))  # cheaper to add to
+            run = range(positions[0], positions[0] + len(positions))
+            index = (  # a slice is cheaper to add to, every round
+                slice(run.start, run.stop)
+                if positions == list(run)
+                else np.array(positions, dtype=np.intp)
+            )
             batches.append((cls, [g.lobbying for g in groups_], groups_, index))
         return batches
 

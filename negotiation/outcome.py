@@ -120,13 +120,7 @@ def build_outcome(model: TradeTalksModel) -> Outcome:
     utilities = model.prefs.utility(package)
     keys = [model.row_keys[r] for r in model.display_order]
     utilities = utilities[model.display_order]
-    no_deal = model.prefs.utility(model.no_deal_perceived)  # every actor at once
-    reservations: dict[str, float] = {}
-    for key, row in zip(keys, model.display_order, strict=True):
-        actor = model.actors_by_key[key]
-        # A group's reservation is its no-deal utility; leaders and delegations add more.
-        reservation = no_deal[row] if actor.spec.kind == "group" else actor.reservation
-        reservations[key] = float(reservation)
+    reservations = {key: float(model.actors_by_key[key].reservation) for key in keys}
     nash_product = pareto_distance = nash_distance = None
     if kind != "no deal":
         a = analyse(model.spec)
