@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
-from negotiation.behaviours import registry
 from negotiation.behaviours.interfaces import Verdict
 from negotiation.issues import Package
 
@@ -58,15 +57,9 @@ class Actor(mesa.Agent):
     def _behaviour(self, field: str) -> Any:
         """A fresh instance of this actor's behaviour for ``field`` (its kind).
 
-        Parameters are validated once per scenario and reused by every run.
+        Parameters are validated once per plan and reused by every run.
         """
-        specs = self.model.behaviour_specs
-        found = specs.get((self.key, field))
-        if found is None:
-            spec = self.spec.behaviour(field)
-            info = registry.get(field, spec.name)
-            found = specs[(self.key, field)] = (info.cls, info.validate(spec.params))
-        cls, params = found
+        cls, params = self.model.behaviour_specs[(self.key, field)]
         return cls(**params)
 
     def utility(self, package: Package) -> float:

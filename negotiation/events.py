@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from negotiation.scenario import EffectSpec
+from negotiation.calendar import Calendar
+from negotiation.scenario import EffectSpec, Scenario
 
 if TYPE_CHECKING:
     from negotiation.model import TradeTalksModel
@@ -51,7 +52,7 @@ class ScheduledEvent:
 def schedule_all(model: TradeTalksModel) -> list[ScheduledEvent]:
     """Schedule the scenario's dated events and draw its random shocks; return them
     (the caller keeps them alive)."""
-    dated, shocks, days = model.spec.once("event plan", lambda: _plan(model))
+    dated, shocks, days = model.plan.events
     kept = [
         _schedule(model, number, label, kind, effects) for number, label, kind, effects in dated
     ]
@@ -65,11 +66,13 @@ def schedule_all(model: TradeTalksModel) -> list[ScheduledEvent]:
     return kept
 
 
-def _plan(model: TradeTalksModel) -> tuple[list[Any], list[Any], list[tuple[int, ...]]]:
+EventPlan = tuple[list[Any], list[Any], list[tuple[int, ...]]]
+
+
+def event_plan(scenario: Scenario, calendar: Calendar) -> EventPlan:
     """What does not change between runs of a scenario: the round of each dated event
     (those after the last round never fire), each shock's daily probability, and the
     rounds of each calendar day."""
-    scenario, calendar = model.spec, model.calendar
     dated = []
     for spec in scenario.events:
         number = calendar.round_at_or_after(spec.at)

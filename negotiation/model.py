@@ -26,8 +26,8 @@ from negotiation.agents import Delegation, Host, InterestGroup, Leader
 from negotiation.calendar import Calendar
 from negotiation.events import ScheduledEvent, TimelineEntry, schedule_all
 from negotiation.issues import Package
-from negotiation.mandate import Mandates
 from negotiation.outcome import Outcome, build_outcome
+from negotiation.plan import BehaviourTable, Plan, plan_for
 from negotiation.preferences import Preferences
 from negotiation.scenario import SIDES, EffectSpec, Scenario, load_scenario
 from negotiation.threats import perceived_no_deal
@@ -54,16 +54,14 @@ class TradeTalksModel(mesa.Model):
     ) -> None:
         super().__init__(rng=rng)
         base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-        self.spec: Scenario = base.with_parameters(params)
-        defaults = self.spec.once("parameter defaults", self.spec.parameter_defaults)
-        self.params: dict[str, Any] = {**defaults, **params}
+        self.plan: Plan = plan_for(base, params)
+        self.spec: Scenario = self.plan.scenario
+        self.params: dict[str, Any] = dict(self.plan.values)  # what runs, not what was asked
         self.seed = rng if isinstance(rng, int | np.integer) else None
         self.space = self.spec.space
-        self.calendar: Calendar = self.spec.once("calendar", lambda: Calendar(self.spec.calendar))
+        self.calendar: Calendar = self.plan.calendar
         # (actor key, behaviour field) -> (class, validated parameters), for every run
-        self.behaviour_specs: dict[tuple[str, str], tuple[type, dict[str, Any]]] = self.spec.once(
-            "behaviours", dict
-        )
+        self.behaviour_specs: BehaviourTable = self.plan.behaviours
         self.view = TalksView(self)
 
         self.credibility: dict[str, float] = dict.fromkeys(
@@ -99,28 +97,10 @@ class TradeTalksModel(mesa.Model):
 
     # --- construction -------------------------------------------------------------------
     def _build_actors(self) -> None:
-        spec, space = self.spec, self.space
-        # Delegations take the first preference rows (side order), so their mandates are
-        # one contiguous block; the rest keep the scenario's order.
-        people = sorted(
-            (a for a in spec.actors if a.kind != "host"),
-            key=lambda a: (
-                a.kind != "delegation",
-                SIDES.index(a.side) if a.kind == "delegation" else 0,
-            ),
-        )
-
-        def build() -> Preferences:
-            ideal = [[a.position.get(i.key, i.status_quo) for i in space] for a in people]
-            salience = [[a.salience.get(i.key, 0.0) for i in space] for a in people]
-            shared = Preferences.build(ideal, salience, space)
-            for array in (shared.ideal, shared.weight, shared.scale, shared.slope):
-                array.setflags(write=False)  # every run copies it
-            return shared
-
-        base = spec.once("preferences", build)
+        spec, plan = self.spec, self.plan
+        people, rows = plan.people, plan.rows
+        base = plan.preferences
         self.prefs = Preferences(base.ideal.copy(), base.weight.copy(), base.scale.copy())
-        rows = {a.key: r for r, a in enumerate(people)}
         self.groups_of: dict[str, list[InterestGroup]] = {side: [] for side in SIDES}
         self.delegations: dict[str, Delegation] = {}
         self.leaders: dict[str, Leader] = {}
@@ -132,16 +112,7 @@ class TradeTalksModel(mesa.Model):
                 self.groups_of[a.side].append(group)  # type: ignore[index]
                 self.actors_by_key[a.key] = group
         delegation_specs = {str(a.side): a for a in spec.actors if a.kind == "delegation"}
-        layout = spec.once(
-            "mandates",
-            lambda: Mandates(
-                base,
-                space,
-                [rows[delegation_specs[side].key] for side in SIDES],
-                [[g.row for g in self.groups_of[side]] for side in SIDES],
-            ).template(),
-        )
-        self.mandates = layout.fresh(self.prefs)
+        self.mandates = plan.mandates.fresh(self.prefs)
         for i, side in enumerate(SIDES):
             a = delegation_specs[side]
             d = Delegation(self, a, rows[a.key], i)

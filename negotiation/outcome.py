@@ -51,6 +51,7 @@ class Outcome:
     vetoed_by: list[str]
     reason: str
     params: dict[str, Any] = field(default_factory=dict)
+    plan_digest: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Nested, JSON-serialisable record."""
@@ -93,18 +94,15 @@ def analyse(spec: Scenario) -> Analysis:
     """Bargaining analysis of a scenario: the delegations' opening preferences, with the
     no-deal package as perceived at the start as the disagreement point.
 
-    A pure function of the scenario (with its parameters), computed once and cached.
+    A pure function of the scenario (with its parameters); a run reads the one its
+    :class:`~negotiation.plan.Plan` computed.
     """
-
-    def compute() -> Analysis:
-        prefs = delegation_preferences(spec)
-        nd = opening_no_deal(spec)
-        us, china = prefs["US"], prefs["China"]
-        disagreement = (float(us.utility(nd)[0]), float(china.utility(nd)[0]))
-        frontier = pareto_frontier(us, china, disagreement)
-        return Analysis(frontier, nash_point(frontier), us, china)
-
-    return spec.once("analysis", compute)
+    prefs = delegation_preferences(spec)
+    nd = opening_no_deal(spec)
+    us, china = prefs["US"], prefs["China"]
+    disagreement = (float(us.utility(nd)[0]), float(china.utility(nd)[0]))
+    frontier = pareto_frontier(us, china, disagreement)
+    return Analysis(frontier, nash_point(frontier), us, china)
 
 
 def build_outcome(model: TradeTalksModel) -> Outcome:
@@ -123,7 +121,7 @@ def build_outcome(model: TradeTalksModel) -> Outcome:
     reservations = {key: float(model.actors_by_key[key].reservation) for key in keys}
     nash_product = pareto_distance = nash_distance = None
     if kind != "no deal":
-        a = analyse(model.spec)
+        a = model.plan.analysis
         point = (float(a.us.utility(package)[0]), float(a.china.utility(package)[0]))
         d = a.frontier.disagreement
         nash_product = (point[0] - d[0]) * (point[1] - d[1])
@@ -156,6 +154,7 @@ def build_outcome(model: TradeTalksModel) -> Outcome:
         vetoed_by=vetoed_by,
         reason=_reason(model, kind, source, when),
         params=dict(model.params),
+        plan_digest=model.plan.digest,
     )
 
 

@@ -12,15 +12,18 @@ allowed, and nothing is half-loaded.
 
 from __future__ import annotations
 
+import math
 import tomllib
-from collections.abc import Callable, Mapping
+import warnings
+from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -33,10 +36,7 @@ from pydantic import (
 from negotiation.behaviours import registry
 from negotiation.issues import Issue, IssueSpace
 
-T = TypeVar("T")
-
 SIDES: tuple[str, str] = ("US", "China")
-PARAMETER_CACHE_SIZE = 64  # scenarios kept per base scenario by with_parameters
 Side = Literal["US", "China"]
 ActorKind = Literal["delegation", "leader", "host", "group"]
 BEHAVIOUR_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -57,10 +57,15 @@ class ScenarioError(ValueError):
     """A scenario file, or a parameter value, that cannot be used; the message says why."""
 
 
+class ScenarioWarning(UserWarning):
+    """A scenario that loads but says something it does not do (a parameter default that
+    differs from the value of its target: the target's value is used)."""
+
+
 class Strict(BaseModel):
     """Base for every table of the file: unknown keys are errors, not silently ignored."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class IssueSpec(Strict):
@@ -180,13 +185,26 @@ class PhaseSpec(Strict):
         return self
 
 
+def _local_clock(value: datetime) -> datetime:
+    """Calendar times are local clock times of the talks, without a UTC offset."""
+    if value.tzinfo is not None:
+        raise ValueError(
+            f"{value.isoformat()} has a UTC offset; write local clock times of the talks "
+            "without one (e.g. 2025-10-30T11:00:00)"
+        )
+    return value
+
+
+LocalTime = Annotated[datetime, AfterValidator(_local_clock)]
+
+
 class MilestoneSpec(Strict):
-    at: datetime
+    at: LocalTime
     label: str
 
 
 class CalendarSpec(Strict):
-    summit: datetime
+    summit: LocalTime
     day_start_hour: Annotated[int, Field(ge=0, le=23)] = 9
     day_end_hour: Annotated[int, Field(ge=1, le=24)] = 21
     phases: list[PhaseSpec] = Field(min_length=1)
@@ -220,7 +238,7 @@ EventKind = Literal["threat", "deadline", "signal", "visit", "shock"]
 
 
 class EventSpec(Strict):
-    at: datetime
+    at: LocalTime
     label: str
     kind: EventKind = "signal"
     effects: EffectSpec = Field(default_factory=EffectSpec)
@@ -253,7 +271,9 @@ class ParameterSpec(Strict):
 
     description: str
     kind: ParameterKind = "number"
-    default: float | int | str | bool
+    # The value of what the parameter targets (derived on load when left out; a declared
+    # default that differs is replaced by it, with a ScenarioWarning).
+    default: float | int | str | bool | None = None
     low: float | None = None
     high: float | None = None
     behaviour_kind: str | None = None
@@ -289,10 +309,14 @@ class ParameterSpec(Strict):
             if isinstance(value, bool):
                 return value
             raise ScenarioError(f"parameter {name!r} = {value!r} must be true or false")
+        if isinstance(value, bool):
+            raise ScenarioError(f"parameter {name!r} = {value!r} is not a number")
         try:
             number = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise ScenarioError(f"parameter {name!r} = {value!r} is not a number") from None
+        if not math.isfinite(number):
+            raise ScenarioError(f"parameter {name!r} = {value!r} must be a finite number")
         if self.kind == "integer":
             if number != int(number):
                 raise ScenarioError(f"parameter {name!r} = {value!r} must be an integer")
@@ -326,8 +350,6 @@ class Scenario(Strict):
     observed: dict[str, Any] | None = None
 
     _source: str = PrivateAttr(default="<memory>")
-    _param_cache: dict[tuple[tuple[str, Any], ...], Scenario] = PrivateAttr(default_factory=dict)
-    _derived: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @field_validator("issues")
     @classmethod
@@ -384,9 +406,26 @@ class Scenario(Strict):
                     "or a calendar milestone"
                 )
         dumped = self.model_dump() if self.parameters else {}
+        resolved = {}
         for name, param in self.parameters.items():
             for target in param.targets:
                 _resolve(dumped, target, name)
+            default = _target_default(dumped, name, param)
+            if param.default is not None and default != param.default:
+                warnings.warn(
+                    ScenarioWarning(
+                        f"parameter {name!r}: declared default {param.default!r} is not the "
+                        f"value of what it targets ({default!r}); using {default!r}"
+                    ),
+                    stacklevel=2,
+                )
+            resolved[name] = (
+                param
+                if default == param.default
+                else (param.model_copy(update={"default": default}))
+            )
+        if resolved:
+            self.__dict__["parameters"] = resolved  # frozen model: set once, while validating
         return self
 
     # --- derived views -----------------------------------------------------------------
@@ -394,19 +433,6 @@ class Scenario(Strict):
     def space(self) -> IssueSpace:
         """The issues as an :class:`IssueSpace` (package order = file order)."""
         return IssueSpace([i.to_issue() for i in self.issues])
-
-    def once(self, key: str, compute: Callable[[], T]) -> T:
-        """The value stored under ``key``, computed by ``compute()`` the first time.
-
-        For what follows from the scenario alone (its calendar, bargaining analysis,
-        validated behaviours...), so that every run of it shares one copy: runs must not
-        modify what they get (copy what they change).
-        """
-        derived: dict[str, Any] = self._derived
-        if key not in derived:
-            derived[key] = compute()
-        value: T = derived[key]
-        return value
 
     @property
     def name(self) -> str:
@@ -426,27 +452,24 @@ class Scenario(Strict):
     def model_copy(
         self, *, update: Mapping[str, Any] | None = None, deep: bool = False
     ) -> Scenario:
-        """A copy (pydantic's), without the values derived from this scenario: with
-        ``update`` the copy may be a different scenario."""
+        """A copy (pydantic's), without the cached issue space: with ``update`` the copy
+        may be a different scenario."""
         copied = super().model_copy(update=update, deep=deep)
-        copied._derived = {}
-        copied._param_cache = {}
         copied.__dict__.pop("space", None)  # the cached IssueSpace
         return copied
 
+    def run_json(self) -> str:
+        """JSON of everything a run reads: the scenario without its observed outcome."""
+        return self.model_dump_json(exclude={"observed"})
+
     def parameter_defaults(self) -> dict[str, Any]:
+        """Each named parameter's declared default (the value of what it targets)."""
         return {name: p.default for name, p in self.parameters.items()}
 
     # --- parameters ------------------------------------------------------------------------
-    def with_parameters(self, values: dict[str, Any] | None = None, **kwargs: Any) -> Scenario:
-        """A new scenario with named parameters applied (cached per distinct values).
-
-        Unknown names and out-of-range values raise :class:`ScenarioError` naming the
-        parameter and what is allowed.
-        """
-        values = {**(values or {}), **kwargs}
-        if not values:
-            return self
+    def check_parameters(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """``values`` with each coerced to its parameter's type; unknown names and bad
+        values raise :class:`ScenarioError` naming the parameter and what is allowed."""
         checked: dict[str, Any] = {}
         for name, value in values.items():
             if name not in self.parameters:
@@ -456,10 +479,21 @@ class Scenario(Strict):
                     f"its parameters are: {allowed}"
                 )
             checked[name] = self.parameters[name].check(name, value)
-        cache_key = tuple(sorted(checked.items()))
-        cached = self._param_cache.get(cache_key)
-        if cached is not None:
-            return cached
+        return checked
+
+    def with_parameters(self, values: Mapping[str, Any] | None = None, **kwargs: Any) -> Scenario:
+        """A new scenario with the named parameters in ``values`` applied, re-validated.
+
+        Only the parameters given are applied. Choosing a behaviour keeps the scenario's
+        parameters of that behaviour when it is the one already there, and otherwise
+        takes the new behaviour's own defaults; a parameter that targets a behaviour's
+        field (a concession exponent) applies only where the chosen behaviour has that
+        field. Unknown names and bad values raise :class:`ScenarioError`. Runs build
+        from a cached :class:`~negotiation.plan.Plan` (:func:`negotiation.plan.plan_for`).
+        """
+        checked = self.check_parameters({**(values or {}), **kwargs})
+        if not checked:
+            return self
         data = self.model_dump()
         # Behaviour choices first, so a behaviour's own parameters apply to the chosen one.
         for name in sorted(checked, key=lambda n: self.parameters[n].kind != "behaviour"):
@@ -471,13 +505,26 @@ class Scenario(Strict):
                     raise ScenarioError(
                         f"parameter {name!r} cannot apply to {target!r}: {exc.args[0]}"
                     ) from None
+        # The new scenario is a scenario as written, like a file: its parameters'
+        # defaults are the values it now has.
+        sync_defaults(data)
         result = _validate(data, f"{self._source} with {_describe(checked)}")
         result._source = self._source
-        if len(self._param_cache) >= PARAMETER_CACHE_SIZE:
-            # Sampled designs visit each setting once: keep memory bounded.
-            self._param_cache.pop(next(iter(self._param_cache)))
-        self._param_cache[cache_key] = result
         return result
+
+    def effective_values(self, values: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The value every named parameter has when ``values`` are applied: what the
+        outcome record reports. ``None`` marks a parameter that does not apply (an
+        exponent of a behaviour that has none)."""
+        checked = self.check_parameters(values or {})
+        resolved = self.with_parameters(checked).model_dump()
+        out: dict[str, Any] = {}
+        for name, param in self.parameters.items():
+            if param.mode == "scale":
+                out[name] = checked.get(name, param.default)
+            else:
+                out[name] = _target_value(resolved, param.targets[0], param.kind)
+        return out
 
 
 def _describe(values: dict[str, Any]) -> str:
@@ -550,14 +597,96 @@ def _resolve(dumped: dict[str, Any], target: str, name: str) -> None:
         raise ValueError(f"parameter {name!r} target {target!r}: {exc.args[0]}") from None
 
 
+def _behaviour_of(data: dict[str, Any], target: str) -> list[tuple[str, str]] | None:
+    """For a target inside a behaviour's parameters (``actors.X.offer.params.e``), the
+    (behaviour kind, behaviour name) of each node it designates; ``None`` otherwise."""
+    parts = target.split(".")
+    if len(parts) < 3 or parts[-2] != "params" or parts[-3] not in BEHAVIOUR_FIELDS:
+        return None
+    kind = BEHAVIOUR_FIELDS[parts[-3]][0]
+    nodes = _walk(data, ".".join(parts[:-2]))
+    return [(kind, str((node[key] or {}).get("name"))) for node, key in nodes]
+
+
+def _has_field(kind: str, name: str, field: str) -> bool:
+    try:
+        return field in registry.get(kind, name).params
+    except registry.BehaviourError:
+        return False
+
+
+def _target_value(data: dict[str, Any], target: str, kind: str) -> Any:
+    """The value ``target`` has in dumped scenario ``data`` (its first match): for a
+    behaviour, its name; for a behaviour's parameter, the value it runs with (declared
+    or the behaviour's default), or ``None`` if that behaviour has no such field."""
+    node, key = _walk(data, target)[0]
+    if kind == "behaviour":
+        spec = node.get(key)
+        return spec["name"] if spec else DEFAULT_BEHAVIOURS[key]
+    owners = _behaviour_of(data, target)
+    if owners is not None:
+        bkind, bname = owners[0]
+        if not _has_field(bkind, bname, key):
+            return None
+        if key in node:
+            return node[key]
+        return registry.get(bkind, bname).params[key][1]
+    return node.get(key)
+
+
 def _apply(data: dict[str, Any], target: str, value: Any, mode: str, kind: str) -> None:
-    for node, key in _walk(data, target):
+    owners = _behaviour_of(data, target) if kind != "behaviour" else None
+    for i, (node, key) in enumerate(_walk(data, target)):
+        if owners is not None and not _has_field(*owners[i], key):
+            continue  # the chosen behaviour has no such field: the parameter does not apply
         if kind == "behaviour":
-            node[key] = {"name": value, "params": {}}
+            current = node.get(key)
+            if (current["name"] if current else DEFAULT_BEHAVIOURS[key]) != value:
+                node[key] = {"name": value, "params": {}}
         elif mode == "scale":
             node[key] = node.get(key, 1.0) * value
         else:
             node[key] = value
+
+
+def sync_defaults(data: dict[str, Any]) -> dict[str, Any]:
+    """Set each 'set' parameter's default in dumped scenario ``data`` to the value of its
+    (first) target, in place; for code that edits a scenario's data (a variant with other
+    settings) and validates it as a new scenario. Returns ``data``."""
+    for param in (data.get("parameters") or {}).values():
+        if param.get("mode", "set") == "set" and param.get("targets"):
+            try:
+                value = _target_value(data, param["targets"][0], param.get("kind", "number"))
+            except (KeyError, TypeError, IndexError):
+                continue  # validation reports the bad target
+            if value is not None:
+                param["default"] = value
+    return data
+
+
+def _target_default(dumped: dict[str, Any], name: str, param: ParameterSpec) -> Any:
+    """A parameter's default: the value of what it targets, so that a run at the defaults
+    is the scenario as written and records what it ran (1 for a 'scale' parameter). Raises
+    if the targets disagree or the value is outside the parameter's range."""
+    if param.mode == "scale":
+        return 1.0
+    values = []
+    for target in param.targets:
+        value = _target_value(dumped, target, param.kind)
+        if value is None and _behaviour_of(dumped, target) is not None:
+            continue  # not applicable to the behaviour there
+        values.append((target, value))
+    if not values:
+        return param.default if param.default is not None else param.low
+    if any(v != values[0][1] for _, v in values):
+        shown = ", ".join(f"{t} = {v!r}" for t, v in values)
+        raise ValueError(f"parameter {name!r}: its targets have different values ({shown})")
+    default = values[0][1]
+    try:
+        param.check(name, default)
+    except ScenarioError as exc:
+        raise ValueError(f"{exc} (the value of {values[0][0]})") from None
+    return default
 
 
 # --- loading -------------------------------------------------------------------------------
@@ -575,6 +704,19 @@ def builtin_scenarios() -> dict[str, str]:
 
 
 _BUILTIN_CACHE: dict[str, Scenario] = {}
+MAX_SCENARIO_BYTES = 5_000_000
+
+
+def _read_text(path: Path) -> str:
+    """The file's text, or a :class:`ScenarioError` saying why it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save the scenario as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot be read: {exc.strerror or exc}") from None
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
@@ -591,7 +733,9 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     if is_builtin:
         source, text = f"{text_name} (built-in)", builtin.read_text(encoding="utf-8")
     elif path.is_file():
-        source, text = str(path), path.read_text(encoding="utf-8")
+        source, text = str(path), _read_text(path)
+    elif path.exists():
+        raise ScenarioError(f"{path}: not a file (a scenario is one TOML file)")
     else:
         names = sorted(
             p.name[:-5]
@@ -602,10 +746,17 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
             f"no scenario {text_name!r}: neither a built-in name ({', '.join(names)}) "
             "nor an existing file"
         )
+    if len(text) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(
+            f"{source}: {len(text):,} characters; a scenario file may have at most "
+            f"{MAX_SCENARIO_BYTES:,}"
+        )
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(f"{source}: not valid TOML: nested too deeply") from None
     scenario = _validate(raw, source)
     scenario._source = source
     if is_builtin:
@@ -618,6 +769,8 @@ def _validate(raw: dict[str, Any], source: str) -> Scenario:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
         raise ScenarioError(_format_error(exc, raw, source)) from None
+    except RecursionError:
+        raise ScenarioError(f"{source}: invalid scenario: nested too deeply") from None
     return scenario
 
 
@@ -628,6 +781,8 @@ def _format_error(exc: ValidationError, raw: dict[str, Any], source: str) -> str
         where = _location(err["loc"], raw)
         message = err["msg"].removeprefix("Value error, ")
         value = err.get("input")
+        if isinstance(value, datetime | date):
+            value = value.isoformat()
         shown = "" if isinstance(value, dict | list) or value is None else f" (got {value!r})"
         allowed = ""
         ctx = err.get("ctx") or {}

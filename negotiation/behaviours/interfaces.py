@@ -102,8 +102,9 @@ class Lobbying(ABC):
     ) -> npt.NDArray[np.float64]:
         """Pressure of several groups that use this class, one row each.
 
-        The model calls this once per side and class each round; override it to
-        vectorise (the default asks each group in turn).
+        The model calls this once per class each round; an override that vectorises
+        must return exactly what ``pressure`` would for each group (the default asks
+        each group in turn), so that a subclass overriding ``pressure`` is obeyed.
         """
         return np.array([b.pressure(g, view) for b, g in zip(behaviours, groups, strict=True)])
 

@@ -75,6 +75,7 @@ class BehaviourInfo:
 _REGISTRY: dict[tuple[str, str], BehaviourInfo] = {}
 _ADAPTERS: dict[type, TypeAdapter[Any]] = {}
 _entry_points_loaded = False
+_BROKEN: dict[str, str] = {}
 
 
 def _adapter(cls: type) -> TypeAdapter[Any]:
@@ -83,11 +84,13 @@ def _adapter(cls: type) -> TypeAdapter[Any]:
     return _ADAPTERS[cls]
 
 
-def register(kind: str, name: str) -> Callable[[type], type]:
+def register(kind: str, name: str, *, override: bool = False) -> Callable[[type], type]:
     """Class decorator: make a behaviour selectable as ``name`` for ``kind``.
 
     The class must be a dataclass (its fields are the behaviour's parameters, validated
     by pydantic from their type annotations) implementing the interface of ``kind``.
+    A name that is taken is refused unless ``override=True`` (re-importing the module
+    that registered it, as a notebook does, is allowed).
     """
     if kind not in KINDS:
         raise BehaviourError(f"unknown behaviour kind {kind!r}; the kinds are: {', '.join(KINDS)}")
@@ -110,10 +113,21 @@ def register(kind: str, name: str) -> Callable[[type], type]:
         }
         doc = inspect.getdoc(cls) or ""
         summary = doc.strip().splitlines()[0] if doc.strip() else name
+        existing = _REGISTRY.get((kind, name))
+        if existing is not None and not override and _origin(existing.cls) != _origin(cls):
+            raise BehaviourError(
+                f"{kind} behaviour {name!r} is already registered by "
+                f"{_origin(existing.cls)}; choose another name, or pass override=True "
+                f"to register({kind!r}, {name!r}) to replace it"
+            )
         _REGISTRY[(kind, name)] = BehaviourInfo(kind, name, cls, summary, params)
         return cls
 
     return decorate
+
+
+def _origin(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def unregister(kind: str, name: str) -> None:
@@ -146,7 +160,16 @@ def load_entry_points() -> None:
         return
     _entry_points_loaded = True
     for ep in entry_points(group=ENTRY_POINT_GROUP):
-        ep.load()
+        try:
+            ep.load()
+        except Exception as exc:  # a broken plug-in must not stop the others
+            _BROKEN[ep.name] = f"{ep.value}: {type(exc).__name__}: {exc}"
+
+
+def broken_plugins() -> dict[str, str]:
+    """Plug-ins of the entry-point group that failed to load: name -> what went wrong."""
+    load_entry_points()
+    return dict(_BROKEN)
 
 
 def get(kind: str, name: str) -> BehaviourInfo:
@@ -159,9 +182,12 @@ def get(kind: str, name: str) -> BehaviourInfo:
             raise BehaviourError(
                 f"unknown behaviour kind {kind!r}; the kinds are: {', '.join(KINDS)}"
             ) from None
+        broken = "".join(
+            f"; plug-in {plugin!r} failed to load ({why})" for plugin, why in _BROKEN.items()
+        )
         raise BehaviourError(
             f"unknown {kind} behaviour {name!r}; registered {kind} behaviours: "
-            f"{', '.join(names(kind))}"
+            f"{', '.join(names(kind))}{broken}"
         ) from None
 
 

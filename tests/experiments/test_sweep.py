@@ -19,6 +19,7 @@ from experiments.store import ResumeError, finished_chunks, read_runs
 from experiments.study import parse_study
 from experiments.sweep import run_sweep
 from negotiation import run_once
+from negotiation.behaviours import OfferStrategy, register, unregister
 
 from .conftest import make_study
 
@@ -126,23 +127,28 @@ def test_resume_of_a_different_study_is_refused(tiny_study, tmp_path: Path) -> N
         run_sweep(tiny_study, tmp_path / "out", SerialExecutor())
 
 
+class _Raising(OfferStrategy):
+    """An offer strategy that fails in the first round (a broken behaviour)."""
+
+    def target_utility(self, me, view, t):  # type: ignore[no-untyped-def]
+        raise RuntimeError("this strategy always fails")
+
+
 def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path: Path) -> None:
-    study = parse_study(
-        {
-            "study": {"name": "raising", "scenario": "kuala-lumpur-2025", "replications": 2},
-            "design": {
-                "kind": "grid",
-                "parameters": {"us_offer_strategy": ["linear", "hardliner"]},
-            },
-            "fixed": {"us_concession_exponent": 0.3},  # hardliner takes no exponent
-        }
-    )
-    result = run_sweep(study, tmp_path / "out", SerialExecutor(), chunk_size=3)
+    study = {
+        "study": {"name": "raising", "scenario": "kuala-lumpur-2025", "replications": 2},
+        "design": {"kind": "grid", "parameters": {"us_offer_strategy": ["linear", "test-raising"]}},
+    }
+    register("offer", "test-raising")(_Raising)
+    try:
+        result = run_sweep(parse_study(study), tmp_path / "out", SerialExecutor(), chunk_size=3)
+    finally:
+        unregister("offer", "test-raising")
     table = result.table()
     assert result.errors == 2 and len(table) == 4
     failed = table[table["error"].notna()]
-    assert set(failed["param__us_offer_strategy"]) == {"hardliner"}
-    assert failed["error"].str.contains("has no parameter 'e'").all()
+    assert set(failed["param__us_offer_strategy"]) == {"test-raising"}
+    assert failed["error"].str.contains("this strategy always fails").all()
     assert failed["truce"].isna().all()
     assert table[table["error"].isna()]["outcome"].notna().all()
 

@@ -9,6 +9,7 @@ import pytest
 
 from negotiation import TradeTalksModel, load_scenario, run_once
 from negotiation.calendar import Calendar
+from negotiation.outcome import analyse
 
 from .invariants import check_invariants
 
@@ -135,14 +136,28 @@ def test_outcome_record_json_and_row(flagship) -> None:  # type: ignore[no-untyp
 
 
 def test_efficiency_measures_are_consistent(flagship) -> None:  # type: ignore[no-untyped-def]
+    """The record's efficiency figures, recomputed from its package and the analysis."""
+    analysis = analyse(flagship)
+    d = analysis.frontier.disagreement
+    nash = analysis.nash.utilities
+    assert analysis.frontier.distance(nash) == pytest.approx(0.0, abs=1e-9)  # on the frontier
+    deals = 0
     for seed in range(10):
         outcome = run_once(flagship, seed=seed)
         if outcome.outcome == "no deal":
-            assert outcome.nash_product is None
+            assert outcome.nash_product is None and outcome.pareto_distance is None
             continue
-        assert outcome.pareto_distance is not None and outcome.pareto_distance >= 0
-        assert outcome.nash_distance is not None and outcome.nash_distance >= 0
-        assert not math.isnan(outcome.nash_product)
+        deals += 1
+        package = np.array([outcome.package[k] for k in flagship.space.keys])
+        point = (float(analysis.us.utility(package)[0]), float(analysis.china.utility(package)[0]))
+        product = (point[0] - d[0]) * (point[1] - d[1])
+        assert outcome.nash_product == pytest.approx(product, abs=1e-5)
+        gap = math.hypot(point[0] - nash[0], point[1] - nash[1])
+        assert outcome.nash_distance == pytest.approx(gap, abs=1e-5)
+        # The Nash point is on the frontier, so the frontier is no farther than it.
+        assert outcome.pareto_distance is not None
+        assert outcome.pareto_distance <= outcome.nash_distance + 1e-6
+    assert deals > 0
 
 
 def test_each_model_owns_its_state(flagship) -> None:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ import pytest
 
 from negotiation import ScenarioError, builtin_scenarios, load_scenario
 from negotiation.behaviours import names
+from negotiation.plan import plan_for
 
 REQUIRED_ISSUES = {
     "us_tariff_rate": (0, 130, 30, 130),
@@ -164,7 +165,9 @@ def test_parameters_apply_to_their_targets(flagship) -> None:  # type: ignore[no
     base = flagship.actor("us_soybean_farmers").urgency
     assert changed.actor("us_soybean_farmers").urgency == pytest.approx(2.0 * base)
     assert flagship.settings.threat_credibility == 0.6  # the original is untouched
-    assert flagship.with_parameters(threat_credibility=0.2, farmer_pressure=2.0) is changed
+    plan = plan_for(flagship, {"threat_credibility": 0.2, "farmer_pressure": 2.0})
+    assert plan.scenario == changed
+    assert plan_for(flagship, {"farmer_pressure": 2, "threat_credibility": "0.2"}) is plan
 
 
 def test_behaviour_parameter_switches_behaviour_and_keeps_params_coherent(flagship) -> None:  # type: ignore[no-untyped-def]
@@ -172,8 +175,12 @@ def test_behaviour_parameter_switches_behaviour_and_keeps_params_coherent(flagsh
     assert hard.actor("us_delegation").offer.name == "hardliner"
     boulware = flagship.with_parameters(us_offer_strategy="boulware", us_concession_exponent=0.1)
     assert boulware.actor("us_delegation").offer.params == {"e": 0.1}
-    with pytest.raises(ScenarioError, match="'hardliner' has no parameter 'e'"):
-        flagship.with_parameters(us_offer_strategy="hardliner", us_concession_exponent=0.3)
+    # The exponent applies only to strategies that have one; the record says so.
+    hard_e = flagship.with_parameters(us_offer_strategy="hardliner", us_concession_exponent=0.3)
+    assert hard_e.actor("us_delegation").offer.params == {}
+    values = flagship.effective_values({"us_offer_strategy": "hardliner"})
+    assert values["us_concession_exponent"] is None
+    assert values["us_offer_strategy"] == "hardliner"
 
 
 @pytest.mark.parametrize(

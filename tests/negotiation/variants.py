@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from negotiation import Scenario
+from negotiation.scenario import sync_defaults
 
 DELEGATIONS = {"US": "us_delegation", "China": "china_delegation"}
 LEADERS = {"US": "trump", "China": "xi"}
@@ -47,7 +48,7 @@ def variant(
         data["shocks"] = []
     if not parameters:
         data["parameters"] = {}
-    return Scenario.model_validate(data)
+    return Scenario.model_validate(sync_defaults(data))
 
 
 def calm(
