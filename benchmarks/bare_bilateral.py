@@ -20,7 +20,6 @@ import numpy.typing as npt
 
 from negotiation import Scenario, load_scenario
 from negotiation.calendar import Calendar
-from negotiation.scenario import SIDES
 from negotiation.threats import delegation_preferences
 
 Vector = npt.NDArray[np.float64]
@@ -44,10 +43,10 @@ class Workload:
 def workload(scenario: Scenario) -> Workload:
     """The bilateral workload of ``scenario``: its two delegations, reservation 0."""
     space = scenario.space
-    prefs = [delegation_preferences(scenario)[side] for side in SIDES]
+    prefs = [delegation_preferences(scenario)[side] for side in scenario.sides]
     exponents = [
         float(a.behaviour("offer").params["e"])
-        for side in SIDES
+        for side in scenario.sides
         for a in scenario.actors
         if a.kind == "delegation" and a.side == side
     ]

@@ -97,7 +97,7 @@ def baseline_forecasts(scenario: Scenario) -> dict[str, BaselineForecast]:
     """The four baselines' forecasts for ``scenario`` (with its default parameters)."""
     space = scenario.space
     prefs = delegation_preferences(scenario)
-    us, china = prefs["US"], prefs["China"]
+    us, china = (prefs[side] for side in scenario.sides)
     pos, sal, influence = _weighted_positions(scenario)
     packages = {
         STATUS_QUO: space.status_quo.copy(),

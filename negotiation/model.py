@@ -29,7 +29,7 @@ from negotiation.issues import Package
 from negotiation.outcome import Outcome, build_outcome
 from negotiation.plan import BehaviourTable, Plan, plan_for
 from negotiation.preferences import Preferences
-from negotiation.scenario import SIDES, EffectSpec, Scenario, load_scenario
+from negotiation.scenario import EffectSpec, Scenario, load_scenario
 from negotiation.threats import perceived_no_deal
 from negotiation.view import TalksView
 
@@ -59,17 +59,18 @@ class TradeTalksModel(mesa.Model):
         self.params: dict[str, Any] = dict(self.plan.values)  # what runs, not what was asked
         self.seed = rng if isinstance(rng, int | np.integer) else None
         self.space = self.spec.space
+        self.sides: tuple[str, str] = self.spec.sides
         self.calendar: Calendar = self.plan.calendar
         # (actor key, behaviour field) -> (class, validated parameters), for every run
         self.behaviour_specs: BehaviourTable = self.plan.behaviours
         self.view = TalksView(self)
 
         self.credibility: dict[str, float] = dict.fromkeys(
-            SIDES, self.spec.settings.threat_credibility
+            self.sides, self.spec.settings.threat_credibility
         )
         self.goodwill = 0.0
         self.version = 0  # bumped whenever preferences or the no-deal package change
-        self.offers: dict[str, list[Package]] = {side: [] for side in SIDES}
+        self.offers: dict[str, list[Package]] = {side: [] for side in self.sides}
         self.text: Package | None = None
         self.gap = 1.0
         self.gaps: list[float] = []
@@ -101,7 +102,7 @@ class TradeTalksModel(mesa.Model):
         people, rows = plan.people, plan.rows
         base = plan.preferences
         self.prefs = Preferences(base.ideal.copy(), base.weight.copy(), base.scale.copy())
-        self.groups_of: dict[str, list[InterestGroup]] = {side: [] for side in SIDES}
+        self.groups_of: dict[str, list[InterestGroup]] = {side: [] for side in self.sides}
         self.delegations: dict[str, Delegation] = {}
         self.leaders: dict[str, Leader] = {}
         self.host: Host | None = None
@@ -113,7 +114,7 @@ class TradeTalksModel(mesa.Model):
                 self.actors_by_key[a.key] = group
         delegation_specs = {str(a.side): a for a in spec.actors if a.kind == "delegation"}
         self.mandates = plan.mandates.fresh(self.prefs)
-        for i, side in enumerate(SIDES):
+        for i, side in enumerate(self.sides):
             a = delegation_specs[side]
             d = Delegation(self, a, rows[a.key], i)
             d.group_index = {g.key: j for j, g in enumerate(self.groups_of[side])}
@@ -127,7 +128,7 @@ class TradeTalksModel(mesa.Model):
             elif a.kind == "host":
                 self.host = Host(self, a)
                 self.actors_by_key[a.key] = self.host
-        self.groups: list[InterestGroup] = [g for side in SIDES for g in self.groups_of[side]]
+        self.groups: list[InterestGroup] = [g for side in self.sides for g in self.groups_of[side]]
         self.row_keys: list[str] = [a.key for a in people]
         self.display_order: list[int] = [rows[a.key] for a in spec.actors if a.kind != "host"]
         self._lobbies = self._lobbying_batches()
@@ -162,8 +163,8 @@ class TradeTalksModel(mesa.Model):
         sd = self.spec.settings.resolve_noise
         if sd <= 0:
             return
-        draws = self.rng.normal(0.0, sd, size=2 * len(SIDES))
-        for i, side in enumerate(SIDES):
+        draws = self.rng.normal(0.0, sd, size=2 * len(self.sides))
+        for i, side in enumerate(self.sides):
             self.delegations[side].reservation_shift += float(draws[2 * i])
             self.leaders[side].reservation_shift += float(draws[2 * i + 1])
 
@@ -217,10 +218,11 @@ class TradeTalksModel(mesa.Model):
             self.mandates.add(index, cls.pressure_all(behaviours, groups, view))
         self.update_mandates()
         self.text = self.host.act() if self.host is not None else None
-        us, china = self.delegations["US"], self.delegations["China"]
+        first, second = self.sides
+        us, china = self.delegations[first], self.delegations[second]
         offer_us, offer_china = us.propose(), china.propose()
-        self.offers["US"].append(offer_us)
-        self.offers["China"].append(offer_china)
+        self.offers[first].append(offer_us)
+        self.offers[second].append(offer_china)
         self.gap = self.space.normalised_gap(offer_us, offer_china)
         self.gaps.append(self.gap)
         us.observe(offer_china)
@@ -237,12 +239,13 @@ class TradeTalksModel(mesa.Model):
             self.outcome = build_outcome(self)
 
     def _try_agreement(self, offer_us: Package, offer_china: Package) -> None:
-        us, china = self.delegations["US"], self.delegations["China"]
+        first, second = self.sides
+        us, china = self.delegations[first], self.delegations[second]
         candidates: list[tuple[str, Package]] = []
         if us.accepts(offer_china):
-            candidates.append(("China's offer", offer_china))
+            candidates.append((f"{second}'s offer", offer_china))
         if china.accepts(offer_us):
-            candidates.append(("US offer", offer_us))
+            candidates.append((f"{first} offer", offer_us))
         if self.text is not None and us.accepts(self.text) and china.accepts(self.text):
             candidates.append(("host's text", self.text))
         if not candidates:
@@ -265,14 +268,14 @@ class TradeTalksModel(mesa.Model):
 
     def joint_gain(self, package: Package) -> float:
         """Nash product of the delegations' gains over their reservations."""
-        us, china = self.delegations["US"], self.delegations["China"]
+        us, china = (self.delegations[side] for side in self.sides)
         return (us.utility(package) - us.reservation) * (china.utility(package) - china.reservation)
 
     def _deadline(self) -> None:
         """No truce before the summit; can the leaders close the remaining gap there?"""
         self.running = False
         self.ended_reason = "deadline"
-        us_offer, china_offer = self.offers["US"][-1], self.offers["China"][-1]
+        us_offer, china_offer = (self.offers[side][-1] for side in self.sides)
         settings = self.spec.settings
         if self.gap > settings.summit_max_gap:
             return

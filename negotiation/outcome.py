@@ -99,7 +99,7 @@ def analyse(spec: Scenario) -> Analysis:
     """
     prefs = delegation_preferences(spec)
     nd = opening_no_deal(spec)
-    us, china = prefs["US"], prefs["China"]
+    us, china = (prefs[side] for side in spec.sides)
     disagreement = (float(us.utility(nd)[0]), float(china.utility(nd)[0]))
     frontier = pareto_frontier(us, china, disagreement)
     return Analysis(frontier, nash_point(frontier), us, china)

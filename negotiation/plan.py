@@ -27,7 +27,7 @@ from negotiation.behaviours import registry
 from negotiation.calendar import Calendar
 from negotiation.mandate import Mandates
 from negotiation.preferences import Preferences
-from negotiation.scenario import BEHAVIOUR_FIELDS, SIDES, ActorSpec, Scenario
+from negotiation.scenario import BEHAVIOUR_FIELDS, ActorSpec, Scenario
 
 if TYPE_CHECKING:
     from negotiation.events import EventPlan
@@ -67,7 +67,7 @@ class Plan:
             (a for a in self.scenario.actors if a.kind != "host"),
             key=lambda a: (
                 a.kind != "delegation",
-                SIDES.index(a.side) if a.kind == "delegation" and a.side else 0,
+                self.scenario.sides.index(a.side) if a.kind == "delegation" and a.side else 0,
             ),
         )
 
@@ -79,7 +79,7 @@ class Plan:
     @cached_property
     def group_keys(self) -> dict[str, list[str]]:
         """Each side's interest groups, in the scenario's order."""
-        out: dict[str, list[str]] = {side: [] for side in SIDES}
+        out: dict[str, list[str]] = {side: [] for side in self.scenario.sides}
         for a in self.scenario.actors:
             if a.kind == "group" and a.side is not None:
                 out[a.side].append(a.key)
@@ -103,8 +103,8 @@ class Plan:
         return Mandates(
             self.preferences,
             self.scenario.space,
-            [self.rows[delegations[side]] for side in SIDES],
-            [[self.rows[k] for k in self.group_keys[side]] for side in SIDES],
+            [self.rows[delegations[side]] for side in self.scenario.sides],
+            [[self.rows[k] for k in self.group_keys[side]] for side in self.scenario.sides],
         ).template()
 
     @cached_property

@@ -36,8 +36,9 @@ from pydantic import (
 from negotiation.behaviours import registry
 from negotiation.issues import Issue, IssueSpace
 
-SIDES: tuple[str, str] = ("US", "China")
-Side = Literal["US", "China"]
+SIDES: tuple[str, str] = ("US", "China")  # the parties of a scenario that names none
+PartyName = Annotated[str, Field(pattern=r"^[A-Z][A-Za-z .'-]{0,39}$")]
+Side = PartyName
 ActorKind = Literal["delegation", "leader", "host", "group"]
 BEHAVIOUR_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     # field name -> (behaviour kind, actor kinds that must have it)
@@ -140,7 +141,7 @@ class ActorSpec(Strict):
             if self.side is not None:
                 raise ValueError("a host belongs to no side: remove 'side'")
         elif self.side is None:
-            raise ValueError(f"a {self.kind} needs side = one of {list(SIDES)}")
+            raise ValueError(f"a {self.kind} needs a side: one of the scenario's parties")
         for fname, (bkind, actor_kinds) in BEHAVIOUR_FIELDS.items():
             spec: BehaviourSpec | None = getattr(self, fname)
             if spec is None:
@@ -334,6 +335,18 @@ class ScenarioMeta(Strict):
     title: str
     description: str
     sources: list[str] = Field(default_factory=list)
+    # The two parties, in the order the record and the charts use; the first is the side
+    # whose leader makes the dated threats in the built-in scenarios.
+    parties: Annotated[list[PartyName], Field(min_length=2, max_length=2)] = Field(
+        default_factory=lambda: list(SIDES)
+    )
+
+    @field_validator("parties")
+    @classmethod
+    def _distinct(cls, parties: list[str]) -> list[str]:
+        if parties[0] == parties[1]:
+            raise ValueError(f"the two parties must differ (got {parties})")
+        return parties
 
 
 class Scenario(Strict):
@@ -361,7 +374,20 @@ class Scenario(Strict):
     def _cast(self) -> Scenario:
         _unique([a.key for a in self.actors], "actor key")
         issue_keys = {i.key for i in self.issues}
-        for side in SIDES:
+        sides = self.sides
+        for actor in self.actors:
+            if actor.side is not None and actor.side not in sides:
+                raise ValueError(
+                    f"actor {actor.key!r} side {actor.side!r} is not one of the scenario's "
+                    f"parties {list(sides)} (set [scenario] parties to name them)"
+                )
+        for effect in [e.effects for e in self.events] + [s.effects for s in self.shocks]:
+            for side in [*effect.reservation, *effect.credibility]:
+                if side not in sides:
+                    raise ValueError(
+                        f"effects name side {side!r}, not one of the parties {list(sides)}"
+                    )
+        for side in sides:
             for kind in ("delegation", "leader"):
                 found = [a.key for a in self.actors if a.side == side and a.kind == kind]
                 if len(found) != 1:
@@ -437,6 +463,12 @@ class Scenario(Strict):
     @property
     def name(self) -> str:
         return self.scenario.name
+
+    @property
+    def sides(self) -> tuple[str, str]:
+        """The two parties (``[scenario] parties``; US and China when not given)."""
+        first, second = self.scenario.parties
+        return (first, second)
 
     @property
     def source(self) -> str:

@@ -19,8 +19,6 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
-from negotiation.scenario import SIDES
-
 if TYPE_CHECKING:
     from negotiation.model import TradeTalksModel
 
@@ -36,10 +34,10 @@ def snapshot(model: TradeTalksModel) -> dict[str, Any]:
         "gap": model.gap,
         "goodwill": model.goodwill,
     }
-    for side in SIDES:
+    for side in model.sides:
         row[f"credibility__{side}"] = model.credibility[side]
     on_table: dict[str, np.ndarray] = {}
-    for side in SIDES:
+    for side in model.sides:
         offer = model.offers[side][-1] if model.offers[side] else None
         for key, i in space.index.items():
             row[f"offer__{side}__{key}"] = float(offer[i]) if offer is not None else math.nan
@@ -57,7 +55,7 @@ def snapshot(model: TradeTalksModel) -> dict[str, Any]:
     for key in model.row_keys:
         row[f"reservation__{key}"] = float(model.actors_by_key[key].reservation)
     best = max(on_table.values(), key=model.joint_gain) if on_table else None
-    for side in SIDES:
+    for side in model.sides:
         row[f"approval__{side}"] = (
             model.leaders[side].ratify(best).approval if best is not None else math.nan
         )
@@ -86,11 +84,12 @@ def _column(key: str, model: TradeTalksModel) -> Any:
 def _columns(model: TradeTalksModel) -> list[str]:
     space, keys = model.space, model.row_keys
     cols = ["round", "time", "days_before_summit", "gap", "goodwill"]
-    cols += [f"credibility__{s}" for s in SIDES]
-    cols += [f"offer__{s}__{k}" for s in SIDES for k in space.keys]
+    sides = model.sides
+    cols += [f"credibility__{s}" for s in sides]
+    cols += [f"offer__{s}__{k}" for s in sides for k in space.keys]
     cols += [f"text__{k}" for k in space.keys]
-    cols += [f"utility__{a}__{s}" for s in (*SIDES, "host") for a in keys]
+    cols += [f"utility__{a}__{s}" for s in (*sides, "host") for a in keys]
     cols += [f"reservation__{a}" for a in keys]
-    cols += [f"approval__{s}" for s in SIDES]
+    cols += [f"approval__{s}" for s in sides]
     cols += ["truce"]
     return cols

@@ -35,6 +35,11 @@ class TalksView:
         return self._model.space
 
     @property
+    def sides(self) -> tuple[str, str]:
+        """The two parties, in the scenario's order."""
+        return self._model.sides
+
+    @property
     def settings(self) -> SettingsSpec:
         return self._model.spec.settings
 
@@ -98,7 +103,8 @@ class TalksView:
         return self._model.leaders[side]
 
     def other(self, side: str) -> str:
-        return "China" if side == "US" else "US"
+        first, second = self.sides
+        return second if side == first else first
 
     def gap(self) -> float:
         """Normalised distance between the delegations' latest offers (1.0 before any)."""

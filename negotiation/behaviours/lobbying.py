@@ -91,7 +91,7 @@ class Mobilising(Pressure):
 
     def urgency(self, me: InterestGroup, view: TalksView) -> float:
         """This round's urgency (call once per round: it advances the arousal)."""
-        credibility = view.credibility("US") + view.credibility("China")
+        credibility = sum(view.credibility(side) for side in view.sides)
         threats = view.timeline()
         if not hasattr(self, "_arousal"):
             self._arousal, self._seen_urgency = 0.0, me.spec.urgency

@@ -53,7 +53,7 @@ class SplitTheDifference(Convenor):
 
     def act(self, me: Host, view: TalksView) -> Package | None:
         super().act(me, view)
-        us, china = view.last_offer("US"), view.last_offer("China")
+        us, china = (view.last_offer(side) for side in view.sides)
         if us is None or china is None:
             return None
         return 0.5 * (us + china)
@@ -82,12 +82,13 @@ class SingleText(Convenor):
     def _start(self, view: TalksView) -> None:
         """One learner per side, watching it as the other delegation would."""
         self._learners: dict[str, OpponentModel] = {}
-        self._seen = {"US": 0, "China": 0}
-        for side in ("US", "China"):
+        self._seen = dict.fromkeys(view.sides, 0)
+        for side in view.sides:
             learner = registry.get("opponent_model", self.learner).build()
             learner.start(view.delegation(view.other(side)), view)
             self._learners[side] = learner
-        self._text: Package = 0.5 * (view.offers("US")[0] + view.offers("China")[0])
+        first, second = view.sides
+        self._text: Package = 0.5 * (view.offers(first)[0] + view.offers(second)[0])
 
     def _estimate(self, side: str, view: TalksView) -> Preferences:
         """The host's current estimate of ``side``'s preferences, fed its new offers."""
@@ -100,16 +101,13 @@ class SingleText(Convenor):
 
     def act(self, me: Host, view: TalksView) -> Package | None:
         super().act(me, view)
-        if not view.offers("US") or not view.offers("China"):
+        if not all(view.offers(side) for side in view.sides):
             return None
         if not hasattr(self, "_learners"):
             self._start(view)
-        prefs = {side: self._estimate(side, view) for side in ("US", "China")}
+        first, second = (self._estimate(side, view) for side in view.sides)
         no_deal = view.no_deal()
-        disagreement = (
-            float(prefs["US"].utility(no_deal)[0]),
-            float(prefs["China"].utility(no_deal)[0]),
-        )
-        target = nash_point(pareto_frontier(prefs["US"], prefs["China"], disagreement)).package
+        disagreement = (float(first.utility(no_deal)[0]), float(second.utility(no_deal)[0]))
+        target = nash_point(pareto_frontier(first, second, disagreement)).package
         self._text = self._text + self.rate * (target - self._text)
         return self._text.copy()

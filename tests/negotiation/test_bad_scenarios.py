@@ -172,7 +172,7 @@ VARIANTS: list[tuple[str, str, str, str]] = [
         "unknown-side",
         'side = "US"\nposition = { us_tariff_rate = 30',
         'side = "USA"\nposition = { us_tariff_rate = 30',
-        r"side: Input should be 'US' or 'China'",
+        r"actor 'us_delegation' side 'USA' is not one of the scenario's parties \['US', 'China'\]",
     ),
     ("unknown-kind", 'kind = "host"', 'kind = "mediator"', r"kind: Input should be"),
     ("host-with-side", 'kind = "host"', 'kind = "host"\nside = "US"', r"a host belongs to no side"),
@@ -367,3 +367,21 @@ def test_empty_file(tmp_path: Path) -> None:
 def test_bad_parameter_value(flagship, values, expected) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ScenarioError, match=expected):
         flagship.with_parameters(values)
+
+
+@pytest.mark.parametrize(
+    ("parties", "expected"),
+    [
+        ('["US"]', r"parties: List should have at least 2 items"),
+        ('["US", "China", "EU"]', r"parties: List should have at most 2 items"),
+        ('["US", "US"]', r"the two parties must differ"),
+        ('["US", "china"]', r"parties\[1\]: String should match pattern"),
+        ('["US", "India"]', r"actor 'china_delegation' side 'China' is not one of .*'India'"),
+    ],
+)
+def test_bad_parties(write_scenario, parties: str, expected: str) -> None:  # type: ignore[no-untyped-def]
+    path = write_scenario(
+        ('name = "kuala-lumpur-2025"', f'name = "kuala-lumpur-2025"\nparties = {parties}')
+    )
+    with pytest.raises(ScenarioError, match=expected):
+        load_scenario(path)

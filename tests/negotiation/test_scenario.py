@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from negotiation import ScenarioError, builtin_scenarios, load_scenario
+from negotiation import ScenarioError, TradeTalksModel, builtin_scenarios, load_scenario, run_once
 from negotiation.behaviours import names
 from negotiation.plan import plan_for
 
@@ -99,7 +99,7 @@ def test_loads_a_users_own_file(write_scenario) -> None:  # type: ignore[no-unty
                 'side = "China"\nposition = { us_tariff_rate = 0, affiliates',
                 'side = "PRC"\nposition = { us_tariff_rate = 0, affiliates',
             ),
-            ["actors[1] (china_delegation).side", "'US' or 'China'", "PRC"],
+            ["actor 'china_delegation' side 'PRC'", "parties ['US', 'China']"],
         ),
         # an event after the deadline
         (
@@ -218,3 +218,26 @@ def test_a_copied_scenario_does_not_share_derived_values(flagship) -> None:  # t
     )
     assert shocks(louder) > before
     assert shocks(flagship) == before
+
+
+def test_a_scenario_names_its_two_parties(flagship_text: str, tmp_path: Path) -> None:
+    """The flagship with China renamed India: the same run, under the new name."""
+    text = flagship_text.replace('side = "China"', 'side = "India"')
+    text = text.replace("China = ", "India = ").replace(
+        'name = "kuala-lumpur-2025"', 'name = "renamed"\nparties = ["US", "India"]'
+    )
+    path = tmp_path / "renamed.toml"
+    path.write_text(text, encoding="utf-8")
+    renamed = load_scenario(path)
+    assert renamed.sides == ("US", "India")
+    a, b = (
+        run_once(renamed, seed=5, collect=True),
+        run_once(load_scenario("kuala-lumpur-2025"), seed=5),
+    )
+    assert a.package == b.package and a.round == b.round and a.utilities == b.utilities
+    assert a.package_source.replace("India", "China") == b.package_source
+    model = TradeTalksModel(renamed, rng=5)
+    assert set(model.delegations) == {"US", "India"}
+    model.run()
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert "credibility__India" in frame.columns
