@@ -229,14 +229,13 @@ class TradeTalksModel(mesa.Model):
         china.observe(offer_us)
         self._try_agreement(offer_us, offer_china)
         if self.running:
-            for leader in self.leaders.values():
-                leader.escalate()
+            self.agents_by_type[Leader].do("escalate")
             if self.steps >= len(self.calendar):
                 self._deadline()
-        if self.datacollector is not None:
-            self.datacollector.collect(self)
         if not self.running:
             self.outcome = build_outcome(self)
+        if self.datacollector is not None:
+            self.datacollector.collect(self)
 
     def _try_agreement(self, offer_us: Package, offer_china: Package) -> None:
         first, second = self.sides

@@ -10,6 +10,7 @@ the delegations' opening preferences), who vetoed what, and why the talks ended.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -56,6 +57,25 @@ class Outcome:
     def to_dict(self) -> dict[str, Any]:
         """Nested, JSON-serialisable record."""
         return asdict(self)
+
+    def _repr_html_(self) -> str:
+        """A compact table for notebooks: how it ended, why, and the package."""
+        when = (
+            f" on {self.date} ({self.days_before_summit:.1f} days before the summit)"
+            if (self.date and self.days_before_summit is not None)
+            else ""
+        )
+        rows = "".join(
+            f"<tr><td>{escape(k)}</td><td style='text-align:right'>{v:.4g}</td></tr>"
+            for k, v in self.package.items()
+        )
+        return (
+            f"<div><strong>{escape(self.outcome.upper())}</strong>{escape(when)} &middot; "
+            f"scenario {escape(self.scenario)}, seed {self.seed}<br>"
+            f"<em>{escape(self.reason)}</em>"
+            f"<table><thead><tr><th>issue</th><th>{escape(self.package_source)}</th></tr>"
+            f"</thead><tbody>{rows}</tbody></table></div>"
+        )
 
     def to_row(self) -> dict[str, Any]:
         """Flat record for tables: nested maps become ``package__<issue>`` etc."""

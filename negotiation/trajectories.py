@@ -8,6 +8,12 @@ and skip all of this.
 
 The snapshot is computed once per round and every reporter reads from it, so Mesa
 calling reporters twice on the first collect costs nothing and cannot disagree.
+
+Per actor, in Mesa's long form (``get_agent_vars_dataframe()``: one row per round and
+actor): its key, kind and side, its reservation, and its utility of each side's standing
+offer and of the host's text. When the run has ended, the model reporters
+``outcome__<field>`` carry the outcome record's fields, so that ``mesa.batch_run`` returns
+them on the last row of every run.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import mesa
 import numpy as np
 
 if TYPE_CHECKING:
+    from negotiation.agents import Actor
     from negotiation.model import TradeTalksModel
 
 
@@ -64,10 +71,69 @@ def snapshot(model: TradeTalksModel) -> dict[str, Any]:
 
 
 def make_datacollector(model: TradeTalksModel) -> mesa.DataCollector:
-    """A DataCollector whose model reporters read the per-round snapshot."""
+    """A DataCollector whose model reporters read the per-round snapshot (and, once the
+    run has ended, the outcome record), with per-actor agent reporters."""
     model._snapshot = {}
-    reporters = {key: partial(_column, key) for key in _columns(model)}
-    return mesa.DataCollector(model_reporters=reporters)
+    reporters: dict[str, Any] = {key: partial(_column, key) for key in _columns(model)}
+    reporters.update({f"outcome__{key}": partial(_record, key) for key in _record_keys(model)})
+    agent_reporters: dict[str, Any] = {
+        "key": "key",
+        "kind": _kind,
+        "side": "side",
+        "reservation": _reservation,
+        **{f"utility_of_{side}_offer": partial(_utility_of_offer, side) for side in model.sides},
+        "utility_of_text": _utility_of_text,
+    }
+    return mesa.DataCollector(model_reporters=reporters, agent_reporters=agent_reporters)
+
+
+def _record_keys(model: TradeTalksModel) -> list[str]:
+    """The flat fields of the outcome record (``Outcome.to_row``), in its order."""
+    from negotiation.outcome import Outcome
+
+    scalars = [k for k in Outcome.__dataclass_fields__ if k not in _NESTED]
+    keys = model.space.keys
+    actors = [model.row_keys[r] for r in model.display_order]
+    return [
+        *scalars,
+        *(f"package__{k}" for k in keys),
+        *(f"utility__{a}" for a in actors),
+        *(f"reservation__{a}" for a in actors),
+        *(f"param__{p}" for p in model.params),
+    ]
+
+
+_NESTED = ("package", "utilities", "reservations", "params")
+
+
+def _record(key: str, model: TradeTalksModel) -> Any:
+    """One field of the outcome record, or ``None`` while the run goes on."""
+    outcome = model.outcome
+    return None if outcome is None else outcome.to_row().get(key)
+
+
+def _kind(agent: Actor) -> str:
+    return type(agent).__name__.lower()
+
+
+def _reservation(agent: Actor) -> float:
+    """The actor's reservation utility (the host has none)."""
+    return float(getattr(agent, "reservation", math.nan)) if agent.row >= 0 else math.nan
+
+
+def _utility(agent: Actor, package: np.ndarray | None) -> float:
+    if package is None or agent.row < 0:
+        return math.nan
+    return float(agent.utility(package))
+
+
+def _utility_of_offer(side: str, agent: Actor) -> float:
+    offers = agent.model.offers[side]
+    return _utility(agent, offers[-1] if offers else None)
+
+
+def _utility_of_text(agent: Actor) -> float:
+    return _utility(agent, agent.model.text)
 
 
 def _column(key: str, model: TradeTalksModel) -> Any:
