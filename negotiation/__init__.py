@@ -5,6 +5,8 @@
 >>> outcome = model.run()
 """
 
+from importlib import metadata as _metadata
+
 from negotiation.model import TradeTalksModel, run_once
 from negotiation.outcome import Outcome
 from negotiation.scenario import Scenario, ScenarioError, builtin_scenarios, load_scenario
@@ -18,4 +20,8 @@ __all__ = [
     "load_scenario",
     "run_once",
 ]
-__version__ = "0.1.0"
+
+try:  # the one version number is in pyproject.toml; read it from the installed metadata
+    __version__: str = _metadata.version("trade-talks")
+except _metadata.PackageNotFoundError:  # imported from a source tree that is not installed
+    __version__ = "0+unknown"

@@ -53,6 +53,8 @@ class Actor(mesa.Agent):
             self._ideal: Package = _read_only(prefs.ideal[row])
             self._weight: Package = _read_only(prefs.weight[row])
             self._slope: Package = _read_only(prefs.slope[row])
+            self._ref_dist: Package = _read_only(prefs.ref_dist[row])
+            self._extra = prefs.extra
 
     def _behaviour(self, field: str) -> Any:
         """A fresh instance of this actor's behaviour for ``field`` (its kind).
@@ -63,8 +65,12 @@ class Actor(mesa.Agent):
         return cls(**params)
 
     def utility(self, package: Package) -> float:
-        """This actor's utility of ``package`` (0..1)."""
-        return 1.0 - float(self._slope.dot(np.abs(package - self._ideal)))
+        """This actor's utility of ``package`` (1 at its ideal; see
+        :mod:`negotiation.preferences` for the loss term)."""
+        dist = np.abs(package - self._ideal)
+        if self._extra:
+            dist += self._extra * np.maximum(dist - self._ref_dist, 0.0)
+        return 1.0 - float(self._slope.dot(dist))
 
     @property
     def ideal(self) -> Package:
@@ -81,6 +87,25 @@ class Actor(mesa.Agent):
         """Utility lost per unit of distance from the ideal, per issue (a live, read-only
         view)."""
         return self._slope
+
+
+def _share_for_loss(
+    budget: float, slope: Package, step: Package, ref_dist: Package, extra: float
+) -> float:
+    """The share ``c`` in [0, 1] of the way along ``step`` whose utility loss is
+    ``budget``, when a unit beyond the status quo costs ``1 + extra`` units: the loss is
+    convex piecewise linear in ``c``, kinked where each issue passes its status quo."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kinks = np.where(step > 0, ref_dist / step, np.inf)
+    cuts = np.unique(np.concatenate(([0.0], kinks[(kinks > 0) & (kinks < 1)], [1.0])))
+    lost = np.array(
+        [float(slope.dot(c * step + extra * np.maximum(c * step - ref_dist, 0.0))) for c in cuts]
+    )
+    if budget <= 0:
+        return 0.0
+    if budget >= lost[-1]:
+        return 1.0
+    return float(np.interp(budget, lost, cuts))
 
 
 class InterestGroup(Actor):
@@ -167,10 +192,14 @@ class Delegation(Actor):
         estimated ideal whose utility is ``target`` (clamped to that segment)."""
         ideal = self._ideal
         direction = self.opponent.ideal - ideal
-        loss = float(self._slope.dot(np.abs(direction)))
+        step = np.abs(direction)
+        loss = float(self._slope.dot(step))
         if loss <= 1e-12:
             return ideal.copy()
-        c = min(max((1.0 - target) / loss, 0.0), 1.0)
+        if not self._extra:
+            c = min(max((1.0 - target) / loss, 0.0), 1.0)
+        else:
+            c = _share_for_loss(1.0 - target, self._slope, step, self._ref_dist, self._extra)
         return ideal + c * direction
 
     def propose(self) -> Package:

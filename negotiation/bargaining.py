@@ -1,11 +1,13 @@
 """Bargaining analysis: the Pareto frontier and the Nash bargaining solution, exactly.
 
-For two parties with linear additive utilities over bounded continuous issues, only
-values between the two ideal points can be efficient, and there each party's utility is
-linear in the value. The Pareto frontier is therefore the concave polyline obtained by
-starting from party A's ideal package and conceding issues to B one at a time, in
-decreasing order of B's marginal gain per unit of A's marginal loss (the greedy
-solution of a fractional knapsack, exact for this case; Raiffa 1982, ch. 10). The Nash
+For two parties with additive utilities over bounded continuous issues, only values
+between the two ideal points can be efficient, and there each party's utility is
+piecewise linear in the value (linear, or with a kink where a loss against the status
+quo begins: see :mod:`negotiation.preferences`). The Pareto frontier is therefore the
+concave polyline obtained by starting from party A's ideal package and conceding pieces
+of issues to B one at a time, in decreasing order of B's marginal gain per unit of A's
+marginal loss (the greedy solution of a fractional knapsack, exact for this case since
+the ratio never increases along an issue; Raiffa 1982, ch. 10). The Nash
 (1950) bargaining solution maximises ``(u_A - d_A)(u_B - d_B)``: on each segment the
 product is a quadratic in the segment parameter, maximised in closed form.
 """
@@ -19,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from negotiation.issues import Package
-from negotiation.preferences import Preferences
+from negotiation.preferences import Preferences, concession_pieces
 
 Array = npt.NDArray[np.float64]
 
@@ -69,18 +71,12 @@ class NashPoint:
 
 def pareto_frontier(a: Preferences, b: Preferences, disagreement: tuple[float, float]) -> Frontier:
     """Exact Pareto frontier of one-row preferences ``a`` and ``b``."""
-    ia, ib = a.ideal[0], b.ideal[0]
-    slope_a = a.weight[0] / a.scale[0]
-    slope_b = b.weight[0] / b.scale[0]
-    dist = np.abs(ib - ia)
-    loss_a = slope_a * dist
-    gain_b = slope_b * dist
+    issues, _, ends, loss_a, gain_b = concession_pieces(a, b)
     ratio = np.where(loss_a > 0, gain_b / np.maximum(loss_a, 1e-300), np.inf)
-    order = [int(j) for j in np.argsort(-ratio, kind="stable") if dist[j] > 0]
-    package = ia.copy()
+    package = a.ideal[0].copy()
     packages = [package.copy()]
-    for j in order:
-        package[j] = ib[j]
+    for piece in np.argsort(-ratio, kind="stable"):
+        package[issues[piece]] = ends[piece]
         packages.append(package.copy())
     pk = np.array(packages)
     ua = a.utilities(pk)[0]

@@ -101,7 +101,7 @@ class TradeTalksModel(mesa.Model):
         spec, plan = self.spec, self.plan
         people, rows = plan.people, plan.rows
         base = plan.preferences
-        self.prefs = Preferences(base.ideal.copy(), base.weight.copy(), base.scale.copy())
+        self.prefs: Preferences = base.copy()
         self.groups_of: dict[str, list[InterestGroup]] = {side: [] for side in self.sides}
         self.delegations: dict[str, Delegation] = {}
         self.leaders: dict[str, Leader] = {}

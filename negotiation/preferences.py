@@ -9,10 +9,23 @@ with the position/salience reading of Bueno de Mesquita's expected-utility model
 
 Preferences of many actors are stacked into matrices so that the utility of any number
 of packages for every actor is one array expression.
+
+*Reference dependence* (prospect theory, Kahneman & Tversky 1979; in international
+bargaining, Levy 1996 and Butler 2007): with a reference package (the status quo) and a
+loss-aversion coefficient ``lambda >= 1``, every unit of distance from the ideal beyond
+the status quo's distance is a loss and costs ``lambda`` times a unit short of it:
+
+    u(x) = 1 - sum_i slope_i * (d_i + (lambda - 1) * max(d_i - r_i, 0)),
+
+with ``d_i = |x_i - ideal_i|`` and ``r_i = |sq_i - ideal_i|``. ``lambda = 1`` is the linear
+utility above; Tversky & Kahneman (1992) estimate ``lambda`` about 2.25. Moving an issue
+past the status quo then costs a side more than it buys the other, so efficient
+agreements leave issues at the status quo (deferral) unless the gain is large.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,24 +56,62 @@ class Preferences:
     weight: Matrix
     scale: Matrix
     slope: Matrix = field(init=False)
+    reference: Package | None = None  # the status quo, shared by every row
+    loss_aversion: float = 1.0
+    ref_dist: Matrix = field(init=False)  # |reference - ideal|, or +inf: no losses
 
     def __post_init__(self) -> None:
         self.slope = self.weight / self.scale
+        self.ref_dist = (
+            np.abs(self.reference - self.ideal)
+            if self.reference is not None and self.loss_aversion != 1.0
+            else np.full_like(self.ideal, np.inf)
+        )
+
+    @property
+    def extra(self) -> float:
+        """Extra cost of a unit of loss, ``lambda - 1`` (0: no reference dependence)."""
+        return self.loss_aversion - 1.0
 
     @classmethod
-    def build(cls, ideal: npt.ArrayLike, salience: npt.ArrayLike, space: IssueSpace) -> Preferences:
-        """Stack ideals and saliences (one row per actor) and normalise the weights."""
+    def build(
+        cls,
+        ideal: npt.ArrayLike,
+        salience: npt.ArrayLike,
+        space: IssueSpace,
+        loss_aversion: float = 1.0,
+    ) -> Preferences:
+        """Stack ideals and saliences (one row per actor) and normalise the weights; with
+        ``loss_aversion`` > 1, losses are counted against the space's status quo."""
         ideal_m = np.atleast_2d(np.asarray(ideal, dtype=float))
         sal = np.atleast_2d(np.asarray(salience, dtype=float))
         totals = sal.sum(axis=1, keepdims=True)
         if np.any(totals <= 0):
             raise ValueError("every actor needs a positive total salience")
         ideal_m = np.clip(ideal_m, space.low, space.high)
-        return cls(ideal_m, sal / totals, worst_distance(ideal_m, space))
+        return cls(
+            ideal_m, sal / totals, worst_distance(ideal_m, space), space.status_quo, loss_aversion
+        )
+
+    def copy(self) -> Preferences:
+        """An independent copy (for a run that changes its rows)."""
+        return Preferences(
+            self.ideal.copy(),
+            self.weight.copy(),
+            self.scale.copy(),
+            self.reference,
+            self.loss_aversion,
+        )
 
     def row(self, i: int) -> Preferences:
         """The preferences of actor ``i`` alone, as a one-row :class:`Preferences`."""
-        return Preferences(self.ideal[i : i + 1], self.weight[i : i + 1], self.scale[i : i + 1])
+        return Preferences(
+            self.ideal[i : i + 1],
+            self.weight[i : i + 1],
+            self.scale[i : i + 1],
+            self.reference,
+            self.loss_aversion,
+        )
 
     def set_row(self, i: int, ideal: Package, weight: Package, space: IssueSpace) -> None:
         """Replace actor ``i``'s position and (normalised) weights in place."""
@@ -68,6 +119,8 @@ class Preferences:
         self.weight[i] = weight
         self.scale[i] = worst_distance(ideal, space)
         self.slope[i] = weight / self.scale[i]
+        if self.reference is not None and self.extra:
+            self.ref_dist[i] = np.abs(self.reference - ideal)
 
     def set_rows(
         self, rows: slice | npt.NDArray[np.intp], ideal: Matrix, weight: Matrix, space: IssueSpace
@@ -78,19 +131,71 @@ class Preferences:
         scale = np.maximum(np.maximum(ideal - space.low, space.high - ideal), 1e-12)
         self.scale[rows] = scale
         self.slope[rows] = weight / scale
+        if self.reference is not None and self.extra:
+            self.ref_dist[rows] = np.abs(self.reference - ideal)
 
     def utility(self, package: Package) -> npt.NDArray[np.float64]:
         """Utility of one package for every actor: shape ``(m,)``."""
-        return 1.0 - np.einsum("ij,ij->i", self.slope, np.abs(package - self.ideal))
+        dist = np.abs(package - self.ideal)
+        if self.extra:
+            dist = dist + self.extra * np.maximum(dist - self.ref_dist, 0.0)
+        return 1.0 - np.einsum("ij,ij->i", self.slope, dist)
 
     def utilities(self, packages: Matrix) -> Matrix:
         """Utility of ``n`` packages for every actor: shape ``(m, n)``."""
         packages = np.atleast_2d(packages)
-        closeness = (
-            1.0 - np.abs(packages[None, :, :] - self.ideal[:, None, :]) / self.scale[:, None, :]
-        )
+        dist = np.abs(packages[None, :, :] - self.ideal[:, None, :])
+        if self.extra:
+            dist = dist + self.extra * np.maximum(dist - self.ref_dist[:, None, :], 0.0)
+        closeness = 1.0 - dist / self.scale[:, None, :]
         return np.einsum("ik,ink->in", self.weight, closeness)
 
     def issue_utility(self, package: Package) -> Matrix:
         """Per-issue weighted utility ``(m, k)``: which issues hurt which actor."""
-        return self.weight * (1.0 - np.abs(package - self.ideal) / self.scale)
+        dist = np.abs(package - self.ideal)
+        if self.extra:
+            dist = dist + self.extra * np.maximum(dist - self.ref_dist, 0.0)
+        return self.weight * (1.0 - dist / self.scale)
+
+
+def concession_pieces(
+    a: Preferences, b: Preferences, a_row: int = 0, b_row: int = 0
+) -> tuple[npt.NDArray[np.intp], Matrix, Matrix, Matrix, Matrix]:
+    """The pieces of moving each issue from A's ideal to B's ideal, split where either
+    side's utility has a kink (a loss begins): per piece its issue, start and end value,
+    A's utility lost and B's utility gained. Within an issue both are linear on a piece,
+    and B's gain per unit of A's loss never increases along the way (losses cost more),
+    so conceding pieces in decreasing order of that ratio traces the exact Pareto
+    frontier (a fractional knapsack; Raiffa 1982, ch. 10)."""
+    ia, ib = a.ideal[a_row], b.ideal[b_row]
+    issues, starts, ends = [], [], []
+    for j in range(len(ia)):
+        if ia[j] == ib[j]:
+            continue
+        sign = 1.0 if ib[j] > ia[j] else -1.0
+        kinks = {ia[j] + sign * a.ref_dist[a_row, j], ib[j] - sign * b.ref_dist[b_row, j]}
+        cuts = sorted(
+            (c for c in kinks if np.isfinite(c) and 0.0 < (c - ia[j]) * sign < abs(ib[j] - ia[j])),
+            key=lambda c: (c - ia[j]) * sign,
+        )
+        points = [ia[j], *cuts, ib[j]]
+        tiny = 1e-9 * abs(ib[j] - ia[j])
+        for start, end in itertools.pairwise(points):
+            if abs(end - start) <= tiny:
+                continue  # two kinks at (numerically) one point
+            issues.append(j)
+            starts.append(start)
+            ends.append(end)
+    index = np.array(issues, dtype=np.intp)
+    start_v, end_v = np.array(starts, dtype=float), np.array(ends, dtype=float)
+    loss = _issue_cost(a, a_row, index, end_v) - _issue_cost(a, a_row, index, start_v)
+    gain = _issue_cost(b, b_row, index, start_v) - _issue_cost(b, b_row, index, end_v)
+    return index, start_v, end_v, loss, gain
+
+
+def _issue_cost(p: Preferences, row: int, issues: npt.NDArray[np.intp], values: Matrix) -> Matrix:
+    """Utility lost on each of ``issues`` at ``values``, for row ``row`` of ``p``."""
+    dist = np.abs(values - p.ideal[row, issues])
+    if p.extra:
+        dist = dist + p.extra * np.maximum(dist - p.ref_dist[row, issues], 0.0)
+    return p.slope[row, issues] * dist

@@ -262,6 +262,9 @@ class SettingsSpec(Strict):
     veto_hardening: Annotated[float, Field(ge=0.0, le=5.0)] = 0.5
     max_reservation: Unit = 0.95
     resolve_noise: Annotated[float, Field(ge=0.0, le=0.5)] = 0.0
+    # Reference dependence (Kahneman & Tversky 1979; Levy 1996): a unit of distance from
+    # the ideal beyond the status quo's costs this many units; 1 = linear utility.
+    loss_aversion: Annotated[float, Field(ge=1.0, le=5.0)] = 1.0
 
 
 ParameterKind = Literal["number", "integer", "behaviour", "boolean"]

@@ -48,5 +48,7 @@ def delegation_preferences(scenario: Scenario) -> dict[str, Preferences]:
         if actor.kind == "delegation" and actor.side is not None:
             ideal = [actor.position.get(i.key, i.status_quo) for i in space]
             salience = [actor.salience.get(i.key, 0.0) for i in space]
-            out[actor.side] = Preferences.build(ideal, salience, space)
+            out[actor.side] = Preferences.build(
+                ideal, salience, space, scenario.settings.loss_aversion
+            )
     return out

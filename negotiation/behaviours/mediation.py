@@ -97,7 +97,12 @@ class SingleText(Convenor):
         for offer in offers[self._seen[side] :]:
             learner.observe(watcher, view, offer)
         self._seen[side] = len(offers)
-        return Preferences.build(learner.ideal[None, :], learner.weights[None, :], view.space)
+        return Preferences.build(
+            learner.ideal[None, :],
+            learner.weights[None, :],
+            view.space,
+            view.settings.loss_aversion,
+        )
 
     def act(self, me: Host, view: TalksView) -> Package | None:
         super().act(me, view)

@@ -28,7 +28,7 @@ from negotiation.bargaining import nash_point, pareto_frontier
 from negotiation.behaviours.interfaces import OfferStrategy
 from negotiation.behaviours.registry import register
 from negotiation.issues import Package
-from negotiation.preferences import Preferences, worst_distance
+from negotiation.preferences import Preferences, concession_pieces
 
 if TYPE_CHECKING:
     from negotiation.agents import Delegation
@@ -43,38 +43,42 @@ def aspiration(t: float, reservation: float, e: float, best: float = 1.0) -> flo
     return best - (best - reservation) * (min(max(t, 0.0), 1.0) ** (1.0 / e))
 
 
-def trade_off(me: Delegation) -> tuple[Package, Package, Package]:
-    """Per issue: own utility lost and the other side's (estimated) utility gained by
-    conceding the issue fully to the opponent model's ideal, and that ideal.
-
-    The gain/loss ratio orders the issues of a fractional knapsack: conceding in
-    decreasing order of the ratio traces the Pareto frontier of the two (estimated)
-    utility functions (Raiffa 1982, ch. 10; see :mod:`negotiation.bargaining`).
-    """
-    other = me.opponent.ideal
-    dist = np.abs(other - me.ideal)
-    loss = me.slope * dist
-    gain = me.opponent.weights / worst_distance(other, me.model.space) * dist
-    return loss, gain, other
+def opponent_preferences(me: Delegation) -> Preferences:
+    """The other side's preferences as ``me``'s opponent model estimates them (with the
+    same reference point and loss aversion as everyone's)."""
+    return Preferences.build(
+        me.opponent.ideal[None, :],
+        me.opponent.weights[None, :],
+        me.model.space,
+        me.model.prefs.loss_aversion,
+    )
 
 
 def efficient_bid(me: Delegation, target: float) -> Package:
     """The package of own utility ``target`` that the opponent model values most.
 
-    Concede whole issues in decreasing order of (other side's gain / own loss), the
-    last one partly, until the own utility lost reaches ``1 - target`` (a fractional
-    knapsack, exact for linear additive utilities).
+    Concede pieces of issues toward the opponent model's ideal in decreasing order of
+    (other side's gain / own loss), the last one partly, until the own utility lost
+    reaches ``1 - target`` (a fractional knapsack, exact for additive piecewise-linear
+    utilities; Raiffa 1982, ch. 10). With loss aversion, an issue's piece beyond the
+    status quo costs more, so bids leave issues at the status quo first.
     """
-    loss, gain, other = trade_off(me)
-    order = np.argsort(-gain / np.maximum(loss, 1e-12), kind="stable")
-    lost = loss[order]
-    before = np.cumsum(lost) - lost
-    share = np.ones_like(lost)
-    positive = lost > 0
-    share[positive] = np.clip(((1.0 - target) - before[positive]) / lost[positive], 0.0, 1.0)
-    conceded = np.empty_like(share)
-    conceded[order] = share
-    return me.ideal + conceded * (other - me.ideal)
+    issues, starts, ends, loss, gain = concession_pieces(
+        me.model.prefs, opponent_preferences(me), a_row=me.row
+    )
+    package = me.ideal.copy()
+    budget = 1.0 - target
+    for piece in np.argsort(-gain / np.maximum(loss, 1e-12), kind="stable"):
+        if loss[piece] > 0:
+            if budget <= 0:
+                break
+            share = min(budget / loss[piece], 1.0)
+            budget -= share * loss[piece]
+        else:
+            share = 1.0  # free for me: concede it whole
+        j = issues[piece]
+        package[j] = starts[piece] + share * (ends[piece] - starts[piece])
+    return package
 
 
 @register("offer", "time-dependent")
@@ -226,9 +230,7 @@ class Zeuthen(OfferStrategy):
         mine, theirs = view.offers(me.side), view.offers(view.other(me.side))
         if not mine or not theirs:
             return 1.0
-        other = Preferences.build(
-            me.opponent.ideal[None, :], me.opponent.weights[None, :], view.space
-        )
+        other = opponent_preferences(me)
         d = (me.reservation, float(other.utility(view.no_deal())[0]))
         frontier = pareto_frontier(me.model.prefs.row(me.row), other, d)
         nash = nash_point(frontier)
