@@ -33,11 +33,18 @@ class Issue:
     high: float
     status_quo: float
     no_deal: float
+    focal: tuple[float, ...] = ()  # prominent values (Schelling 1960), within the bounds
 
     @property
     def span(self) -> float:
         """Width of the feasible range."""
         return self.high - self.low
+
+    def nearest_focal(self, value: float) -> float:
+        """The focal value nearest ``value`` (``value`` itself if the issue has none)."""
+        if not self.focal:
+            return value
+        return min(self.focal, key=lambda f: (abs(f - value), f))
 
 
 class IssueSpace:

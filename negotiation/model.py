@@ -250,6 +250,8 @@ class TradeTalksModel(mesa.Model):
         if not candidates:
             return
         source, package = max(candidates, key=lambda c: self.joint_gain(c[1]))
+        if self.spec.settings.focal_drafting:
+            package = self.draft(package)
         self.record("agreement", f"Delegations agree on {source}")
         verdicts = {side: leader.ratify(package) for side, leader in self.leaders.items()}
         if all(v.ratified for v in verdicts.values()):
@@ -264,6 +266,27 @@ class TradeTalksModel(mesa.Model):
                 self.vetoes.append((self.steps, side, verdict.blocked_by))
                 self.record("veto", verdict.reason)
                 self.delegations[side].harden(verdict.failing_issues, package)
+
+    def draft(self, package: Package) -> Package:
+        """The agreed package as drafted: each issue moved to its nearest focal value
+        (Schelling 1960) when both delegations still accept the result; issues in
+        decreasing order of how far the value is from its focal point, so the roughest
+        numbers are rounded first."""
+        delegations = [self.delegations[side] for side in self.sides]
+        drafted = package.copy()
+        moves = [
+            (abs(issue.nearest_focal(float(package[i])) - package[i]) / issue.span, i)
+            for i, issue in enumerate(self.space)
+            if issue.focal
+        ]
+        for distance, i in sorted(moves, reverse=True):
+            if distance == 0:
+                continue
+            trial = drafted.copy()
+            trial[i] = self.space.issues[i].nearest_focal(float(package[i]))
+            if all(d.utility(trial) >= d.reservation for d in delegations):
+                drafted = trial
+        return drafted
 
     def joint_gain(self, package: Package) -> float:
         """Nash product of the delegations' gains over their reservations."""

@@ -78,6 +78,11 @@ class IssueSpec(Strict):
     status_quo: float
     no_deal: float
     description: str = ""
+    # Focal values (Schelling 1960): prominent numbers that drafted agreements gravitate
+    # to, given as a list (durations of 3, 6, 12, 24 months) and/or a step (tariffs in
+    # steps of 5 points: every multiple of the step within the bounds).
+    focal: list[float] = Field(default_factory=list, max_length=1000)
+    focal_step: Annotated[float, Field(gt=0.0)] | None = None
 
     @model_validator(mode="after")
     def _within_bounds(self) -> IssueSpec:
@@ -87,11 +92,35 @@ class IssueSpec(Strict):
             value = getattr(self, name)
             if not self.low <= value <= self.high:
                 raise ValueError(f"{name} = {value} is outside [{self.low}, {self.high}]")
+        for value in self.focal:
+            if not self.low <= value <= self.high:
+                raise ValueError(f"focal value {value} is outside [{self.low}, {self.high}]")
+        if self.focal_step is not None and (self.high - self.low) / self.focal_step > 1000:
+            raise ValueError(
+                f"focal_step = {self.focal_step} gives more than 1,000 focal values on "
+                f"[{self.low}, {self.high}]; use a larger step"
+            )
         return self
+
+    def focal_values(self) -> tuple[float, ...]:
+        """The declared focal values and the multiples of ``focal_step`` in the bounds."""
+        values = set(self.focal)
+        if self.focal_step is not None:
+            step = self.focal_step
+            first, last = math.ceil(self.low / step), math.floor(self.high / step)
+            values.update(round(n * step, 10) for n in range(first, last + 1))
+        return tuple(sorted(values))
 
     def to_issue(self) -> Issue:
         return Issue(
-            self.key, self.label, self.unit, self.low, self.high, self.status_quo, self.no_deal
+            self.key,
+            self.label,
+            self.unit,
+            self.low,
+            self.high,
+            self.status_quo,
+            self.no_deal,
+            self.focal_values(),
         )
 
 
@@ -265,6 +294,9 @@ class SettingsSpec(Strict):
     # Reference dependence (Kahneman & Tversky 1979; Levy 1996): a unit of distance from
     # the ideal beyond the status quo's costs this many units; 1 = linear utility.
     loss_aversion: Annotated[float, Field(ge=1.0, le=5.0)] = 1.0
+    # Focal drafting (Schelling 1960): an agreed package moves, issue by issue, to the
+    # nearest focal value when both delegations still accept it.
+    focal_drafting: bool = False
 
 
 ParameterKind = Literal["number", "integer", "behaviour", "boolean"]

@@ -18,11 +18,13 @@ def check_invariants(model: TradeTalksModel) -> None:
             assert np.all(offer >= space.low - 1e-9) and np.all(offer <= space.high + 1e-9), side
     package = np.array([outcome.package[k] for k in space.keys])
     assert np.all(package >= space.low - 1e-9) and np.all(package <= space.high + 1e-9)
-    # utilities in [0, 1]
+    # utilities in [0, 1]; with loss aversion lambda a full loss on every issue costs
+    # lambda, so the floor is 1 - lambda
+    floor = 1.0 - model.spec.settings.loss_aversion
     for key, u in outcome.utilities.items():
-        assert -1e-9 <= u <= 1 + 1e-9, (key, u)
+        assert floor - 1e-9 <= u <= 1 + 1e-9, (key, u)
     for key, r in outcome.reservations.items():
-        assert -1e-9 <= r <= 1 + 1e-9, (key, r)
+        assert floor - 1e-9 <= r <= 1 + 1e-9, (key, r)
     # nothing after the deadline: never more rounds than the calendar holds
     assert 1 <= outcome.rounds_played <= len(model.calendar)
     assert all(entry.round <= outcome.rounds_played for entry in model.timeline)
