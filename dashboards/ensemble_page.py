@@ -53,7 +53,9 @@ def EnsemblePage(model: solara.Reactive[LiveModel]) -> None:
     runs = solara.use_reactive(DEFAULT_RUNS)
     root_seed = solara.use_reactive(1)
     live = model.value
-    params = {k: v for k, v in live.params.items()}
+    # What the live run was given (not its effective values, which hold ``None`` for a
+    # parameter that does not apply): the ensemble's runs are then the live run's setting.
+    params = dict(live.plan.overrides)
     with solara.Card("Ensemble of seeded runs"):
         solara.Text(
             f"Scenario {live.spec.name} with the live page's settings "

@@ -1,12 +1,33 @@
-"""The sweep explorer: open a sweep's Parquet folder, see P(truce) over two parameters,
+"""The sweep explorer: open one sweep's result folder, see P(truce) over two parameters,
 and the runs behind any cell.
 
-A sweep folder holds Parquet files with one row per run (``param__<name>`` columns, the
+A sweep folder is what ``negotiation sweep --out OUT`` writes: ``OUT/manifest.json`` and
+``OUT/runs/chunk-NNNNNN.parquet`` (one row per run: ``param__<name>`` columns, the
 outcome columns, ``run_id`` and ``seed``); one small sample ships with the package.
+
+The explorer reads files on the server for whoever has the page, so it opens only sweep
+folders under its roots, one folder at a time:
+
+- the roots are the folders named in the environment variable ``NEGOTIATION_SWEEP_ROOTS``
+  (separated by ``os.pathsep``, ``:`` on Linux and macOS), or, when it is unset or empty,
+  the working directory the dashboard was started in; the shipped samples
+  (``experiments/samples``) are always a root. A relative path is taken from that working
+  directory; links are followed before the check, so a link cannot lead outside;
+- a path outside the roots, or one that is not a sweep folder (a folder holding
+  ``manifest.json`` and ``runs/``), is refused with the same message whether or not it
+  exists, so the page does not tell which server paths exist;
+- exactly the folder given is read, only its own ``runs/chunk-*.parquet`` files (never a
+  recursive search), so a parent folder of several sweeps is refused, never merged;
+- any failure while reading a sweep becomes a short message in the page (the details go
+  to the server's log), never a traceback.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -16,36 +37,113 @@ import solara
 
 from dashboards.widgets import Table, fmt
 from experiments.intervals import wilson_interval
+from experiments.store import CHUNK_PATTERN, MANIFEST, RUNS
 
 PARAM_PREFIX = "param__"
+SWEEP_ROOTS_ENV = "NEGOTIATION_SWEEP_ROOTS"
+# Where the server was started: the default root, and the base of relative paths.
+STARTED_IN = Path.cwd()
+
+_log = logging.getLogger(__name__)
+
+
+class SweepError(ValueError):
+    """A sweep folder the explorer refuses or cannot read; the message is safe to show."""
+
+
+def samples_root() -> Path:
+    """The folder of the sample sweeps shipped with the package."""
+    return Path(str(resources.files("experiments").joinpath("samples")))
 
 
 def sample_sweep_folder() -> Path:
     """The sample sweep shipped with the package."""
-    return Path(str(resources.files("experiments").joinpath("samples", "farmer-credibility")))
+    return samples_root() / "farmer-credibility"
 
 
-def load_sweep(folder: str | Path) -> pd.DataFrame:
-    """Read every Parquet file of a sweep folder; a clear error if it is not one."""
-    path = Path(folder).expanduser()
-    if not path.is_dir():
-        raise ValueError(f"{path} is not a folder")
-    if (path / "runs").is_dir():  # a folder written by 'negotiation sweep'
-        path = path / "runs"
-    files = sorted(p for p in path.rglob("*.parquet") if not p.name.startswith("."))
-    if not files:
-        raise ValueError(f"{path} holds no Parquet files: is it a sweep's output folder?")
-    table = pd.concat([pd.read_parquet(p) for p in files], ignore_index=True)
+def _real(path: Path) -> Path:
+    """``path`` made absolute with every link followed (``..`` resolved after links)."""
+    return Path(os.path.realpath(path))
+
+
+def sweep_roots(environ: Mapping[str, str] | None = None) -> tuple[Path, ...]:
+    """The folders the explorer may open sweeps under (see the module docstring)."""
+    env = os.environ if environ is None else environ
+    named = [p.strip() for p in env.get(SWEEP_ROOTS_ENV, "").split(os.pathsep) if p.strip()]
+    folders = [STARTED_IN / Path(p).expanduser() for p in named] or [STARTED_IN]
+    return tuple(dict.fromkeys(_real(f) for f in [*folders, samples_root()]))
+
+
+def _refusal(text: str, roots: Sequence[Path]) -> SweepError:
+    shown = text if len(text) <= 120 else text[:117] + "..."
+    return SweepError(
+        f"Cannot open {shown!r}: give a sweep's result folder (one holding {MANIFEST} and "
+        f"{RUNS}/) under a folder this dashboard serves: {', '.join(map(str, roots))}."
+    )
+
+
+def resolve_sweep_folder(text: str | Path, roots: Sequence[Path] | None = None) -> Path:
+    """The sweep folder ``text`` names, if it is one under ``roots`` (by default
+    :func:`sweep_roots`); otherwise :class:`SweepError`, with one message for every
+    refusal (outside the roots, missing, not a folder, not a sweep)."""
+    allowed = sweep_roots() if roots is None else tuple(_real(Path(r)) for r in roots)
+    raw = str(text).strip()
+    refused = _refusal(raw, allowed)
+    if not raw or "\x00" in raw:
+        raise refused
+    try:
+        path = _real(STARTED_IN / Path(raw).expanduser())
+        inside = any(path == root or path.is_relative_to(root) for root in allowed)
+        ok = inside and (path / MANIFEST).is_file() and (path / RUNS).is_dir()
+    except (OSError, RuntimeError, ValueError):  # unreadable, no home for "~", bad bytes
+        ok = False
+    if not ok:
+        raise refused
+    return path
+
+
+def load_sweep(folder: str | Path, roots: Sequence[Path] | None = None) -> pd.DataFrame:
+    """Every finished run of the one sweep in ``folder`` (its ``runs/chunk-*.parquet``),
+    sorted by run id; :class:`SweepError` with a short message if the folder is refused
+    (see :func:`resolve_sweep_folder`) or cannot be read as a sweep of this model."""
+    path = resolve_sweep_folder(folder, roots)
+    shown = str(folder).strip()
+    try:
+        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict):
+            raise SweepError(f"{shown!r} is not a sweep folder: its {MANIFEST} is not a sweep's")
+        files = sorted(
+            entry
+            for entry in (path / RUNS).iterdir()
+            if CHUNK_PATTERN.match(entry.name) and entry.is_file()
+        )
+        if not files:
+            raise SweepError(f"The sweep in {shown!r} has no finished runs yet.")
+        table = pd.concat([pd.read_parquet(p) for p in files], ignore_index=True)
+    except SweepError:
+        raise
+    except Exception as exc:  # anything a damaged folder can raise: a message, not a trace
+        _log.warning("cannot read the sweep in %s", path, exc_info=True)
+        raise SweepError(
+            f"Cannot read the sweep in {shown!r}: its files are damaged or not a sweep's "
+            f"({type(exc).__name__})."
+        ) from None
     if "truce" not in table.columns:
-        raise ValueError(f"{path} has no 'truce' column: not a sweep of this model")
+        raise SweepError(f"{shown!r} is not a sweep of this model: its runs have no 'truce'.")
+    if "run_id" in table.columns:
+        table = table.sort_values("run_id", kind="stable").reset_index(drop=True)
     return table
 
 
 def _try_load(folder: str) -> tuple[pd.DataFrame | None, str | None]:
+    """The sweep in ``folder``, or the message to show instead (never an exception)."""
     try:
         return load_sweep(folder), None
-    except ValueError as exc:
+    except SweepError as exc:
         return None, str(exc)
+    except Exception:  # a bug here must not replace the page with a traceback either
+        _log.exception("unexpected error opening the sweep %r", folder)
+        return None, "Cannot open this sweep folder (an unexpected error; see the server log)."
 
 
 def swept_parameters(table: pd.DataFrame) -> list[str]:
@@ -71,6 +169,14 @@ def truce_grid(table: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
     return cells.rename(columns={PARAM_PREFIX + x: "x", PARAM_PREFIX + y: "y"})
 
 
+def _value_label(value: Any) -> str:
+    """A swept parameter's value for a heading: numbers to two decimals, a behaviour's
+    name (or any other value) as it is."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return fmt(float(value), 2)
+    return str(value)
+
+
 def _colour(p: float) -> str:
     """Red (no truce) through yellow to green (truce)."""
     red = int(255 * min(1.0, 2 * (1 - p)))
@@ -80,6 +186,8 @@ def _colour(p: float) -> str:
 
 @solara.component
 def SweepsPage() -> None:
+    """A folder field (the sample sweep to start), the sweep's size and swept parameters,
+    two axis selects, the heatmap, and the runs behind the clicked cell."""
     folder = solara.use_reactive(str(sample_sweep_folder()))
     x_name = solara.use_reactive("")
     y_name = solara.use_reactive("")
@@ -116,6 +224,7 @@ def SweepsPage() -> None:
 
 @solara.component
 def Heatmap(grid: pd.DataFrame, x: str, y: str, on_cell: Any) -> None:
+    """P(truce) per cell as coloured buttons (hover: count and 95% interval)."""
     xs = sorted(grid["x"].unique())
     ys = sorted(grid["y"].unique(), reverse=True)
     lookup = {(r.x, r.y): r for r in grid.itertuples()}
@@ -125,12 +234,12 @@ def Heatmap(grid: pd.DataFrame, x: str, y: str, on_cell: Any) -> None:
             solara.Text(f"{y} \\ {x}", style={"width": "110px", "font-size": "12px"})
             for xv in xs:
                 solara.Text(
-                    fmt(float(xv), 2),
+                    _value_label(xv),
                     style={"width": "78px", "font-size": "12px", "text-align": "center"},
                 )
         for yv in ys:
             with solara.Row(gap="2px"):
-                solara.Text(fmt(float(yv), 2), style={"width": "110px", "font-size": "12px"})
+                solara.Text(_value_label(yv), style={"width": "110px", "font-size": "12px"})
                 for xv in xs:
                     cell = lookup.get((xv, yv))
                     if cell is None:
@@ -150,6 +259,7 @@ def Heatmap(grid: pd.DataFrame, x: str, y: str, on_cell: Any) -> None:
 
 @solara.component
 def RunsBehind(table: pd.DataFrame, x: str, y: str, cx: Any, cy: Any) -> None:
+    """The runs of one cell (the first 200, by run id)."""
     rows = table[(table[PARAM_PREFIX + x] == cx) & (table[PARAM_PREFIX + y] == cy)]
     columns = [
         c
@@ -157,7 +267,7 @@ def RunsBehind(table: pd.DataFrame, x: str, y: str, cx: Any, cy: Any) -> None:
         if c in rows
     ]
     with solara.Card(
-        f"Runs with {x} = {fmt(float(cx), 2)} and {y} = {fmt(float(cy), 2)} ({len(rows)})"
+        f"Runs with {x} = {_value_label(cx)} and {y} = {_value_label(cy)} ({len(rows)})"
     ):
         shown = rows.sort_values("run_id") if "run_id" in rows else rows
         Table(

@@ -128,3 +128,68 @@ def test_sample_sweep_heatmap_and_runs_behind_a_cell(open_page) -> None:  # type
     page.get_by_text(re.compile(r"^Runs with .* \(8\)$")).first.wait_for(timeout=30_000)
     screenshot(page, "sweep-explorer")
     log.assert_clean()
+
+
+def _play_to_the_end(page) -> None:  # type: ignore[no-untyped-def]
+    page.get_by_role("button", name="▶").click()
+    page.get_by_text(END).first.wait_for(timeout=60_000)
+
+
+def test_reset_at_defaults_is_the_cli_run(open_page) -> None:  # type: ignore[no-untyped-def]
+    from negotiation import run_once
+
+    expected = run_once("kuala-lumpur-2025", seed=7)
+    page, log = open_page()
+    _step(page)  # so that the page after Reset is told from the page before it
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_text(re.compile(r"^Before round 1")).first.wait_for(timeout=30_000)
+    assert page.get_by_text(f"Plan digest {expected.plan_digest[:12]}").count() == 1
+    settings = page.get_by_text(re.compile(r"^Scenario kuala-lumpur-2025, seed 7: ")).first
+    assert settings.inner_text() == "Scenario kuala-lumpur-2025, seed 7: scenario defaults"
+    _play_to_the_end(page)
+    tariff = f"{expected.package['us_tariff_rate']:.1f}"
+    row = page.get_by_role("row", name=re.compile("US additional tariff on Chinese goods"))
+    assert row.get_by_role("cell").nth(1).inner_text() == tariff
+    log.assert_clean()
+
+
+def _choose(page, label: str, option: str) -> None:  # type: ignore[no-untyped-def]
+    """Pick ``option`` in the select labelled ``label`` (a Vuetify menu)."""
+    field = page.locator(".v-select").filter(has=page.get_by_text(label, exact=True))
+    field.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    field.get_by_text(option, exact=True).wait_for(timeout=10_000)
+
+
+def test_the_exponent_slider_goes_for_the_hardliner_and_the_run_works(open_page) -> None:  # type: ignore[no-untyped-def]
+    page, log = open_page()
+    exponent = page.get_by_text("us concession exponent", exact=True)
+    assert exponent.count() == 1
+    _choose(page, "us offer strategy", "hardliner")
+    exponent.wait_for(state="detached", timeout=10_000)
+    assert page.get_by_text("china concession exponent", exact=True).count() == 1
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_text(re.compile(r"us offer strategy = hardliner")).first.wait_for(timeout=30_000)
+    assert page.get_by_text("Cannot build the model").count() == 0
+    _step(page)
+    _play_to_the_end(page)
+    assert page.get_by_text("Traceback").count() == 0
+    screenshot(page, "live-hardliner")
+    log.assert_clean()
+
+
+def test_the_explorer_refuses_server_paths_and_stays_alive(open_page) -> None:  # type: ignore[no-untyped-def]
+    page, log = open_page()
+    page.get_by_role("tab", name="Sweep explorer").click()
+    page.get_by_text(re.compile(r"^200 runs; swept parameters")).first.wait_for(timeout=30_000)
+    folder = page.get_by_label("Sweep result folder")
+    sample = folder.input_value()
+    for path in ("/", "../../"):
+        folder.fill(path)
+        folder.press("Enter")
+        page.get_by_text(f"Cannot open '{path}'").first.wait_for(timeout=30_000)
+        assert page.get_by_text("Traceback").count() == 0
+    folder.fill(sample)
+    folder.press("Enter")
+    page.get_by_text(re.compile(r"^200 runs; swept parameters")).first.wait_for(timeout=30_000)
+    log.assert_clean()

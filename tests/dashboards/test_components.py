@@ -3,10 +3,7 @@ status texts, ensemble summaries, the sweep explorer's tables, and rendered comp
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import ipyvuetify as v
-import pandas as pd
 import pytest
 import solara
 
@@ -34,10 +31,8 @@ def test_live_model_from_controls_runs_to_an_end() -> None:
     [
         ({"seed": "seven"}, "the seed must be a whole number, got 'seven'"),
         ({"seed": "-3"}, "must not be negative"),
-        (
-            {"seed": "1", "us_offer_strategy": "hardliner", "us_concession_exponent": 0.3},
-            "has no parameter 'e'",
-        ),
+        ({"seed": "1", "us_concession_exponent": 99.0}, "outside its range"),
+        ({"seed": "1", "no_such_knob": 1.0}, "unknown parameter 'no_such_knob'"),
         ({"seed": "1", "scenario_name": "atlantis"}, "no scenario 'atlantis'"),
     ],
 )
@@ -120,13 +115,3 @@ def test_sample_sweep_and_grid() -> None:
     ]
     assert cell["p_truce"] == rows["truce"].mean()
     assert cell["low"] <= cell["p_truce"] <= cell["high"]
-
-
-def test_bad_sweep_folders_are_named(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="is not a folder"):
-        load_sweep(tmp_path / "missing")
-    with pytest.raises(ValueError, match="holds no Parquet files"):
-        load_sweep(tmp_path)
-    pd.DataFrame({"x": [1]}).to_parquet(tmp_path / "a.parquet")
-    with pytest.raises(ValueError, match="no 'truce' column"):
-        load_sweep(tmp_path)
