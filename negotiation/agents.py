@@ -232,6 +232,7 @@ class Leader(Actor):
     def __init__(self, model: TradeTalksModel, spec: ActorSpec, row: int) -> None:
         super().__init__(model, spec, row)
         self.reservation_shift: float = spec.reservation_shift
+        self.domestic_mood: float = 0.0  # drawn per run when ratification is uncertain
         self.summit_reach: float = spec.summit_reach
         self.threat_issues: list[int] = [model.space.index[k] for k in spec.threat_issues]
         self.ratification = self._behaviour("ratification")

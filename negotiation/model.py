@@ -161,12 +161,16 @@ class TradeTalksModel(mesa.Model):
         that uncertainty is ``settings.resolve_noise`` (standard deviation, utility).
         """
         sd = self.spec.settings.resolve_noise
-        if sd <= 0:
-            return
-        draws = self.rng.normal(0.0, sd, size=2 * len(self.sides))
-        for i, side in enumerate(self.sides):
-            self.delegations[side].reservation_shift += float(draws[2 * i])
-            self.leaders[side].reservation_shift += float(draws[2 * i + 1])
+        if sd > 0:
+            draws = self.rng.normal(0.0, sd, size=2 * len(self.sides))
+            for i, side in enumerate(self.sides):
+                self.delegations[side].reservation_shift += float(draws[2 * i])
+                self.leaders[side].reservation_shift += float(draws[2 * i + 1])
+        scale = self.spec.settings.ratification_noise
+        if scale > 0:  # the domestic mood at ratification (Iida 1993), unknown in advance
+            moods = self.rng.logistic(0.0, scale, size=len(self.sides))
+            for side, mood in zip(self.sides, moods, strict=True):
+                self.leaders[side].domestic_mood = float(mood)
 
     def _perceived_no_deal(self) -> Package:
         """No-deal package as expected: threatened values weighted by their credibility."""

@@ -297,6 +297,11 @@ class SettingsSpec(Strict):
     # Focal drafting (Schelling 1960): an agreed package moves, issue by issue, to the
     # nearest focal value when both delegations still accept it.
     focal_drafting: bool = False
+    # Uncertain ratification (Putnam 1988; Iida 1993): groups approve smoothly in their
+    # margin over no deal (logistic, this scale), and each run draws a domestic mood per
+    # side (logistic, this scale) that moves the approval a package needs; 0 = the step
+    # win-set.
+    ratification_noise: Annotated[float, Field(ge=0.0, le=0.5)] = 0.0
 
 
 ParameterKind = Literal["number", "integer", "behaviour", "boolean"]

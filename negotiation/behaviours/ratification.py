@@ -31,6 +31,12 @@ class WinSet(Ratification):
     scenario's ``ratification_threshold`` when not set). This is Putnam's (1988)
     two-level game: the win-set is the set of packages that would be ratified at home.
     ``relax`` lowers both bars (leaders at the summit can override some opposition).
+
+    With ``settings.ratification_noise`` = s > 0 ratification is uncertain (Iida 1993):
+    a group approves to the degree ``logistic((u - r) / s)`` of its margin over no deal,
+    so approval is a smooth function of the package, and the approval needed is moved by
+    the leader's domestic mood, a logistic(0, s) draw per run. Seen from before the run,
+    the probability of ratification rises smoothly with the margin instead of jumping.
     """
 
     threshold: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
@@ -46,8 +52,16 @@ class WinSet(Ratification):
         rows = [g.row for g in groups]
         influence = np.array([g.influence for g in groups])
         reservations = model.prefs.utility(view.no_deal())[rows]
-        approve = utilities[rows] >= reservations - relax
-        approval = float(influence @ approve / influence.sum()) if influence.sum() > 0 else 1.0
+        margin = utilities[rows] - reservations + relax
+        noise = view.settings.ratification_noise
+        if noise > 0:
+            support = 1.0 / (1.0 + np.exp(-np.clip(margin / noise, -50.0, 50.0)))
+            approve = support >= 0.5
+            threshold -= me.domestic_mood
+        else:
+            approve = margin >= 0
+            support = approve.astype(float)
+        approval = float(influence @ support / influence.sum()) if influence.sum() > 0 else 1.0
         leader_ok = utilities[me.row] >= me.reservation - relax
         blocked: list[str] = []
         blockers: list[int] = []

@@ -7,13 +7,14 @@ off the offers exactly.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from negotiation import Scenario, TradeTalksModel
+from negotiation import Scenario, TradeTalksModel, run_once
 from negotiation.bargaining import nash_point, pareto_frontier
 from negotiation.behaviours import get
 from negotiation.behaviours.interfaces import OfferStrategy
@@ -385,3 +386,23 @@ def test_brinkmanship_threatens_when_the_gap_is_wide(flagship) -> None:  # type:
     never = {"escalation": behaviour("brinkmanship", gap_above=1.0, credibility=0.8)}
     model = play(calm(flagship, {"trump": never}))
     assert model.credibility["US"] == pytest.approx(flagship.settings.threat_credibility)
+
+
+def test_uncertain_ratification_vetoes_in_some_runs_and_rises_with_the_margin(flagship) -> None:  # type: ignore[no-untyped-def]
+    """Iida (1993): with ratification noise the domestic level binds in a share of runs,
+    and a leader's approval is a smooth, rising function of the package's margin."""
+    vetoed = sum(
+        run_once(flagship, seed=s, params={"ratification_noise": 0.2}).vetoes > 0 for s in range(40)
+    )
+    assert 0 < vetoed < 40
+    assert all(run_once(flagship, seed=s).vetoes == 0 for s in range(10))  # the step rule
+    model = TradeTalksModel(flagship, rng=1, collect=False, ratification_noise=0.1)
+    trump = model.leaders["US"]
+    us_ideal, china_ideal = model.delegations["US"].ideal, model.delegations["China"].ideal
+    approvals = [
+        trump.ratify(china_ideal + c * (us_ideal - china_ideal)).approval
+        for c in np.linspace(0.0, 1.0, 11)
+    ]
+    assert all(b >= a - 1e-12 for a, b in itertools.pairwise(approvals))
+    assert 0.0 < approvals[0] < approvals[-1] < 1.0 + 1e-12
+    assert len(set(np.round(approvals, 6))) > 5  # smooth, not a step
