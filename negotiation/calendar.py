@@ -30,6 +30,7 @@ class Calendar:
 
     def __init__(self, spec: CalendarSpec) -> None:
         self.summit: datetime = spec.summit
+        self.clock = spec.clock
         self.milestones = list(spec.milestones)
         rounds: list[Round] = []
         hours = spec.day_end_hour - spec.day_start_hour
@@ -57,15 +58,23 @@ class Calendar:
         return len(self.rounds)
 
     def negotiation_time(self, number: int) -> float:
-        """Negotiation time of round ``number``: (number - 1) / rounds, within [0, 1].
-
-        0 at the first round, 1 at the summit: the summit counts as the final round.
+        """Negotiation time of round ``number`` in [0, 1]: 0 at the first round, 1 at the
+        summit. On the "rounds" clock it is (number - 1) / rounds (the summit counts as
+        the final round); on the "hours" clock, the share of the time from the first
+        round to the summit that has passed when the round starts.
         """
         if 0 <= number < len(self._negotiation_times):
             return self._negotiation_times[number]
         return self._time(number)
 
     def _time(self, number: int) -> float:
+        if self.clock == "hours" and self.rounds:
+            if number > len(self.rounds):
+                return 1.0
+            start = self.rounds[0].at
+            total = (self.summit - start).total_seconds()
+            at = self.rounds[max(number, 1) - 1].at
+            return min(max((at - start).total_seconds() / total, 0.0), 1.0)
         return min(max((number - 1) / max(len(self.rounds), 1), 0.0), 1.0)
 
     def round(self, number: int) -> Round:

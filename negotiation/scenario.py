@@ -239,6 +239,10 @@ class CalendarSpec(Strict):
     day_end_hour: Annotated[int, Field(ge=1, le=24)] = 21
     phases: list[PhaseSpec] = Field(min_length=1)
     milestones: list[MilestoneSpec] = Field(default_factory=list)
+    # What time-dependent behaviours count: "rounds" (round n of N is at (n - 1) / N) or
+    # "hours" (the share of calendar time from the first round to the summit), so that
+    # concession follows the clock and not the number of sessions.
+    clock: Literal["rounds", "hours"] = "rounds"
 
     @model_validator(mode="after")
     def _consistent(self) -> CalendarSpec:
@@ -531,8 +535,10 @@ class Scenario(Strict):
         return copied
 
     def run_json(self) -> str:
-        """JSON of everything a run reads: the scenario without its observed outcome."""
-        return self.model_dump_json(exclude={"observed"})
+        """JSON of everything a run reads: the scenario without its observed outcome.
+        Fields left at their defaults are left out, so a file's digest survives code
+        versions that add optional fields (the code version is recorded beside it)."""
+        return self.model_dump_json(exclude={"observed"}, exclude_defaults=True)
 
     def parameter_defaults(self) -> dict[str, Any]:
         """Each named parameter's declared default (the value of what it targets)."""

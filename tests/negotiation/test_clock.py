@@ -1,0 +1,40 @@
+"""Time in hours: concession follows the calendar, not the number of sessions."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from negotiation import Scenario, run_once
+from negotiation.calendar import Calendar
+
+
+def _variant(base: Scenario, clock: str, per_day: tuple[int, int]) -> Scenario:
+    phases = [
+        phase.model_copy(update={"rounds_per_day": n})
+        for phase, n in zip(base.calendar.phases, per_day, strict=True)
+    ]
+    return base.model_copy(
+        update={"calendar": base.calendar.model_copy(update={"clock": clock, "phases": phases})}
+    )
+
+
+def test_the_hours_clock_is_the_share_of_time_to_the_summit(flagship) -> None:  # type: ignore[no-untyped-def]
+    calendar = Calendar(_variant(flagship, "hours", (5, 2)).calendar)
+    first, summit = calendar.round(1).at, calendar.summit
+    for number in (1, 4, 11, len(calendar)):
+        expected = (calendar.round(number).at - first) / (summit - first)
+        assert calendar.negotiation_time(number) == expected
+    assert calendar.negotiation_time(len(calendar) + 1) == 1.0
+
+
+def test_timing_no_longer_depends_on_the_round_count(flagship) -> None:  # type: ignore[no-untyped-def]
+    def median_days(clock: str, per_day: tuple[int, int]) -> float:
+        scenario = _variant(flagship, clock, per_day)
+        days = [run_once(scenario, seed=s).days_before_summit for s in range(40)]
+        return float(np.median([d for d in days if d is not None]))
+
+    counts = ((5, 2), (10, 1))
+    rounds = [median_days("rounds", c) for c in counts]
+    hours = [median_days("hours", c) for c in counts]
+    assert abs(rounds[0] - rounds[1]) > 1.0  # the artefact: 1.8 vs 3.6 days
+    assert abs(hours[0] - hours[1]) < 0.3
