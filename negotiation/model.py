@@ -79,6 +79,8 @@ class TradeTalksModel(mesa.Model):
         self.agreement: Package | None = None
         self.agreement_source: str | None = None
         self.agreement_round: int | None = None
+        self.framework: Package | None = None  # agreed, awaiting the leaders at the summit
+        self.framework_round: int | None = None
         self.summit_package: Package | None = None
         self.ended_reason = ""
 
@@ -217,6 +219,9 @@ class TradeTalksModel(mesa.Model):
         """Play one round (see the module docstring for the protocol)."""
         if not self.running:
             return
+        if self.framework is not None:
+            self._await_summit()
+            return
         view = self.view
         for cls, behaviours, groups, index in self._lobbies:
             self.mandates.add(index, cls.pressure_all(behaviours, groups, view))
@@ -232,7 +237,10 @@ class TradeTalksModel(mesa.Model):
         us.observe(offer_china)
         china.observe(offer_us)
         self._try_agreement(offer_us, offer_china)
-        if self.running:
+        if self.framework is not None:
+            if self.steps >= len(self.calendar):
+                self._endorse()
+        elif self.running:
             self.agents_by_type[Leader].do("escalate")
             if self.steps >= len(self.calendar):
                 self._deadline()
@@ -259,8 +267,12 @@ class TradeTalksModel(mesa.Model):
         self.record("agreement", f"Delegations agree on {source}")
         verdicts = {side: leader.ratify(package) for side, leader in self.leaders.items()}
         if all(v.ratified for v in verdicts.values()):
-            self.agreement, self.agreement_source = package, source
-            self.agreement_round = self.steps
+            self.agreement_source, self.agreement_round = source, self.steps
+            if self.spec.settings.summit_endorsement:
+                self.framework, self.framework_round = package, self.steps
+                self.record("framework", "Framework agreed; the leaders are to endorse it")
+                return
+            self.agreement = package
             self.ended_reason = "truce"
             self.record("truce", "Truce ratified by both leaders")
             self.running = False
@@ -270,6 +282,32 @@ class TradeTalksModel(mesa.Model):
                 self.vetoes.append((self.steps, side, verdict.blocked_by))
                 self.record("veto", verdict.reason)
                 self.delegations[side].harden(verdict.failing_issues, package)
+
+    def _await_summit(self) -> None:
+        """A round after the framework: talks have stopped while events still happen; at
+        the summit the leaders endorse the framework or reject it."""
+        if self.steps >= len(self.calendar):
+            self._endorse()
+        if not self.running:
+            self.outcome = build_outcome(self)
+        if self.datacollector is not None:
+            self.datacollector.collect(self)
+
+    def _endorse(self) -> None:
+        assert self.framework is not None
+        self.running = False
+        verdicts = {side: leader.ratify(self.framework) for side, leader in self.leaders.items()}
+        if all(v.ratified for v in verdicts.values()):
+            self.agreement = self.framework
+            self.ended_reason = "truce"
+            self.record("truce", "The leaders endorse the framework at the summit")
+            return
+        self.ended_reason = "framework rejected"
+        self.agreement_round = None
+        for side, verdict in verdicts.items():
+            if not verdict.ratified:
+                self.vetoes.append((self.steps, side, verdict.blocked_by))
+                self.record("veto", f"At the summit: {verdict.reason}")
 
     def draft(self, package: Package) -> Package:
         """The agreed package as drafted: each issue moved to its nearest focal value

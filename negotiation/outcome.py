@@ -53,6 +53,8 @@ class Outcome:
     reason: str
     params: dict[str, Any] = field(default_factory=dict)
     plan_digest: str = ""
+    framework_date: str | None = None  # when the delegations agreed the terms
+    endorsement_date: str | None = None  # when the leaders signed them off
 
     def to_dict(self) -> dict[str, Any]:
         """Nested, JSON-serialisable record."""
@@ -175,7 +177,23 @@ def build_outcome(model: TradeTalksModel) -> Outcome:
         reason=_reason(model, kind, source, when),
         params=dict(model.params),
         plan_digest=model.plan.digest,
+        framework_date=_date_of(model, model.framework_round or settings_round),
+        endorsement_date=_endorsement(model, kind, when),
     )
+
+
+def _date_of(model: TradeTalksModel, number: int | None) -> str | None:
+    return None if number is None else model.calendar.round(number).at.date().isoformat()
+
+
+def _endorsement(model: TradeTalksModel, kind: str, when: Any) -> str | None:
+    """The leaders' endorsement: at once after the delegations' agreement, or at the
+    summit (a summit deal, or a framework left for the leaders to endorse there)."""
+    if kind == "no deal":
+        return None
+    if kind == "summit deal" or model.framework is not None:
+        return model.calendar.summit.date().isoformat()
+    return when.at.date().isoformat() if when else None
 
 
 def _round(value: float | None) -> float | None:
@@ -187,6 +205,12 @@ def _reason(model: TradeTalksModel, kind: str, source: str, when: Any) -> str:
     if model.vetoes:
         names = sorted({n for _, _, ns in model.vetoes for n in ns})
         vetoes = f" after {len(model.vetoes)} rejected package(s) (blocked by {', '.join(names)})"
+    if kind == "truce" and model.framework is not None:
+        return (
+            f"truce: both delegations accepted {source} as a framework on "
+            f"{when.at.date().isoformat()}{vetoes}, and the leaders endorsed it at the "
+            f"summit on {model.calendar.summit.date().isoformat()}"
+        )
     if kind == "truce":
         return (
             f"truce on {when.at.date().isoformat()}: both delegations accepted {source} "
@@ -196,6 +220,12 @@ def _reason(model: TradeTalksModel, kind: str, source: str, when: Any) -> str:
     if kind == "summit deal":
         return (
             f"no truce before the summit ({gap}{vetoes}); the leaders closed the gap at the summit"
+        )
+    if model.framework is not None:
+        framed = _date_of(model, model.framework_round)
+        return (
+            f"no truce: the delegations agreed a framework on {framed}{vetoes}, but the "
+            "leaders did not endorse it at the summit"
         )
     settings = model.spec.settings
     if model.gap > settings.summit_max_gap:

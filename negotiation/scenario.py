@@ -306,6 +306,10 @@ class SettingsSpec(Strict):
     # side (logistic, this scale) that moves the approval a package needs; 0 = the step
     # win-set.
     ratification_noise: Annotated[float, Field(ge=0.0, le=0.5)] = 0.0
+    # The summit as the moment of endorsement: the delegations agree a framework (one
+    # their leaders would sign then), talks stop, and the leaders endorse or reject it
+    # at the summit, after whatever happened in between.
+    summit_endorsement: bool = False
 
 
 ParameterKind = Literal["number", "integer", "behaviour", "boolean"]

@@ -29,10 +29,18 @@ def check_invariants(model: TradeTalksModel) -> None:
     assert 1 <= outcome.rounds_played <= len(model.calendar)
     assert all(entry.round <= outcome.rounds_played for entry in model.timeline)
     kinds = [entry.kind for entry in model.timeline]
-    if outcome.truce:
+    if outcome.truce and model.framework is not None:
+        # a framework the leaders endorsed at the summit, after the last round
+        assert kinds[-1] == "truce" and "framework" in kinds
+        assert outcome.rounds_played == len(model.calendar)
+        assert outcome.endorsement_date == model.calendar.summit.date().isoformat()
+        for leader in model.leaders.values():
+            assert leader.ratify(package).ratified
+    elif outcome.truce:
         # a truce only after both ratifications: the delegations agreed, then both leaders
         assert kinds[-1] == "truce" and kinds[-2] == "agreement"
         assert outcome.round == outcome.rounds_played
+        assert outcome.endorsement_date == outcome.framework_date == outcome.date
         for leader in model.leaders.values():
             assert leader.ratify(package).ratified
         assert outcome.days_before_summit is not None and outcome.days_before_summit > 0

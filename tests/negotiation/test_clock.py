@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from negotiation import Scenario, run_once
+from negotiation import Scenario, TradeTalksModel, run_once
 from negotiation.calendar import Calendar
+
+from .invariants import check_invariants
 
 
 def _variant(base: Scenario, clock: str, per_day: tuple[int, int]) -> Scenario:
@@ -38,3 +40,33 @@ def test_timing_no_longer_depends_on_the_round_count(flagship) -> None:  # type:
     hours = [median_days("hours", c) for c in counts]
     assert abs(rounds[0] - rounds[1]) > 1.0  # the artefact: 1.8 vs 3.6 days
     assert abs(hours[0] - hours[1]) < 0.3
+
+
+def test_the_summit_is_the_moment_of_endorsement(flagship) -> None:  # type: ignore[no-untyped-def]
+    """A framework before the summit, endorsed there; both dates in the record."""
+    for seed in range(8):
+        model = TradeTalksModel(flagship, rng=seed, summit_endorsement=True)
+        outcome = model.run()
+        check_invariants(model)
+        plain = run_once(flagship, seed=seed)
+        if plain.truce:
+            assert outcome.truce and outcome.package == plain.package
+            assert outcome.framework_date == plain.date
+            assert outcome.endorsement_date == "2025-10-30" != plain.endorsement_date
+            assert outcome.rounds_played == len(model.calendar) >= plain.rounds_played
+            assert "endorsed it at the summit" in outcome.reason
+
+
+def test_a_framework_can_be_rejected_at_the_summit(flagship) -> None:  # type: ignore[no-untyped-def]
+    """What happens between the framework and the summit matters: a threat made more
+    credible after the framework can make a leader walk away from it."""
+    model = TradeTalksModel(flagship, rng=0, summit_endorsement=True, shock_scale=0.0)
+    while model.framework is None and model.running:
+        model.step()
+    assert model.framework is not None
+    xi = model.leaders["China"]
+    xi.reservation_shift = 1.0  # Beijing hardens before the summit
+    outcome = model.run()
+    assert outcome.outcome == "no deal" and outcome.vetoes >= 1
+    assert outcome.framework_date is not None and outcome.endorsement_date is None
+    assert "did not endorse it at the summit" in outcome.reason
