@@ -250,10 +250,22 @@ class Leader(Actor):
         self.escalation.act(self, self.model.view)
 
     def threaten(self, change: float, label: str) -> None:
-        """Make this side's threats more (or, negative, less) credible."""
+        """Make this side's threats more (or, negative, less) credible.
+
+        Backing down from a public threat costs the leader at home (audience costs,
+        Fearon 1994): its reservation rises by ``settings.audience_cost`` per unit of
+        credibility withdrawn, so a leader who softened needs a better deal to sign.
+        """
         assert self.side is not None
-        if self.threat_issues:
-            self.model.shift_credibility(self.side, change, f"{self.label}: {label}")
+        if not self.threat_issues:
+            return
+        before = self.model.credibility[self.side]
+        self.model.shift_credibility(self.side, change, f"{self.label}: {label}")
+        withdrawn = before - self.model.credibility[self.side]
+        cost = self.model.spec.settings.audience_cost
+        if withdrawn > 0 and cost > 0:
+            self.reservation_shift += cost * withdrawn
+            self.model.version += 1
 
 
 class Host(Actor):

@@ -310,6 +310,9 @@ class SettingsSpec(Strict):
     # their leaders would sign then), talks stop, and the leaders endorse or reject it
     # at the summit, after whatever happened in between.
     summit_endorsement: bool = False
+    # Audience costs (Fearon 1994): a leader who softens a public threat pays at home;
+    # its reservation rises by this much per unit of credibility withdrawn.
+    audience_cost: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
 
 
 ParameterKind = Literal["number", "integer", "behaviour", "boolean"]

@@ -91,3 +91,32 @@ class Brinkmanship(Escalation):
             if self._raised > 0:
                 me.threaten(-self._raised, "talks moving: threat withdrawn")
             self._state = "ready" if self.repeat else "done"
+
+
+@register("escalation", "retaliate")
+@dataclass
+class Retaliate(Escalation):
+    """Answer a threat with a threat (the action-reaction of Richardson 1960; the
+    escalation spirals of May 2019 and April 2025).
+
+    Each round the leader compares the other side's threat credibility with what it was
+    the round before: a rise is answered by raising its own side's threats by
+    ``reaction`` times as much; a fall, if ``reciprocate`` is set, by lowering them as
+    much (tit for tat in threats). A leader with no threatened issues cannot retaliate.
+    """
+
+    reaction: Annotated[float, Field(ge=0.0, le=5.0)] = 1.0
+    reciprocate: bool = True
+
+    def act(self, me: Leader, view: TalksView) -> None:
+        assert me.side is not None
+        theirs = view.credibility(view.other(me.side))
+        seen = getattr(self, "_seen", None)
+        self._seen = theirs
+        if seen is None or theirs == seen:
+            return
+        change = theirs - seen
+        if change > 0:
+            me.threaten(self.reaction * change, "threat answered with a counter-threat")
+        elif self.reciprocate:
+            me.threaten(self.reaction * change, "the other side softened: so do we")

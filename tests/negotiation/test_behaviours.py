@@ -22,6 +22,7 @@ from negotiation.behaviours.offer import aspiration, efficient_bid
 from negotiation.behaviours.registry import BehaviourError
 from negotiation.issues import Package
 from negotiation.outcome import analyse
+from negotiation.scenario import sync_defaults
 
 from .invariants import check_invariants
 from .variants import behaviour, bilateral, calm, variant
@@ -406,3 +407,37 @@ def test_uncertain_ratification_vetoes_in_some_runs_and_rises_with_the_margin(fl
     assert all(b >= a - 1e-12 for a, b in itertools.pairwise(approvals))
     assert 0.0 < approvals[0] < approvals[-1] < 1.0 + 1e-12
     assert len(set(np.round(approvals, 6))) > 5  # smooth, not a step
+
+
+def test_backing_down_from_a_threat_costs_the_leader_at_home(flagship) -> None:  # type: ignore[no-untyped-def]
+    """Audience costs (Fearon 1994): withdrawing credibility raises the reservation."""
+    costly = flagship.model_copy(
+        update={"settings": flagship.settings.model_copy(update={"audience_cost": 0.5})}
+    )
+    for scenario, cost in ((flagship, 0.0), (costly, 0.5)):
+        model = TradeTalksModel(scenario, rng=1, collect=False, resolve_noise=0.0)
+        trump = model.leaders["US"]
+        before = trump.reservation_shift
+        trump.threaten(0.2, "threat reaffirmed")
+        assert trump.reservation_shift == before  # issuing a threat costs nothing
+        trump.threaten(-0.3, "threat softened")
+        assert trump.reservation_shift == pytest.approx(before + cost * 0.3)
+
+
+def test_a_retaliating_leader_answers_threats_with_threats(flagship) -> None:  # type: ignore[no-untyped-def]
+    data = flagship.model_dump()
+    for actor in data["actors"]:
+        if actor["key"] == "xi":
+            actor["threat_issues"] = ["rare_earth_controls_suspension_months"]
+            actor["escalation"] = {"name": "retaliate", "params": {"reaction": 1.0}}
+    scenario = Scenario.model_validate(sync_defaults(data))
+    model = TradeTalksModel(scenario, rng=2, collect=False)
+    model.step()
+    china = model.credibility["China"]
+    model.leaders["US"].threaten(0.2, "new threat")
+    model.leaders["China"].escalate()
+    assert model.credibility["China"] == pytest.approx(min(china + 0.2, 1.0))
+    model.leaders["US"].threaten(-0.1, "softened")
+    model.leaders["China"].escalate()
+    assert model.credibility["China"] == pytest.approx(min(china + 0.2, 1.0) - 0.1)
+    assert any("counter-threat" in e.label for e in model.timeline)
