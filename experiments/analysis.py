@@ -6,14 +6,28 @@
   averaged per design point first (SALib is given numpy arrays).
 - :func:`morris_indices` — elementary effects (Morris 1991; Campolongo et al. 2007) from
   a ``morris`` study.
-- :func:`prim` — the Patient Rule Induction Method (Friedman & Fisher 1999), as used for
-  scenario discovery (Bryant & Lempert 2010): peel the parameter box toward where truces
-  are likely, and report the peeling trajectory (coverage, density, bounds).
+- :func:`prim` — scenario discovery (Bryant & Lempert 2010) with EMA Workbench's PRIM
+  (Friedman & Fisher 1999; Kwakkel 2017): the peeling trajectory (coverage, density,
+  support, bounds, kept categories) of the box toward where truces are likely, over
+  numeric, integer, boolean and behaviour parameters. :func:`prim_inputs` and
+  :func:`prim_frame` give EMA's ``Prim`` its inputs with the casts it needs (integer and
+  boolean columns to float under pandas 3, behaviour names as ``category``) for
+  interactive use. EMA Workbench is the ``analysis`` extra; it is imported on first use.
+
+References: Friedman, J. H. & Fisher, N. I. (1999), Bump hunting in high-dimensional
+data, Statistics and Computing 9, 123–143. Bryant, B. P. & Lempert, R. J. (2010),
+Thinking inside the box, Technological Forecasting and Social Change 77, 34–49.
+Kwakkel, J. H. (2017), The Exploratory Modeling Workbench, Environmental Modelling &
+Software 96, 239–250.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -99,12 +113,72 @@ def morris_indices(
 
 @dataclass(frozen=True)
 class PrimBox:
-    """One box of a PRIM peeling trajectory."""
+    """One box of a PRIM peeling trajectory (numeric bounds, kept categories, statistics)."""
 
-    bounds: dict[str, tuple[float, float]]
-    coverage: float  # share of all truces inside the box
-    density: float  # P(truce) inside the box
-    support: float  # share of runs inside the box
+    bounds: dict[str, tuple[float, float]]  # numeric parameters: (low, high), inclusive
+    coverage: float  # share of all cases of interest (truces) inside the box
+    density: float  # share of the runs inside the box that are cases of interest
+    support: float  # share of runs inside the box (EMA's "mass")
+    # Categorical (behaviour) parameters: the values the box keeps, sorted.
+    categories: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    restricted: tuple[str, ...] = ()  # the parameters the box restricts
+
+
+def prim_frame(x: pd.DataFrame) -> pd.DataFrame:
+    """``x`` with the column types EMA Workbench's PRIM handles.
+
+    Integer and boolean columns become float (EMA's integer peel writes a float limit
+    into an integer column, which pandas 3 refuses; a boolean column would otherwise be a
+    two-category nominal); text and object columns (behaviour names) become pandas
+    ``category`` columns, which EMA peels one category at a time. Float and category
+    columns are kept. Missing values are refused, naming the column: PRIM cannot place
+    a run whose parameter has no value (e.g. the exponent of a behaviour that has none).
+    """
+    out = pd.DataFrame(index=x.index)
+    for column in x.columns:
+        values = x[column]
+        if values.isna().any():
+            raise ValueError(
+                f"column {column!r} has {int(values.isna().sum())} missing values: "
+                "PRIM needs a value in every run (leave that parameter out)"
+            )
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            out[column] = values
+        elif pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+            out[column] = values.astype(float)
+        else:
+            out[column] = values.astype("category")
+    return out
+
+
+def prim_inputs(
+    table: pd.DataFrame, parameters: list[str], outcome: str = "truce"
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The ``(x, y)`` EMA Workbench's ``Prim`` takes, from a sweep's table.
+
+    ``x`` holds the ``param__`` columns of ``parameters`` (named without the prefix),
+    cast by :func:`prim_frame`; ``y`` is ``outcome`` as 0/1 integers, for the runs that
+    finished. For interactive use: ``Prim(*prim_inputs(table, names)).find_box()`` gives
+    EMA's box with its plots (``show_tradeoff``, ``inspect``).
+    """
+    data = _ok(table)
+    missing = [p for p in parameters if PARAM + p not in data]
+    if missing:
+        allowed = sorted(c.removeprefix(PARAM) for c in data if c.startswith(PARAM))
+        raise ValueError(f"no parameter column for {missing}; the table has {allowed}")
+    if outcome not in data:
+        raise ValueError(f"no outcome column {outcome!r} in the table")
+    x = prim_frame(data[[PARAM + p for p in parameters]].set_axis(parameters, axis=1))
+    raw = data[outcome]
+    if raw.isna().any() or not raw.astype(float).isin([0.0, 1.0]).all():
+        raise ValueError(
+            f"PRIM needs a yes/no outcome: {outcome!r} has values other than 0/1/True/False "
+            "(make a boolean column first, e.g. table['deal'] = table['nash_product'] > 0.2)"
+        )
+    y = raw.astype(float).astype(int).to_numpy()
+    if y.sum() == 0:
+        raise ValueError(f"no run has {outcome!r}: nothing to discover")
+    return x.reset_index(drop=True), y
 
 
 def prim(
@@ -114,48 +188,75 @@ def prim(
     alpha: float = 0.05,
     min_support: float = 0.05,
 ) -> list[PrimBox]:
-    """PRIM peeling trajectory toward boxes where ``outcome`` is likely.
+    """The peeling trajectory of the first PRIM box toward runs where ``outcome`` holds.
 
-    At each step the box loses the ``alpha`` quantile slice (from the low or high end of
-    one parameter) whose removal raises the density most, until fewer than
-    ``min_support`` of the runs remain. Parameters are cast to float (integer columns
-    break other PRIM implementations under pandas 3).
+    EMA Workbench's :class:`~ema_workbench.analysis.prim.Prim` (Kwakkel 2017), the
+    Patient Rule Induction Method of Friedman & Fisher (1999) as used for scenario
+    discovery (Bryant & Lempert 2010). Each step peels the ``alpha`` share of the box
+    from one side of one parameter (numeric ones, integers and booleans cast to float,
+    at a quantile; categorical ones one category at a time), choosing the peel with
+    EMA's default lenient objective, as long as the box keeps ``min_support`` of the
+    runs; then it pastes back what raises the density. A bound of a discrete parameter
+    may fall between two of its levels (2.5 for "3 and above"). The first box of the
+    list is the whole space, later ones are smaller and denser: pick one on the
+    trade-off between coverage and density. Columns are cast by :func:`prim_frame`.
     """
-    data = _ok(table)
-    x = data[[PARAM + p for p in parameters]].astype(float).to_numpy()
-    y = data[outcome].astype(float).to_numpy()
-    total = y.sum()
-    if total == 0:
-        raise ValueError(f"no run has {outcome!r}: nothing to discover")
-    inside = np.ones(len(y), dtype=bool)
-    bounds = {p: (float(x[:, i].min()), float(x[:, i].max())) for i, p in enumerate(parameters)}
-    boxes = [_box(bounds, inside, y, total)]
-    while inside.mean() > min_support:
-        best = None
-        for i, p in enumerate(parameters):
-            values = x[inside, i]
-            for side, cut in (
-                ("low", np.quantile(values, alpha)),
-                ("high", np.quantile(values, 1 - alpha)),
-            ):
-                keep = inside & ((x[:, i] >= cut) if side == "low" else (x[:, i] <= cut))
-                if keep.sum() == inside.sum() or keep.sum() == 0:
-                    continue
-                density = y[keep].mean()
-                if best is None or density > best[0]:
-                    best = (density, keep, p, side, float(cut))
-        if best is None or best[1].mean() < min_support:
-            break
-        _, inside, p, side, cut = best
-        low, high = bounds[p]
-        bounds = {**bounds, p: (cut, high) if side == "low" else (low, cut)}
-        boxes.append(_box(bounds, inside, y, total))
+    prim_module = _ema_prim()
+    x, y = prim_inputs(table, parameters, outcome)
+    with quiet_ema():
+        analysis = prim_module.Prim(x, y, peel_alpha=alpha, mass_min=min_support)
+        found = analysis.find_box()
+    if found is None:  # pragma: no cover - only with no data left, which inputs refuse
+        raise ValueError("PRIM found no box")
+    initial = found.box_lims[0]
+    boxes = []
+    for limits, (_, stats) in zip(found.box_lims, found.peeling_trajectory.iterrows(), strict=True):
+        boxes.append(_box(x, limits, initial, stats))
     return boxes
 
 
-def _box(
-    bounds: dict[str, tuple[float, float]], inside: np.ndarray, y: np.ndarray, total: float
-) -> PrimBox:
+@contextlib.contextmanager
+def quiet_ema() -> Iterator[None]:
+    """Silence EMA Workbench's own notices that say nothing about the user's data: that
+    ipyparallel is not installed (on import) and pandas' deprecation of ``inplace``
+    (EMA 3.0's PRIM drops a column in place)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*ipyparallel.*")
+        warnings.filterwarnings("ignore", message=".*inplace keyword.*")
+        yield
+
+
+def _ema_prim() -> Any:
+    """EMA Workbench's PRIM module, imported on first use (a few seconds: it brings in
+    matplotlib, seaborn and scikit-learn)."""
+    with quiet_ema():
+        from ema_workbench.analysis import prim as prim_module
+    return prim_module
+
+
+def _box(x: pd.DataFrame, limits: pd.DataFrame, initial: pd.DataFrame, stats: pd.Series) -> PrimBox:
+    bounds: dict[str, tuple[float, float]] = {}
+    categories: dict[str, tuple[Any, ...]] = {}
+    restricted = []
+    for column in x.columns:
+        if isinstance(x[column].dtype, pd.CategoricalDtype):
+            if column in limits:
+                kept = limits.loc[0, column]
+                if set(kept) != set(initial.loc[0, column]):
+                    restricted.append(column)
+            else:  # EMA leaves out a categorical column with one value
+                kept = set(x[column].unique())
+            categories[column] = tuple(sorted(kept, key=str))
+        else:
+            low, high = float(limits.loc[0, column]), float(limits.loc[1, column])
+            bounds[column] = (low, high)
+            if (low, high) != (float(initial.loc[0, column]), float(initial.loc[1, column])):
+                restricted.append(column)
     return PrimBox(
-        dict(bounds), float(y[inside].sum() / total), float(y[inside].mean()), float(inside.mean())
+        bounds=bounds,
+        coverage=float(stats["coverage"]),
+        density=float(stats["density"]),
+        support=float(stats["mass"]),
+        categories=categories,
+        restricted=tuple(restricted),
     )
