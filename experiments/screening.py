@@ -34,10 +34,16 @@ from negotiation.behaviours import names
 INERT = 0.01  # mu* below this on every (scaled) output: the parameter moves nothing
 
 
-def _levels(scenario: Scenario) -> dict[str, list[Any] | tuple[float, float]]:
-    """Each parameter's range: (low, high) for numbers, a list of values otherwise."""
+def _levels(
+    scenario: Scenario, behaviours: bool = True
+) -> dict[str, list[Any] | tuple[float, float]]:
+    """Each parameter's range: (low, high) for numbers, a list of values otherwise; with
+    ``behaviours=False`` the behaviour choices stay at the scenario's (so a parameter of
+    one behaviour, such as a concession exponent, is screened where it applies)."""
     out: dict[str, list[Any] | tuple[float, float]] = {}
     for name, p in scenario.parameters.items():
+        if p.kind == "behaviour" and not behaviours:
+            continue
         if p.kind == "behaviour":
             assert p.behaviour_kind is not None
             out[name] = names(p.behaviour_kind)
@@ -73,10 +79,14 @@ def summarise(scenario: Scenario, params: dict[str, Any], seeds: Sequence[int]) 
 
 
 def morris(
-    scenario: Scenario, trajectories: int = 8, runs: int = 40, root_seed: int = 0
+    scenario: Scenario,
+    trajectories: int = 8,
+    runs: int = 40,
+    root_seed: int = 0,
+    behaviours: bool = True,
 ) -> pd.DataFrame:
     """mu*, sigma and the mu* confidence half-width per parameter and output."""
-    levels = _levels(scenario)
+    levels = _levels(scenario, behaviours)
     problem = {"num_vars": len(levels), "names": list(levels), "bounds": [[0.0, 1.0]] * len(levels)}
     design = morris_sample.sample(problem, trajectories, num_levels=4, seed=root_seed)
     seeds = [run_seed(root_seed, i) for i in range(runs)]
@@ -156,11 +166,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--cliff-runs", type=int, default=0, help="0: skip the cliff scan")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--fixed-behaviours",
+        action="store_true",
+        help="keep behaviour choices at the scenario's and screen the other parameters",
+    )
     parser.add_argument("--out", type=Path, default=Path("results/screening"))
     args = parser.parse_args(argv)
     scenario = load_scenario(args.scenario)
     args.out.mkdir(parents=True, exist_ok=True)
-    table = morris(scenario, args.trajectories, args.runs, args.seed)
+    table = morris(scenario, args.trajectories, args.runs, args.seed, not args.fixed_behaviours)
     table.to_csv(args.out / "morris.csv", index=False)
     wide = table.pivot(index="parameter", columns="output", values="mu_star")
     order = wide.max(axis=1).sort_values(ascending=False).index
