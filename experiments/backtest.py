@@ -1,10 +1,13 @@
-"""Backtest: the model's forecasts of the 2025 rounds of US–China talks against what
+"""Backtest: the model's forecasts of fifteen 2025 US trade negotiations against what
 happened, beside the baselines of the bargaining literature.
 
-Episodes: Geneva (May), London (June), Stockholm (July), Madrid (September) and Kuala
-Lumpur (October 2025). Each scenario is calibrated only from what was public before its
-talks; the observed outcome sits apart (an ``[observed]`` table the model never reads,
-or, for the flagship, :data:`KUALA_LUMPUR_OBSERVED` here).
+Episodes: the five rounds of US–China talks (Geneva, London, Stockholm, Madrid, Kuala
+Lumpur) and ten US negotiations with other partners, four of which failed (India,
+Brazil, Switzerland, Canada in October) and six of which produced a deal (the UK,
+Vietnam, Indonesia, Japan, the EU, Korea); see ``docs/backtest-episodes.md``. Each
+scenario is calibrated only from what was public before its talks; the observed outcome
+sits apart (an ``[observed]`` table the model never reads, or, for the flagship,
+:data:`KUALA_LUMPUR_OBSERVED` here).
 
 What is scored, per episode:
 
@@ -12,15 +15,25 @@ What is scored, per episode:
   leaders endorse by the end of the episode: at the leaders' summit where one applies,
   else at the deadline that ends the episode. In the model that is the outcome
   ``"truce"`` (ratified before the deadline) or ``"summit deal"`` (closed at it);
-  ``"no deal"`` is its absence. P(agreement) is scored with the Brier (1950) score.
+  ``"no deal"`` is its absence. P(agreement) is scored with the Brier (1950) score and
+  the logarithmic score (Good 1952): ``-ln p`` if it happened, ``-ln(1 - p)`` if not,
+  with p clipped to [0.01, 0.99] (:data:`P_CLIP`) so that a certain forecast that fails
+  costs ln 100 = 4.6 rather than infinity. Both: lower is better.
 - **package**: per issue, the absolute error of the median agreed package (over the
-  runs that agreed), divided by the issue's range; where sources disagree the observed
-  value is a range and the error is the distance to it (0 inside).
+  runs that agreed; over all runs when none did), divided by the issue's range; where
+  sources disagree the observed value is a range and the error is the distance to it
+  (0 inside). For a failed episode the observed package is what applied after the
+  deadline. Each issue is also marked as *moved* or *stayed* (at the status quo), in the
+  observation and in each forecast (:data:`MOVE_TOLERANCE`): the errors are reported
+  for each group, and ``moved_accuracy`` is the share of issues whose moving or staying
+  the forecast got right.
 - **timing**: days before the deadline, median over agreeing runs (a summit deal counts
   0) against the date of the delegations' agreement that the leaders then endorsed.
 
-Baselines (:mod:`experiments.baselines`) and a leave-one-out calibration
-(:mod:`experiments.calibration`) complete the table. Seeds follow the sweep convention,
+Baselines (:mod:`experiments.baselines`, including "always deal" and the leave-one-out
+base rate) and a calibration (:mod:`experiments.calibration`) complete the table: the
+``model (in-sample calibrated)`` rows use the grid point fitted on all episodes, the
+``model (LOO-calibrated)`` rows the point fitted on the others. Seeds follow the sweep convention,
 ``SeedSequence(root_seed, spawn_key=(i,))``, so run ``i`` here is run ``i`` of
 ``negotiation ensemble``. The ensemble API's summary counts only pre-deadline truces in
 its median package; the backtest needs summit deals too, so it runs its own loop.
@@ -30,28 +43,53 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from experiments.baselines import BASELINES, baseline_forecasts
-from experiments.calibration import DEFAULT_GRID, LOSS, evaluate_grid, grid_points, leave_one_out
+from experiments.baselines import BASELINES, base_rate, baseline_forecasts
+from experiments.calibration import (
+    DEFAULT_GRID,
+    LOSS,
+    PARTNER_PREFIX,
+    evaluate_grid,
+    grid_points,
+    in_sample_fit,
+    leave_one_out,
+)
 from experiments.design import run_seed
 from negotiation import Outcome, Scenario, ScenarioError, load_scenario, run_once
 
-EPISODES: tuple[str, ...] = (
+CHINA_EPISODES: tuple[str, ...] = (
     "geneva-2025",
     "london-2025",
     "stockholm-2025",
     "madrid-2025",
     "kuala-lumpur-2025",
 )
+# The other partners, in the order of their decisive talks (docs/backtest-episodes.md).
+PARTNER_EPISODES: tuple[str, ...] = (
+    "uk-2025",
+    "vietnam-2025",
+    "indonesia-2025",
+    "india-2025",
+    "japan-2025",
+    "eu-2025",
+    "korea-2025",
+    "brazil-2025",
+    "switzerland-2025",
+    "canada-2025",
+)
+EPISODES: tuple[str, ...] = CHINA_EPISODES + PARTNER_EPISODES
 MODEL = "model"
+IN_SAMPLE = "model (in-sample calibrated)"
 CALIBRATED = "model (LOO-calibrated)"
-PREDICTORS: tuple[str, ...] = (MODEL, CALIBRATED, *BASELINES)
+PREDICTORS: tuple[str, ...] = (MODEL, IN_SAMPLE, CALIBRATED, *BASELINES)
+P_CLIP = 0.01  # probabilities are clipped to [P_CLIP, 1 - P_CLIP] for the log score
+MOVE_TOLERANCE = 0.02  # an issue "moved" if it ends > 2% of its range from the status quo
 
 # The Kuala Lumpur outcome: post-talk facts, used only to score. Never put these in the
 # flagship scenario. agreement_at: Li Chenggang announced a "preliminary consensus" when
@@ -102,6 +140,15 @@ class Observed:
         """Parse an ``[observed]`` table; raise :class:`ScenarioError` naming what is wrong."""
         if not isinstance(raw.get("truce"), bool):
             raise ScenarioError(f"{where}: observed.truce must be true or false")
+        for name in ("agreement_at", "leaders_at"):
+            value = raw.get(name)
+            if value is not None and not isinstance(value, datetime):
+                raise ScenarioError(f"{where}: observed.{name} must be a date and time")
+            if value is not None and not raw["truce"]:
+                raise ScenarioError(
+                    f"{where}: observed.{name} is given but observed.truce is false "
+                    "(dates only where a deal happened)"
+                )
         ranges = {}
         for key, pair in dict(raw.get("package_range", {})).items():
             low, high = (float(v) for v in pair)
@@ -219,6 +266,46 @@ def brier(p: float, happened: bool) -> float:
     return (p - float(happened)) ** 2
 
 
+def log_score(p: float, happened: bool, clip: float = P_CLIP) -> float:
+    """Logarithmic score (Good 1952) of a probability for one binary event, as a loss:
+    ``-ln p`` if it happened, ``-ln(1 - p)`` if not (0 best). ``p`` is clipped to
+    ``[clip, 1 - clip]``, so the worst score is ``-ln clip`` (4.61 for 0.01)."""
+    q = min(max(p, clip), 1.0 - clip)
+    return -math.log(q if happened else 1.0 - q)
+
+
+def leave_one_out_base_rates(agreements: Mapping[str, bool]) -> dict[str, float]:
+    """Per episode, the share of agreements among the *other* episodes."""
+    return {
+        name: base_rate([v for other, v in agreements.items() if other != name])
+        for name in agreements
+    }
+
+
+def moved(low: float, high: float, status_quo: float, span: float) -> bool:
+    """Whether ``[low, high]`` (a point when equal) lies farther than
+    :data:`MOVE_TOLERANCE` of the issue's range ``span`` from the status quo."""
+    distance = max(low - status_quo, 0.0, status_quo - high)
+    return distance > MOVE_TOLERANCE * span
+
+
+def issue_moves(
+    package: Mapping[str, float], observed: Observed, scenario: Scenario
+) -> dict[str, tuple[bool, bool]]:
+    """Per observed issue: (the observation moved from the status quo, the forecast did)."""
+    out = {}
+    for issue in scenario.space:
+        if issue.key not in observed.package and issue.key not in observed.package_range:
+            continue
+        low, high = observed.interval(issue.key)
+        value = package[issue.key]
+        out[issue.key] = (
+            moved(low, high, issue.status_quo, issue.span),
+            moved(value, value, issue.status_quo, issue.span),
+        )
+    return out
+
+
 def issue_errors(
     package: Mapping[str, float], observed: Observed, scenario: Scenario
 ) -> dict[str, float]:
@@ -237,6 +324,9 @@ def issue_errors(
 def score(forecast: Forecast, observed: Observed, scenario: Scenario) -> dict[str, Any]:
     """One row of the backtest table: the forecast against the observed outcome."""
     errors = issue_errors(forecast.package, observed, scenario)
+    moves = issue_moves(forecast.package, observed, scenario)
+    moved_errors = [errors[k] for k, (obs, _) in moves.items() if obs]
+    stayed_errors = [errors[k] for k, (obs, _) in moves.items() if not obs]
     observed_days = observed.days_before(scenario.calendar.summit)
     timing = (
         forecast.days_before_deadline - observed_days
@@ -249,7 +339,15 @@ def score(forecast: Forecast, observed: Observed, scenario: Scenario) -> dict[st
         "p_agreement": forecast.p_agreement,
         "observed_agreement": observed.truce,
         "brier": brier(forecast.p_agreement, observed.truce),
+        "log_score": log_score(forecast.p_agreement, observed.truce),
         "package_error": float(np.mean(list(errors.values()))) if errors else math.nan,
+        "package_error_moved": float(np.mean(moved_errors)) if moved_errors else math.nan,
+        "package_error_stayed": float(np.mean(stayed_errors)) if stayed_errors else math.nan,
+        "issues_moved": len(moved_errors),
+        "issues_stayed": len(stayed_errors),
+        "moved_accuracy": (
+            float(np.mean([obs == fc for obs, fc in moves.values()])) if moves else math.nan
+        ),
         "max_issue_error": max(errors.values()) if errors else math.nan,
         "forecast_days": _nan(forecast.days_before_deadline),
         "observed_days": _nan(observed_days),
@@ -260,6 +358,18 @@ def score(forecast: Forecast, observed: Observed, scenario: Scenario) -> dict[st
     }
     row.update({f"error__{k}": v for k, v in errors.items()})
     return row
+
+
+def episode_parameters(scenario: Scenario, params: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` with each ``partner_*`` name (:data:`~experiments.calibration.
+    PARTNER_PREFIX`) renamed to the episode's own: ``partner_resolve`` is
+    ``china_resolve`` in a US–China episode, ``india_resolve`` in the India one (the
+    second party, lower case, spaces as underscores)."""
+    partner = scenario.sides[1].lower().replace(" ", "_") + "_"
+    return {
+        (partner + k.removeprefix(PARTNER_PREFIX) if k.startswith(PARTNER_PREFIX) else k): v
+        for k, v in params.items()
+    }
 
 
 def loss_of(row: Mapping[str, Any]) -> float:
@@ -280,7 +390,8 @@ class BacktestResult:
     issue, predictor) with forecast, observed value or range, and error. ``scoreboard``:
     mean scores per predictor over episodes. ``calibration``: the leave-one-out folds
     (None when not calibrated). ``verdicts``: sentences saying whether the model beats
-    each baseline.
+    each baseline. ``settings`` records the runs, seed, episodes, grid and the point
+    fitted in sample.
     """
 
     summary: pd.DataFrame
@@ -303,23 +414,32 @@ def backtest(
     """Forecast each episode with the model and the baselines, and score them.
 
     With ``calibrate``, the grid (default :data:`~experiments.calibration.DEFAULT_GRID`)
-    is fitted leave-one-out with ``calibration_runs`` runs per point and episode (default
-    ``min(runs, 100)``), adding the ``model (LOO-calibrated)`` rows.
+    is fitted with ``calibration_runs`` runs per point and episode (default
+    ``min(runs, 100)``), adding the ``model (in-sample calibrated)`` rows (the point
+    best over all episodes) and the ``model (LOO-calibrated)`` rows (for each episode,
+    the point best over the others). The base-rate baseline needs at least two episodes.
     """
     scenarios = {name: load_scenario(name) for name in episodes}
     observed = {name: observed_outcome(s) for name, s in scenarios.items()}
+    rates = (
+        leave_one_out_base_rates({name: o.truce for name, o in observed.items()})
+        if len(scenarios) > 1
+        else {}
+    )
     forecasts: dict[str, list[Forecast]] = {name: [] for name in episodes}
     for name, scenario in scenarios.items():
         forecasts[name].append(model_forecast(scenario, runs, root_seed))
-        forecasts[name].extend(_as_forecast(b) for b in baseline_forecasts(scenario).values())
+        baselines = baseline_forecasts(scenario, rates.get(name))
+        forecasts[name].extend(_as_forecast(b) for b in baselines.values())
     folds = None
+    fitted_point: dict[str, Any] | None = None
     cal_runs = calibration_runs if calibration_runs is not None else min(runs, 100)
     if calibrate:
-        folds, calibrated = _calibrate(
+        folds, in_sample, calibrated, fitted_point = _calibrate(
             scenarios, observed, grid or DEFAULT_GRID, cal_runs, root_seed
         )
-        for name, forecast in calibrated.items():
-            forecasts[name].insert(1, forecast)
+        for name in scenarios:
+            forecasts[name][1:1] = [in_sample[name], calibrated[name]]
     summary, issues = _tables(scenarios, observed, forecasts)
     board = scoreboard(summary)
     return BacktestResult(
@@ -335,6 +455,9 @@ def backtest(
             "calibrated": calibrate,
             "calibration_runs": cal_runs if calibrate else None,
             "grid": {k: list(v) for k, v in (grid or DEFAULT_GRID).items()} if calibrate else None,
+            "in_sample_point": fitted_point,
+            "p_clip": P_CLIP,
+            "move_tolerance": MOVE_TOLERANCE,
         },
     )
 
@@ -359,25 +482,36 @@ def _calibrate(
     grid: Mapping[str, Sequence[Any]],
     runs: int,
     root_seed: int,
-) -> tuple[pd.DataFrame, dict[str, Forecast]]:
-    """Leave-one-out fit over the grid; the held-out forecast of each episode."""
-    cache: dict[tuple[str, tuple[tuple[str, Any], ...]], Forecast] = {}
+) -> tuple[pd.DataFrame, dict[str, Forecast], dict[str, Forecast], dict[str, Any]]:
+    """The grid scored on every episode; the leave-one-out folds, each episode's
+    in-sample and held-out forecasts, and the point fitted on all episodes."""
+    cache: dict[tuple[str, int], Forecast] = {}
+    points = grid_points(grid)
+    index = {tuple(sorted(p.items())): i for i, p in enumerate(points)}
 
     def evaluate(episode: str, params: dict[str, Any]) -> dict[str, float]:
         scenario = scenarios[episode]
-        forecast = model_forecast(scenario, runs, root_seed, params, predictor=CALIBRATED)
-        cache[(episode, tuple(sorted(params.items())))] = forecast
+        values = episode_parameters(scenario, params)
+        forecast = model_forecast(scenario, runs, root_seed, values)
+        cache[(episode, index[tuple(sorted(params.items()))])] = forecast
         row = score(forecast, observed[episode], scenario)
-        return {"brier": row["brier"], "package_error": row["package_error"], LOSS: loss_of(row)}
+        return {
+            "brier": row["brier"],
+            "log_score": row["log_score"],
+            "package_error": row["package_error"],
+            LOSS: loss_of(row),
+        }
 
-    points = grid_points(grid)
     scores = evaluate_grid(list(scenarios), points, evaluate)
     folds = leave_one_out(scores)
+    best, _ = in_sample_fit(scores)
+
     calibrated = {
-        row.held_out: cache[(row.held_out, tuple(sorted(points[int(row.point)].items())))]
+        str(row.held_out): replace(cache[(str(row.held_out), int(row.point))], predictor=CALIBRATED)
         for row in folds.itertuples()
     }
-    return folds, calibrated
+    in_sample = {name: replace(cache[(name, best)], predictor=IN_SAMPLE) for name in scenarios}
+    return folds, in_sample, calibrated, dict(points[best])
 
 
 def _tables(
@@ -391,6 +525,7 @@ def _tables(
         for forecast in forecasts[name]:
             row = score(forecast, obs, scenario)
             rows.append(row)
+            moves = issue_moves(forecast.package, obs, scenario)
             for issue in scenario.space:
                 if f"error__{issue.key}" not in row:
                     continue
@@ -406,6 +541,9 @@ def _tables(
                         "observed_low": low,
                         "observed_high": high,
                         "range": issue.span,
+                        "status_quo": issue.status_quo,
+                        "observed_moved": moves[issue.key][0],
+                        "forecast_moved": moves[issue.key][1],
                         "error": row[f"error__{issue.key}"],
                     }
                 )
@@ -413,12 +551,31 @@ def _tables(
 
 
 def scoreboard(summary: pd.DataFrame) -> pd.DataFrame:
-    """Mean scores per predictor over the episodes, in :data:`PREDICTORS` order."""
-    frame = summary.assign(abs_timing_error_days=summary["timing_error_days"].abs())
+    """Mean scores per predictor over the episodes, in :data:`PREDICTORS` order.
+
+    Besides the means over all episodes: the mean P(agreement) on the episodes that
+    ended in a deal and on those that failed, and the package error on each group.
+    """
+    deal = summary["observed_agreement"].astype(bool)
+    frame = summary.assign(
+        abs_timing_error_days=summary["timing_error_days"].abs(),
+        p_on_deals=summary["p_agreement"].where(deal),
+        p_on_failures=summary["p_agreement"].where(~deal),
+        package_error_deals=summary["package_error"].where(deal),
+        package_error_failures=summary["package_error"].where(~deal),
+    )
     board = frame.groupby("predictor", sort=False).agg(
         episodes=("episode", "nunique"),
         brier=("brier", "mean"),
+        log_score=("log_score", "mean"),
+        p_on_deals=("p_on_deals", "mean"),
+        p_on_failures=("p_on_failures", "mean"),
         package_error=("package_error", "mean"),
+        package_error_deals=("package_error_deals", "mean"),
+        package_error_failures=("package_error_failures", "mean"),
+        package_error_moved=("package_error_moved", "mean"),
+        package_error_stayed=("package_error_stayed", "mean"),
+        moved_accuracy=("moved_accuracy", "mean"),
         abs_timing_error_days=("abs_timing_error_days", "mean"),
     )
     order = [p for p in PREDICTORS if p in board.index]
@@ -434,7 +591,7 @@ def verdicts(board: pd.DataFrame) -> list[str]:
             continue
         for baseline in BASELINES:
             if baseline in rows.index:
-                for metric, label in (("package_error", "package error"), ("brier", "Brier score")):
+                for metric, label in SCORED:
                     out.append(_verdict(rows, model, baseline, metric, label))
         # The baselines share one timing forecast, the deadline itself: one verdict.
         timed = [b for b in BASELINES if b in rows.index and not math.isnan(rows.loc[b, TIMING])]
@@ -444,11 +601,14 @@ def verdicts(board: pd.DataFrame) -> list[str]:
 
 
 TIMING = "abs_timing_error_days"
+SCORED = (("package_error", "package error"), ("brier", "Brier score"), ("log_score", "log score"))
 
 
 def _verdict(
     rows: pd.DataFrame, model: str, baseline: str, metric: str, label: str, name: str = ""
 ) -> str:
     mine, theirs = float(rows.loc[model, metric]), float(rows.loc[baseline, metric])
+    if math.isnan(mine) or math.isnan(theirs):
+        return f"{model} cannot be compared with {name or baseline} on {label} (undefined)"
     word = "ties" if mine == theirs else "beats" if mine < theirs else "does NOT beat"
     return f"{model} {word} {name or baseline} on {label} ({mine:.3f} vs {theirs:.3f})"

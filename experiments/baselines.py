@@ -17,13 +17,24 @@ simulation:
   leaders have the schema's default influence 1). Thomson et al. found it the hardest
   baseline to beat on EU legislative outcomes.
 
-All but the status quo predict that an agreement is reached: P(agreement) = 1. None
-predicts timing; for a timing baseline the backtest uses the deadline effect (agreements
-bunch at the deadline: Roth, Murnighan & Schoumaker 1988): agreement 0 days before it.
+Two baselines for P(agreement) alone, both with the split-the-difference package:
+
+- **always deal**: P(agreement) = 1. On the package it is split the difference; it is
+  the explicit reference for the probability: a forecaster that never expects failure.
+- **base rate (leave-one-out)**: P(agreement) = the share of agreements among the *other*
+  episodes of the backtest (the climatology of weather forecasting; Brier 1950). The
+  caller supplies that share (:func:`base_rate`), so no episode's own outcome enters its
+  forecast.
+
+All but the status quo and the base rate predict that an agreement is reached:
+P(agreement) = 1. None predicts timing; for a timing baseline the backtest uses the
+deadline effect (agreements bunch at the deadline: Roth, Murnighan & Schoumaker 1988):
+agreement 0 days before it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,7 +51,9 @@ STATUS_QUO = "status quo"
 SPLIT = "split the difference"
 NASH = "Nash bargaining"
 COMPROMISE = "compromise (weighted mean)"
-BASELINES = (STATUS_QUO, SPLIT, NASH, COMPROMISE)
+ALWAYS_DEAL = "always deal"
+BASE_RATE = "base rate (leave-one-out)"
+BASELINES = (STATUS_QUO, SPLIT, NASH, COMPROMISE, ALWAYS_DEAL, BASE_RATE)
 
 
 @dataclass(frozen=True)
@@ -93,8 +106,21 @@ def _weighted_positions(scenario: Scenario) -> tuple[Array, Array, Array]:
     return pos, sal, influence
 
 
-def baseline_forecasts(scenario: Scenario) -> dict[str, BaselineForecast]:
-    """The four baselines' forecasts for ``scenario`` (with its default parameters)."""
+def base_rate(agreements: Sequence[bool]) -> float:
+    """The share of agreements among ``agreements`` (the other episodes' outcomes)."""
+    if not agreements:
+        raise ValueError("a base rate needs at least one other episode")
+    return sum(bool(a) for a in agreements) / len(agreements)
+
+
+def baseline_forecasts(
+    scenario: Scenario, p_base_rate: float | None = None
+) -> dict[str, BaselineForecast]:
+    """The baselines' forecasts for ``scenario`` (with its default parameters).
+
+    ``p_base_rate`` is the share of agreements among the other episodes
+    (:func:`base_rate`); without it the base-rate baseline is left out.
+    """
     space = scenario.space
     prefs = delegation_preferences(scenario)
     us, china = (prefs[side] for side in scenario.sides)
@@ -105,10 +131,17 @@ def baseline_forecasts(scenario: Scenario) -> dict[str, BaselineForecast]:
         NASH: nash_package(us, china, opening_no_deal(scenario)),
         COMPROMISE: compromise(pos, sal, influence, space.status_quo),
     }
+    packages[ALWAYS_DEAL] = packages[SPLIT]
+    probability = {STATUS_QUO: 0.0}
+    if p_base_rate is not None:
+        if not 0.0 <= p_base_rate <= 1.0:
+            raise ValueError(f"a base rate is a probability, got {p_base_rate}")
+        packages[BASE_RATE] = packages[SPLIT]
+        probability[BASE_RATE] = p_base_rate
     return {
         name: BaselineForecast(
             name=name,
-            p_agreement=0.0 if name == STATUS_QUO else 1.0,
+            p_agreement=probability.get(name, 1.0),
             package=space.as_dict(space.clip(package)),
             days_before_deadline=None if name == STATUS_QUO else 0.0,
         )

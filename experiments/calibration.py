@@ -4,9 +4,10 @@ A few free parameters, named alike in every episode file, are fitted jointly ove
 small grid: each grid point is scored on every episode by a loss (lower is better), and
 for each episode in turn the point with the lowest mean loss on the *other* episodes is
 chosen and scored on the held-out one. The mean held-out loss is the out-of-sample error;
-the training loss of the chosen point is the in-sample error. With five episodes the
-gap between the two is the honest measure of how much the fit overfits (Stone 1974;
-Hastie, Tibshirani & Friedman 2009, sec. 7.10).
+the training loss of the chosen point is the in-sample error. With a handful of episodes
+the gap between the two is the honest measure of how much the fit overfits (Stone 1974;
+Hastie, Tibshirani & Friedman 2009, sec. 7.10). Every other metric ``evaluate`` returns
+(Brier, log score, package error) is reported the same way, in and out of sample.
 
 The module is generic: the caller supplies ``evaluate(episode, params) -> metrics``, so
 it knows nothing of the model or of how forecasts are scored.
@@ -24,9 +25,12 @@ LOSS = "loss"
 
 # Resolve of each side and the uncertainty about it: the parameters the backtest
 # episodes share whose values are most clearly judgement rather than reported fact.
+# ``partner_resolve`` is the resolve of the US's counterpart, whoever it is: the caller
+# maps it to the episode's own name (``china_resolve``, ``india_resolve``, ...).
+PARTNER_PREFIX = "partner_"
 DEFAULT_GRID: dict[str, tuple[float, ...]] = {
     "us_resolve": (0.0, 0.15, 0.3),
-    "china_resolve": (0.0, 0.15, 0.3),
+    "partner_resolve": (0.0, 0.15, 0.3),
     "resolve_noise": (0.05, 0.15, 0.25),
 }
 
@@ -64,20 +68,41 @@ def best_point(scores: pd.DataFrame, episodes: Sequence[str]) -> tuple[int, floa
     return point, float(mean.loc[point])
 
 
+def metric_columns(scores: pd.DataFrame) -> list[str]:
+    """The metrics of a score table (every column but the point, episode and values)."""
+    return [
+        c for c in scores.columns if c not in ("point", "episode") and not c.startswith("param__")
+    ]
+
+
 def leave_one_out(scores: pd.DataFrame) -> pd.DataFrame:
     """For each held-out episode: the point fitted on the others, its in-sample (mean
-    training) loss and its out-of-sample (held-out) loss, with the fitted values."""
+    training) loss and its out-of-sample (held-out) loss, with the fitted values; and
+    each other metric as ``in_sample__<metric>`` (mean over the training episodes at
+    the fitted point) and ``out_of_sample__<metric>`` (on the held-out episode)."""
     episodes = list(dict.fromkeys(scores["episode"]))
     if len(episodes) < 2:
         raise ValueError("leave-one-out needs at least two episodes")
     params = [c for c in scores.columns if c.startswith("param__")]
+    others = [m for m in metric_columns(scores) if m != LOSS]
     rows = []
     for held_out in episodes:
         train = [e for e in episodes if e != held_out]
         point, in_sample = best_point(scores, train)
-        test = scores[(scores["point"] == point) & (scores["episode"] == held_out)].iloc[0]
+        at_point = scores[scores["point"] == point]
+        test = at_point[at_point["episode"] == held_out].iloc[0]
+        fitted = at_point[at_point["episode"].isin(train)]
         row: dict[str, Any] = {"held_out": held_out, "point": point}
         row.update({p: test[p] for p in params})
         row.update(in_sample_loss=in_sample, out_of_sample_loss=float(test[LOSS]))
+        for metric in others:
+            row[f"in_sample__{metric}"] = float(fitted[metric].mean())
+            row[f"out_of_sample__{metric}"] = float(test[metric])
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def in_sample_fit(scores: pd.DataFrame) -> tuple[int, float]:
+    """The grid point with the lowest mean loss over *all* episodes, and that loss: the
+    in-sample fit that the leave-one-out folds are to be compared with."""
+    return best_point(scores, list(dict.fromkeys(scores["episode"])))

@@ -16,22 +16,36 @@ import pytest
 from experiments import backtest_cli, calibration
 from experiments.backtest import (
     CALIBRATED,
+    CHINA_EPISODES,
     EPISODES,
+    IN_SAMPLE,
     KUALA_LUMPUR_OBSERVED,
     MODEL,
+    P_CLIP,
+    PARTNER_EPISODES,
     PREDICTORS,
+    Forecast,
     Observed,
     backtest,
     brier,
+    episode_parameters,
     issue_errors,
+    issue_moves,
+    leave_one_out_base_rates,
+    log_score,
     model_forecast,
     observed_outcome,
     run_backtest,
+    score,
+    scoreboard,
 )
 from experiments.baselines import (
+    ALWAYS_DEAL,
+    BASE_RATE,
     NASH,
     SPLIT,
     STATUS_QUO,
+    base_rate,
     baseline_forecasts,
     compromise,
     nash_package,
@@ -45,8 +59,20 @@ from negotiation.preferences import Preferences
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO_DIR = ROOT / "negotiation" / "scenarios"
-NEW_EPISODES = ("geneva-2025", "london-2025", "stockholm-2025", "madrid-2025")
-SHARED_PARAMETERS = {"threat_credibility", "us_resolve", "china_resolve", "resolve_noise"}
+# Files with an [observed] table (the flagship's outcome is kept in the code instead).
+OBSERVED_FILES = tuple(e for e in EPISODES if e != "kuala-lumpur-2025")
+FAILURES = ("india-2025", "brazil-2025", "switzerland-2025", "canada-2025")
+SHARED_PARAMETERS = {
+    "threat_credibility",
+    "us_resolve",
+    "resolve_noise",
+    "ratification_threshold",
+    "lobbying_rate",
+    "shock_scale",
+    "summit_max_gap",
+    "us_concession_exponent",
+    "us_offer_strategy",
+}
 
 
 # --- the episode scenarios -----------------------------------------------------------------
@@ -55,23 +81,55 @@ def test_episode_loads_runs_and_gives_a_non_degenerate_ensemble(name: str) -> No
     assert name in builtin_scenarios()
     scenario = load_scenario(name)
     observed = observed_outcome(scenario)
-    assert observed.truce and observed.package
+    assert observed.package
+    assert observed.truce == (name not in FAILURES)
+    assert (observed.agreement_at is not None) == observed.truce
+    assert scenario.sides[0] == "US"
     hosts = [a for a in scenario.actors if a.kind == "host"]
-    groups = {a.side for a in scenario.actors if a.kind == "group"}
-    assert len(hosts) == 1 and groups == {"US", "China"}
+    groups = [a.side for a in scenario.actors if a.kind == "group"]
+    assert len(hosts) == (1 if name in CHINA_EPISODES else 0)
+    assert set(groups) == set(scenario.sides)
+    if name in PARTNER_EPISODES:  # the structure asked of the new episodes
+        assert all(2 <= groups.count(side) <= 4 for side in scenario.sides)
+        assert 3 <= len(scenario.space.keys) <= 6
     forecast = model_forecast(scenario, 30, root_seed=1)
-    assert 0.0 < forecast.p_agreement <= 1.0
-    assert forecast.days_before_deadline is not None
+    assert 0.0 <= forecast.p_agreement <= 1.0
+    assert (forecast.days_before_deadline is not None) == (forecast.p_agreement > 0)
     runs = [TradeTalksModel(scenario, rng=seed, collect=False).run() for seed in range(12)]
-    packages = np.array([[o.package[k] for k in scenario.space.keys] for o in runs])
-    assert np.ptp(packages, axis=0).max() > 0  # runs differ: the ensemble is not one run
+    # runs differ: the ensemble is not one run
+    assert len({json.dumps(o.to_dict(), sort_keys=True, default=str) for o in runs}) > 1
 
 
 def test_episodes_share_the_calibrated_parameter_names() -> None:
     for name in EPISODES:
         scenario = load_scenario(name)
-        assert SHARED_PARAMETERS | set(calibration.DEFAULT_GRID) <= set(scenario.parameters)
-        scenario.with_parameters(calibration.grid_points(calibration.DEFAULT_GRID)[-1])
+        partner = scenario.sides[1].lower().replace(" ", "_")
+        own = {f"{partner}_resolve", f"{partner}_concession_exponent"}
+        own.add(f"{partner}_offer_strategy")
+        assert SHARED_PARAMETERS | own <= set(scenario.parameters)
+        point = calibration.grid_points(calibration.DEFAULT_GRID)[-1]
+        values = episode_parameters(scenario, point)
+        assert set(values) == {"us_resolve", f"{partner}_resolve", "resolve_noise"}
+        assert (
+            scenario.with_parameters(values).actor(f"{partner}_delegation").reservation_shift
+            == (point["partner_resolve"])
+        )
+
+
+@pytest.mark.parametrize("name", PARTNER_EPISODES)
+def test_partner_episode_names_its_parties_and_threats(name: str) -> None:
+    scenario = load_scenario(name)
+    us, partner = scenario.sides
+    leaders = {a.side: a for a in scenario.actors if a.kind == "leader"}
+    issues = {issue.key: issue for issue in scenario.space}
+    # The US leader threatens only issues whose no-deal value differs from the status quo.
+    for key in leaders[us].threat_issues:
+        assert issues[key].no_deal != issues[key].status_quo
+    assert leaders[partner].threat_issues == []
+    assert set(observed_outcome(scenario).package) <= set(issues)
+    # The declared parameters all apply: a run at their defaults is the file as written.
+    defaults = scenario.parameter_defaults()
+    assert scenario.with_parameters(defaults).run_json() == scenario.run_json()
 
 
 def test_kuala_lumpur_outcome_is_kept_out_of_the_flagship_file() -> None:
@@ -109,7 +167,7 @@ def _trace(path: Path, seed: int, params: dict[str, float]) -> tuple[dict, pd.Da
     return outcome.to_dict(), model.datacollector.get_model_vars_dataframe(), model.timeline
 
 
-@pytest.mark.parametrize("name", NEW_EPISODES)
+@pytest.mark.parametrize("name", OBSERVED_FILES)
 def test_changing_or_removing_observed_changes_no_run(name: str, tmp_path: Path) -> None:
     shipped, removed, changed = _variants(name, tmp_path)
     assert load_scenario(removed).observed is None
@@ -143,6 +201,11 @@ def test_observed_tables_are_checked() -> None:
         Observed.from_dict({"truce": "yes"}, "x")
     with pytest.raises(ValueError, match=r"5\.0 > 1\.0"):
         Observed.from_dict({"truce": True, "package_range": {"a": [5, 1]}}, "x")
+    when = load_scenario("geneva-2025").observed["agreement_at"]
+    with pytest.raises(ValueError, match="only where a deal happened"):
+        Observed.from_dict({"truce": False, "agreement_at": when}, "x")
+    with pytest.raises(ValueError, match="must be a date and time"):
+        Observed.from_dict({"truce": True, "leaders_at": "soon"}, "x")
 
 
 # --- baselines on hand-checkable toys --------------------------------------------------------
@@ -186,10 +249,126 @@ def test_scenario_baselines() -> None:
     assert list(forecasts[NASH].package.values()) == pytest.approx(list(nash))
     assert forecasts[STATUS_QUO].p_agreement == 0.0
     assert forecasts[STATUS_QUO].package == scenario.space.as_dict(scenario.space.status_quo)
+    assert BASE_RATE not in forecasts  # no other episodes given
     assert {f.p_agreement for n, f in forecasts.items() if n != STATUS_QUO} == {1.0}
+    with_rate = baseline_forecasts(scenario, 0.25)
+    assert with_rate[BASE_RATE].p_agreement == 0.25
+    assert with_rate[BASE_RATE].package == with_rate[SPLIT].package
+    assert with_rate[ALWAYS_DEAL].package == with_rate[SPLIT].package
+    with pytest.raises(ValueError, match="probability"):
+        baseline_forecasts(scenario, 1.5)
 
 
 # --- scores --------------------------------------------------------------------------------
+def test_log_score_by_hand() -> None:
+    assert log_score(0.8, True) == pytest.approx(-math.log(0.8))  # 0.2231
+    assert log_score(0.8, False) == pytest.approx(-math.log(0.2))  # 1.6094
+    assert log_score(0.5, True) == log_score(0.5, False) == pytest.approx(math.log(2))
+    # clipped to [0.01, 0.99]: a certain forecast that fails costs ln 100, not infinity
+    assert P_CLIP == 0.01
+    assert log_score(1.0, False) == pytest.approx(math.log(100))  # 4.6052
+    assert log_score(0.0, True) == pytest.approx(math.log(100))
+    assert log_score(1.0, True) == pytest.approx(-math.log(0.99))  # 0.01005
+
+
+def test_base_rate_is_the_share_of_the_other_episodes_by_hand() -> None:
+    assert base_rate([True, False, True, True]) == 0.75
+    with pytest.raises(ValueError, match="at least one"):
+        base_rate([])
+    rates = leave_one_out_base_rates({"a": True, "b": True, "c": False, "d": False, "e": True})
+    # a: others b, c, d, e -> 2 of 4; c: others a, b, d, e -> 3 of 4
+    assert rates == {"a": 0.5, "b": 0.5, "c": 0.75, "d": 0.75, "e": 0.5}
+
+
+def test_base_rate_baseline_in_the_backtest_by_hand() -> None:
+    # Geneva (deal), India and Brazil (failures): Geneva's others have 0 deals of 2,
+    # India's 1 of 2 (Geneva), Brazil's 1 of 2.
+    result = backtest(
+        runs=2, episodes=("geneva-2025", "india-2025", "brazil-2025"), calibrate=False
+    )
+    rows = result.summary[result.summary["predictor"] == BASE_RATE].set_index("episode")
+    assert rows["p_agreement"].to_dict() == {
+        "geneva-2025": 0.0,
+        "india-2025": 0.5,
+        "brazil-2025": 0.5,
+    }
+    assert rows.loc["geneva-2025", "brier"] == pytest.approx(1.0)
+    assert rows.loc["india-2025", "brier"] == pytest.approx(0.25)
+    assert rows.loc["geneva-2025", "log_score"] == pytest.approx(math.log(100))
+    assert rows.loc["india-2025", "log_score"] == pytest.approx(math.log(2))
+    board = result.scoreboard.set_index("predictor")
+    assert board.loc[BASE_RATE, "brier"] == pytest.approx((1.0 + 0.25 + 0.25) / 3)
+    assert board.loc[BASE_RATE, "p_on_failures"] == pytest.approx(0.5)
+
+
+def test_always_deal_has_brier_zero_on_a_deal_and_one_on_a_failure() -> None:
+    for name, expected_brier in (("geneva-2025", 0.0), ("india-2025", 1.0)):
+        scenario = load_scenario(name)
+        forecast = baseline_forecasts(scenario)[ALWAYS_DEAL]
+        assert forecast.p_agreement == 1.0
+        row = score(
+            Forecast(ALWAYS_DEAL, forecast.p_agreement, forecast.package, 0.0),
+            observed_outcome(scenario),
+            scenario,
+        )
+        assert row["brier"] == expected_brier
+        assert row["log_score"] == pytest.approx(-math.log(0.99 if expected_brier == 0 else 0.01))
+
+
+def test_moved_and_stayed_issues_by_hand() -> None:
+    scenario = load_scenario("stockholm-2025")  # extension 0 -> 3 moved; the rest stayed
+    observed = observed_outcome(scenario)
+    package = {
+        "truce_extension_months": 3.0,  # moved, as observed
+        "us_tariff_rate": 30.5,  # within 2% of 0..60 of the status quo 30: stayed
+        "china_tariff_rate": 5.0,  # moved, but it stayed: wrong
+        "russian_oil_cut_pct": 0.0,  # stayed, as observed
+    }
+    moves = issue_moves(package, observed, scenario)
+    assert moves == {
+        "truce_extension_months": (True, True),
+        "us_tariff_rate": (False, False),
+        "china_tariff_rate": (False, True),
+        "russian_oil_cut_pct": (False, False),
+    }
+    row = score(Forecast("x", 1.0, package, 0.0), observed, scenario)
+    assert (row["issues_moved"], row["issues_stayed"]) == (1, 3)
+    assert row["moved_accuracy"] == pytest.approx(0.75)
+    assert row["package_error_moved"] == 0.0
+    # stayed: |30.5 - 30| / 60, |5 - 10| / 40, 0 -> mean
+    assert row["package_error_stayed"] == pytest.approx((0.5 / 60 + 5 / 40 + 0) / 3)
+
+
+def test_episode_parameters_rename_the_partner() -> None:
+    china, india = load_scenario("geneva-2025"), load_scenario("india-2025")
+    values = {"partner_resolve": 0.2, "us_resolve": 0.1}
+    assert episode_parameters(china, values) == {"china_resolve": 0.2, "us_resolve": 0.1}
+    assert episode_parameters(india, values) == {"india_resolve": 0.2, "us_resolve": 0.1}
+
+
+def test_scoreboard_splits_deals_and_failures() -> None:
+    summary = pd.DataFrame(
+        {
+            "episode": ["a", "b", "a", "b"],
+            "predictor": [MODEL, MODEL, SPLIT, SPLIT],
+            "observed_agreement": [True, False, True, False],
+            "p_agreement": [0.9, 0.6, 1.0, 1.0],
+            "brier": [0.01, 0.36, 0.0, 1.0],
+            "log_score": [0.1, 0.9, 0.0, 4.6],
+            "package_error": [0.1, 0.3, 0.2, 0.4],
+            "package_error_moved": [0.1, math.nan, 0.2, math.nan],
+            "package_error_stayed": [math.nan, 0.3, math.nan, 0.4],
+            "moved_accuracy": [1.0, 0.5, 1.0, 0.0],
+            "timing_error_days": [1.0, math.nan, -2.0, math.nan],
+        }
+    )
+    board = scoreboard(summary).set_index("predictor")
+    assert board.loc[MODEL, "p_on_deals"] == 0.9 and board.loc[MODEL, "p_on_failures"] == 0.6
+    assert board.loc[SPLIT, "package_error_failures"] == 0.4
+    assert board.loc[MODEL, "brier"] == pytest.approx(0.185)
+    assert board.loc[SPLIT, "abs_timing_error_days"] == 2.0
+
+
 def test_brier_and_issue_errors_by_hand() -> None:
     assert brier(0.8, True) == pytest.approx(0.04)
     assert brier(0.8, False) == pytest.approx(0.64)
@@ -221,11 +400,16 @@ def test_backtest_table_has_the_columns_and_finite_scores() -> None:
     table = run_backtest(runs=4, root_seed=2, calibrate=False)
     assert set(table.columns) >= SUMMARY_COLUMNS
     assert set(table["episode"]) == set(EPISODES)
-    assert set(table["predictor"]) == set(PREDICTORS) - {CALIBRATED}
-    assert len(table) == len(EPISODES) * (len(PREDICTORS) - 1)
-    assert np.isfinite(table[["p_agreement", "brier", "package_error"]].to_numpy(float)).all()
+    assert set(table["predictor"]) == set(PREDICTORS) - {CALIBRATED, IN_SAMPLE}
+    assert len(table) == len(EPISODES) * (len(PREDICTORS) - 2)
+    scores = ["p_agreement", "brier", "log_score", "package_error", "moved_accuracy"]
+    assert np.isfinite(table[scores].to_numpy(float)).all()
     model = table[table["predictor"] == MODEL]
-    assert np.isfinite(model[["forecast_days", "observed_days"]].to_numpy(float)).all()
+    deals = model[model["observed_agreement"].astype(bool)]
+    assert np.isfinite(deals["observed_days"].to_numpy(float)).all()
+    assert model[~model["observed_agreement"].astype(bool)]["observed_days"].isna().all()
+    agreed = model[model["p_agreement"] > 0]
+    assert np.isfinite(agreed["forecast_days"].to_numpy(float)).all()
     errors = table.filter(like="error__").to_numpy(float)
     assert np.nanmin(errors) >= 0.0 and np.nanmax(errors) <= 1.0
     again = run_backtest(runs=4, root_seed=2, calibrate=False)
@@ -257,15 +441,20 @@ def test_leave_one_out_by_hand() -> None:
 
 
 def test_backtest_calibration_reports_in_and_out_of_sample_errors() -> None:
-    grid = {"us_resolve": (0.0, 0.3), "resolve_noise": (0.1,)}
+    grid = {"partner_resolve": (0.0, 0.3), "resolve_noise": (0.1,)}
     result = backtest(runs=3, root_seed=1, grid=grid, calibration_runs=3)
     folds = result.calibration
     assert folds is not None and list(folds["held_out"]) == list(EPISODES)
-    assert np.isfinite(folds[["in_sample_loss", "out_of_sample_loss"]].to_numpy(float)).all()
-    assert set(folds["param__us_resolve"]) <= {0.0, 0.3}
-    calibrated = result.summary[result.summary["predictor"] == CALIBRATED]
-    assert len(calibrated) == len(EPISODES)
-    assert all(math.isfinite(v) for v in calibrated["package_error"])
+    columns = ["in_sample_loss", "out_of_sample_loss"]
+    for metric in ("brier", "log_score", "package_error"):
+        columns += [f"in_sample__{metric}", f"out_of_sample__{metric}"]
+    assert np.isfinite(folds[columns].to_numpy(float)).all()
+    assert set(folds["param__partner_resolve"]) <= {0.0, 0.3}
+    assert result.settings["in_sample_point"]["partner_resolve"] in (0.0, 0.3)
+    for predictor in (CALIBRATED, IN_SAMPLE):
+        rows = result.summary[result.summary["predictor"] == predictor]
+        assert len(rows) == len(EPISODES)
+        assert all(math.isfinite(v) for v in rows["package_error"])
     assert any("does NOT beat" in v or "beats" in v for v in result.verdicts)
 
 
