@@ -22,7 +22,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.study import Range, Study
+from experiments.study import MAX_RUNS, Range, Study, StudyError
+
+MAX_SEED = 2**63 - 1
+
+
+def check_seed(seed: object, what: str = "seed") -> int:
+    """``seed`` if it is an integer in [0, 2**63 - 1] (what SeedSequence and Parquet hold)."""
+    if isinstance(seed, int | np.integer) and not isinstance(seed, bool) and 0 <= seed <= MAX_SEED:
+        return int(seed)
+    raise ValueError(f"{what} must be an integer from 0 to 2**63 - 1, got {seed!r}")
 
 
 def run_seed(root_seed: int, run_id: int) -> int:
@@ -34,7 +43,12 @@ def run_seed(root_seed: int, run_id: int) -> int:
 
 
 def design_points(study: Study) -> pd.DataFrame:
-    """The design points of a study (fixed parameters included as constant columns)."""
+    """The design points of a study (fixed parameters included as constant columns).
+
+    The size is checked before anything is built (a study validated on load already is).
+    """
+    if study.total_runs > MAX_RUNS:
+        raise StudyError(f"the study has {study.total_runs:,} runs, above the cap of {MAX_RUNS:,}")
     spec = study.design
     rng = np.random.default_rng(np.random.SeedSequence(study.study.root_seed, spawn_key=(2**32,)))
     names = list(spec.parameters)

@@ -1,7 +1,11 @@
 """Ensembles: many seeded runs of one setting, summarised as P(truce) and the median deal.
 
 Run ``i`` of an ensemble with root seed ``r`` uses the seed of run id ``i`` of a sweep
-with root seed ``r`` (:func:`experiments.design.run_seed`), on any executor.
+with root seed ``r`` (:func:`experiments.design.run_seed`), on any executor. Inputs are
+checked before anything runs: 1 to :data:`MAX_ENSEMBLE_RUNS` runs (an ensemble keeps
+every outcome in memory; a sweep streams to disk), a root seed in [0, 2**63 - 1] and the
+scenario's parameters. An executor that dies mid-way raises
+:class:`~experiments.executors.ExecutorLost` (an ensemble keeps nothing partial).
 """
 
 from __future__ import annotations
@@ -14,11 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from experiments.design import run_seed
+from experiments.design import check_seed, run_seed
 from experiments.intervals import wilson_interval
 from experiments.sweep import ChunkTask, _run_windowed
 from negotiation import Outcome, Scenario, load_scenario
 from negotiation.model import run_once
+
+MAX_ENSEMBLE_RUNS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -92,8 +98,8 @@ def run_ensemble(
     ``on_progress(done, runs)`` is called as runs finish. Parameters are validated before
     anything runs.
     """
-    if runs < 1:
-        raise ValueError(f"runs must be at least 1, got {runs}")
+    _check_sizes(runs, chunk_size)
+    root_seed = check_seed(root_seed, "root_seed")
     base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     params = dict(params or {})
     setting = base.with_parameters(params)  # raises ScenarioError for bad parameters
@@ -125,6 +131,15 @@ def run_ensemble(
             on_progress(done, runs)
     outcomes.sort(key=lambda pair: pair[0])
     return summarise(setting, [o for _, o in outcomes], root_seed, params, errors)
+
+
+def _check_sizes(runs: int, chunk_size: int) -> None:
+    """Refuse run counts and chunk sizes that are not positive integers (or too many runs)."""
+    for name, value, cap in (("runs", runs, MAX_ENSEMBLE_RUNS), ("chunk_size", chunk_size, None)):
+        integer = isinstance(value, int) and not isinstance(value, bool)
+        if not integer or value < 1 or (cap is not None and value > cap):
+            most = f" to {cap:,}" if cap else ""
+            raise ValueError(f"{name} must be an integer from 1{most}, got {value!r}")
 
 
 def _serial(

@@ -7,15 +7,25 @@ rows depend only on the study, so the same study gives the same table on every e
 sorted by run id. At most a few chunks are in flight, and each is written to disk as it
 finishes, so memory stays flat however large the sweep. A run that raises is recorded
 with its error and the sweep goes on.
+
+Everything is checked before the result folder is touched (the design is built, one run
+probed for the columns); then the folder is locked, the manifest written (or, on resume,
+compared field by field on what changes rows: :func:`experiments.store.identity`), the
+chunk files already there verified, and the rest run. The code version is the installed
+distribution's version plus, only for a git checkout of this project, its commit.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import math
+import os
 import subprocess
 import time
+import tomllib
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
@@ -29,17 +39,25 @@ import pandas as pd
 import pyarrow as pa
 
 from experiments.design import design_points, run_seed
+from experiments.executors import ExecutorLost, lost_executor
 from experiments.store import (
     DESIGN,
+    LOCK,
+    MANIFEST,
+    RUNS,
+    StoreError,
     atomic_write_table,
     check_resume,
     chunk_path,
+    chunk_problem,
     finished_chunks,
+    lock_folder,
+    os_reason,
     read_manifest,
     read_runs,
     write_manifest,
 )
-from experiments.study import Study
+from experiments.study import Study, StudyError
 from negotiation import Scenario, run_once
 
 TARGET_CHUNK_SECONDS = 2.0
@@ -130,21 +148,69 @@ def _to_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
     return pa.table(columns, schema=schema)
 
 
+DISTRIBUTION = "trade-talks"
+
+
 def code_version() -> str:
-    """The package version, with the git revision when run from a checkout."""
-    version = metadata.version("trade-talks")
+    """The installed distribution's version, plus this project's commit if checked out.
+
+    The commit is added only when the package's own source folder is the top of a git
+    checkout of this project (an editable install or a run from the clone); it never
+    comes from the working directory's repository, so a user's own repository (with this
+    package pip-installed in it) neither leaks into the record nor blocks a resume.
+    """
+    version = metadata.version(DISTRIBUTION)
+    commit = source_commit(_source_root())
+    return f"{version}+g{commit}" if commit else version
+
+
+def _source_root() -> Path:
+    """The folder holding the ``experiments`` package (a clone's top, or site-packages)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def source_commit(root: Path) -> str | None:
+    """The commit of ``root`` if it is the top of a git checkout of this project, else None."""
+    if not _is_this_project(root):
+        return None
+    top = _git(root, "rev-parse", "--show-toplevel")
+    if top is None or Path(top).resolve() != root.resolve():
+        return None
+    return _git(root, "rev-parse", "HEAD")
+
+
+def source_dirty(root: Path) -> bool | None:
+    """Whether the checkout at ``root`` has uncommitted changes to tracked files (None: no
+    checkout). Recorded in the manifest; it does not block a resume."""
+    if source_commit(root) is None:
+        return None
+    return bool(_git(root, "status", "--porcelain", "--untracked-files=no"))
+
+
+def _is_this_project(root: Path) -> bool:
     try:
-        described = subprocess.run(
-            ["git", "describe", "--always", "--dirty"],
-            cwd=Path(__file__).parent,
+        project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    named = project.get("project", {}).get("name") == DISTRIBUTION
+    return named and (root / ".git").exists()
+
+
+def _git(root: Path, *args: str) -> str | None:
+    """``git args`` run in ``root`` (GIT_* variables dropped, so they cannot redirect it)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), *args],
             capture_output=True,
             text=True,
             timeout=5,
             check=False,
-        ).stdout.strip()
-    except OSError:
-        described = ""
-    return f"{version}+{described}" if described else version
+            env=env,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
 
 
 def _versions() -> dict[str, str]:
@@ -169,18 +235,54 @@ def choose_chunk_size(scenario: Scenario, params: dict[str, Any], total: int) ->
 
 @dataclass(frozen=True)
 class SweepResult:
+    """What one call of :func:`run_sweep` did (the rows are in ``out``)."""
+
     out: Path
     total_runs: int
     ran_runs: int
     skipped_chunks: int
     errors: int
     seconds: float
+    rerun_chunks: tuple[int, ...] = ()
 
     def table(self) -> pd.DataFrame:
         return read_runs(self.out)
 
 
+class SweepAborted(RuntimeError):
+    """The sweep stopped before its end (executor lost, a chunk that cannot be written).
+
+    The chunks already written are kept and verified on ``--resume``.
+    """
+
+    def __init__(self, reason: str, saved: int, chunks: int) -> None:
+        super().__init__(f"{reason}; {saved} of {chunks} chunks are saved; --resume continues")
+        self.saved, self.chunks = saved, chunks
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a sweep; a KeyboardInterrupt that says what is saved."""
+
+    def __init__(self, saved: int, chunks: int) -> None:
+        super().__init__(f"interrupted; {saved} of {chunks} chunks are saved; --resume continues")
+        self.saved, self.chunks = saved, chunks
+
+
 ProgressFactory = Callable[[int, int], Any]
+Notice = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A sweep worked out in memory: validated and probed, nothing written yet."""
+
+    study: Study
+    scenario: Scenario
+    scenario_json: str
+    points: pd.DataFrame
+    total: int
+    probe_params: dict[str, Any]
+    schema: pa.Schema
 
 
 def run_sweep(
@@ -192,68 +294,276 @@ def run_sweep(
     chunk_size: int | None = None,
     progress: ProgressFactory | None = None,
     in_flight: int = 4,
+    on_notice: Notice | None = None,
 ) -> SweepResult:
     """Run ``study`` on ``executor`` into the folder ``out``.
 
     ``resume`` continues a sweep in ``out`` (refused if it is a different sweep); without
     it, ``out`` must not already hold one. ``progress(total, done)`` returns an object
-    with ``update(n)`` and ``close()`` (a tqdm bar, by default none).
+    with ``update(n)`` and ``close()`` (a tqdm bar, by default none); ``on_notice(text)``
+    hears about damaged chunks that are run again (default: the logging module).
+
+    Everything is validated and probed before the folder is touched; the folder is
+    locked for the whole sweep. Raises :class:`~experiments.store.LockError` if another
+    process writes there, :class:`~experiments.store.StoreError` if the folder cannot be
+    used, :class:`SweepAborted` if the executor dies or a chunk cannot be written, and
+    :class:`SweepInterrupted` on Ctrl-C (the last two after saving what finished).
     """
     started = time.perf_counter()
     out = Path(out)
+    _check_options(chunk_size, in_flight)
+    plan = _plan(study)
+    created = _make_folder(out)
+    try:
+        with lock_folder(out):
+            return _locked_sweep(
+                plan, out, executor, resume, chunk_size, progress, in_flight, on_notice, started
+            )
+    except BaseException:
+        _forget_empty_folder(out, created)
+        raise
+
+
+def _check_options(chunk_size: int | None, in_flight: int) -> None:
+    for name, value in (("chunk_size", chunk_size), ("in_flight", in_flight)):
+        positive = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+        if value is not None and not positive:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def _plan(study: Study) -> _Plan:
+    """Build the design and probe one run: every input problem surfaces here."""
     scenario = study.scenario()
     points = design_points(study)
-    reps = study.study.replications
-    total = len(points) * reps
-    first_params = _point_params(points, 0)
+    probe_params, schema = _probe(scenario, points)
+    return _Plan(
+        study=study,
+        scenario=scenario,
+        scenario_json=scenario.model_dump_json(),
+        points=points,
+        total=len(points) * study.study.replications,
+        probe_params=probe_params,
+        schema=schema,
+    )
+
+
+def _probe(scenario: Scenario, points: pd.DataFrame) -> tuple[dict[str, Any], pa.Schema]:
+    """Parameters that run, and the result schema from one such run.
+
+    The first design point is tried, then the scenario's defaults (a point that raises is
+    recorded as an error row, not fatal; but the columns need one run that works).
+    """
+    first = _point_params(points, 0)
+    problems = []
+    for params in (first, {}):
+        try:
+            return params, result_schema(scenario, params)
+        except Exception as exc:
+            problems.append(f"{type(exc).__name__}: {exc}")
+    raise StudyError(
+        "no run of this study works: the first design point raised "
+        f"({problems[0]}) and so did the scenario's defaults ({problems[1]})"
+    )
+
+
+def _make_folder(out: Path) -> bool:
+    """Create ``out`` if needed (True if this call created it); StoreError if impossible."""
+    if out.is_dir():
+        return False
+    try:
+        out.mkdir(parents=True)
+    except FileExistsError:
+        if not out.is_dir():
+            raise StoreError(f"cannot use {out} as a result folder: it is a file") from None
+        return False
+    except OSError as exc:
+        raise StoreError(f"cannot create the result folder {out}: {os_reason(exc)}") from None
+    return True
+
+
+def _forget_empty_folder(out: Path, created: bool) -> None:
+    """Remove a folder this sweep created if it holds nothing but its lock file."""
+    if not created:
+        return
+    with contextlib.suppress(OSError):
+        if {p.name for p in out.iterdir()} <= {LOCK}:
+            (out / LOCK).unlink(missing_ok=True)
+            out.rmdir()
+
+
+def _locked_sweep(
+    plan: _Plan,
+    out: Path,
+    executor: Executor,
+    resume: bool,
+    chunk_size: int | None,
+    progress: ProgressFactory | None,
+    in_flight: int,
+    on_notice: Notice | None,
+    started: float,
+) -> SweepResult:
+    """The sweep proper, with the folder's lock held."""
     existing = read_manifest(out)
     if existing is not None and not resume:
         raise FileExistsError(f"{out} already holds a sweep: use --resume, or another --out folder")
-    if chunk_size is None:
-        chunk_size = (
-            existing["chunk_size"] if existing else choose_chunk_size(scenario, first_params, total)
-        )
-    scenario_json = scenario.model_dump_json()
-    manifest = {
-        "study": study.model_dump(mode="json"),
-        "scenario": scenario.name,
-        "scenario_sha256": _sha256(scenario_json),
-        "points_sha256": _sha256(points.to_json()),
-        "root_seed": study.study.root_seed,
-        "replications": reps,
-        "design_points": len(points),
-        "total_runs": total,
-        "chunk_size": chunk_size,
-        "parameters": {n: scenario.parameters[n].model_dump(mode="json") for n in points.columns},
-        "code_version": code_version(),
-        "versions": _versions(),
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+    size = chunk_size or _existing_chunk_size(out, existing) or _auto_chunk_size(plan)
+    manifest = _manifest(plan, size)
     if existing is not None:
         check_resume(existing, manifest)
     else:
-        out.mkdir(parents=True, exist_ok=True)
-        atomic_write_table(out / DESIGN, pa.Table.from_pandas(points, preserve_index=False))
-        write_manifest(out, manifest)
-    schema = result_schema(scenario, first_params)
-    n_chunks = math.ceil(total / chunk_size)
-    done = finished_chunks(out)
+        _write_start(out, plan.points, manifest)
+    n_chunks = math.ceil(plan.total / size)
+    done, rerun = _verified_chunks(out, size, plan, on_notice or _log_notice)
     todo = [c for c in range(n_chunks) if c not in done]
-    done_runs = sum(_chunk_len(c, chunk_size, total) for c in done if c < n_chunks)
-    bar = progress(total, done_runs) if progress else None
-    ran = errors = 0
-    tasks = (_task(c, scenario_json, chunk_size, total, reps, study, points) for c in todo)
+    done_runs = sum(_chunk_len(c, size, plan.total) for c in done)
+    bar = progress(plan.total, done_runs) if progress else None
     try:
-        for task, rows in _run_windowed(executor, tasks, in_flight):
-            errors += sum(1 for r in rows if r["error"] is not None)
-            atomic_write_table(chunk_path(out, task.index), _to_table(rows, schema))
-            ran += len(rows)
-            if bar is not None:
-                bar.update(len(rows))
+        ran, errors = _run_chunks(out, plan, size, todo, executor, in_flight, bar, len(done))
     finally:
         if bar is not None:
             bar.close()
-    return SweepResult(out, total, ran, len(done), errors, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return SweepResult(out, plan.total, ran, len(done), errors, seconds, tuple(rerun))
+
+
+def _existing_chunk_size(out: Path, existing: dict[str, Any] | None) -> int | None:
+    if existing is None:
+        return None
+    size = existing.get("chunk_size")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise StoreError(
+            f"the manifest {out / MANIFEST} has no valid chunk_size ({size!r}): use another "
+            "--out folder, or remove that folder to start the sweep again"
+        )
+    return size
+
+
+def _auto_chunk_size(plan: _Plan) -> int:
+    return choose_chunk_size(plan.scenario, plan.probe_params, plan.total)
+
+
+def _manifest(plan: _Plan, chunk_size: int) -> dict[str, Any]:
+    """What the sweep is: the fields a resume must match, and a record of the rest."""
+    root = _source_root()
+    return {
+        "study": plan.study.model_dump(mode="json"),
+        "scenario": plan.scenario.name,
+        "scenario_sha256": scenario_sha256(plan.scenario),
+        "points_sha256": points_sha256(plan.points),
+        "root_seed": plan.study.study.root_seed,
+        "replications": plan.study.study.replications,
+        "design_points": len(plan.points),
+        "total_runs": plan.total,
+        "chunk_size": chunk_size,
+        "parameters": {
+            n: plan.scenario.parameters[n].model_dump(mode="json") for n in plan.points.columns
+        },
+        "code_version": code_version(),
+        "code_dirty": source_dirty(root),
+        "versions": _versions(),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _write_start(out: Path, points: pd.DataFrame, manifest: dict[str, Any]) -> None:
+    """Write the design and then the manifest; on failure leave neither behind."""
+    design = out / DESIGN
+    try:
+        atomic_write_table(design, pa.Table.from_pandas(points, preserve_index=False))
+        write_manifest(out, manifest)
+    except OSError as exc:
+        design.unlink(missing_ok=True)
+        raise StoreError(f"cannot write to the result folder {out}: {os_reason(exc)}") from None
+
+
+def _verified_chunks(
+    out: Path, size: int, plan: _Plan, notice: Notice
+) -> tuple[set[int], list[int]]:
+    """The chunk files that hold their runs; damaged ones are removed (to run again)."""
+    n_chunks = math.ceil(plan.total / size)
+    good, bad = set(), []
+    for index in sorted(finished_chunks(out)):
+        if index >= n_chunks:
+            continue
+        first, stop = index * size, min((index + 1) * size, plan.total)
+        path = chunk_path(out, index)
+        problem = chunk_problem(path, first, stop, plan.schema.names)
+        if problem is None:
+            good.add(index)
+            continue
+        notice(f"{path} is damaged ({problem}): running chunk {index} again")
+        _remove_damaged(path)
+        bad.append(index)
+    return good, bad
+
+
+def _remove_damaged(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot remove the damaged chunk {path}: {os_reason(exc)}") from None
+
+
+def _log_notice(text: str) -> None:
+    logging.getLogger(__name__).warning("%s", text)
+
+
+def _run_chunks(
+    out: Path,
+    plan: _Plan,
+    size: int,
+    todo: list[int],
+    executor: Executor,
+    in_flight: int,
+    bar: Any,
+    saved: int,
+) -> tuple[int, int]:
+    """Run the chunks in ``todo`` and write each as it finishes: (runs, runs that raised)."""
+    n_chunks = math.ceil(plan.total / size)
+    reps, seed = plan.study.study.replications, plan.study.study.root_seed
+    tasks = (_task(c, plan.scenario_json, size, plan.total, reps, seed, plan.points) for c in todo)
+    ran = errors = 0
+    try:
+        for task, rows in _run_windowed(executor, tasks, in_flight):
+            _write_chunk(out, task.index, _to_table(rows, plan.schema))
+            saved += 1
+            ran += len(rows)
+            errors += sum(1 for r in rows if r["error"] is not None)
+            if bar is not None:
+                bar.update(len(rows))
+    except ExecutorLost as exc:
+        raise SweepAborted(str(exc), saved, n_chunks) from exc
+    except OSError as exc:
+        reason = f"cannot write a chunk to {out / RUNS}: {os_reason(exc)}"
+        raise SweepAborted(reason, saved, n_chunks) from exc
+    except KeyboardInterrupt:
+        raise SweepInterrupted(saved, n_chunks) from None
+    return ran, errors
+
+
+def _write_chunk(out: Path, index: int, table: pa.Table) -> None:
+    atomic_write_table(chunk_path(out, index), table)
+
+
+def scenario_sha256(scenario: Scenario) -> str:
+    """A hash of what the scenario makes runs do (its title, description, sources and
+    observed outcome left out: editing those does not change a row)."""
+    data = scenario.model_dump(mode="json", exclude={"observed"})
+    data["scenario"] = {"name": scenario.name}
+    return _sha256(json.dumps(data, sort_keys=True))
+
+
+def points_sha256(points: pd.DataFrame) -> str:
+    """A hash of the design points, column by column (no text copy of the whole table)."""
+    digest = hashlib.sha256()
+    for name in points.columns:
+        column = points[name]
+        digest.update(f"{name}\x1f{column.dtype}\x1e".encode())
+        if column.dtype.kind in "biuf":
+            digest.update(column.to_numpy().tobytes())
+        else:
+            digest.update("\x1f".join(map(repr, column.tolist())).encode())
+    return digest.hexdigest()
 
 
 def _point_params(points: pd.DataFrame, index: int) -> dict[str, Any]:
@@ -274,9 +584,10 @@ def _task(
     size: int,
     total: int,
     reps: int,
-    study: Study,
+    root_seed: int,
     points: pd.DataFrame,
 ) -> ChunkTask:
+    """The task of chunk ``index``: its run ids and the design points they visit."""
     first, stop = index * size, min((index + 1) * size, total)
     needed = range(first // reps, (stop - 1) // reps + 1)
     return ChunkTask(
@@ -285,7 +596,7 @@ def _task(
         first_run=first,
         stop_run=stop,
         replications=reps,
-        root_seed=study.study.root_seed,
+        root_seed=root_seed,
         points={p: _point_params(points, p) for p in needed},
     )
 
@@ -299,7 +610,7 @@ def _run_windowed(
         for task in tasks:
             while len(pending) >= in_flight:
                 yield from _collect(pending)
-            pending[executor.submit(run_chunk, task)] = task
+            pending[_submit(executor, task)] = task
         while pending:
             yield from _collect(pending)
     finally:
@@ -307,19 +618,39 @@ def _run_windowed(
             future.cancel()
 
 
+def _submit(executor: Executor, task: ChunkTask) -> Future[list[dict[str, Any]]]:
+    try:
+        return executor.submit(run_chunk, task)
+    except Exception as exc:
+        reason = lost_executor(exc)
+        if reason is None:
+            raise
+        raise ExecutorLost(reason) from exc
+
+
 def _collect(
     pending: dict[Future[list[dict[str, Any]]], ChunkTask],
 ) -> Iterator[tuple[ChunkTask, list[dict[str, Any]]]]:
+    """Wait for one or more chunks; an executor that died becomes :class:`ExecutorLost`."""
     finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
     for future in finished:
         task = pending.pop(future)
-        yield task, future.result()
+        try:
+            rows = future.result()
+        except Exception as exc:
+            reason = lost_executor(exc)
+            if reason is None:
+                raise
+            raise ExecutorLost(reason) from exc
+        yield task, rows
 
 
 def describe(result: SweepResult) -> str:
     """One line about a finished sweep."""
     rate = result.ran_runs / result.seconds if result.seconds > 0 else float("nan")
     resumed = f", {result.skipped_chunks} chunk(s) already done" if result.skipped_chunks else ""
+    if result.rerun_chunks:
+        resumed += f", {len(result.rerun_chunks)} damaged chunk(s) run again"
     return (
         f"{result.ran_runs} run(s) in {result.seconds:.1f} s ({rate:.0f} runs/s){resumed}; "
         f"{result.errors} run(s) raised; results in {result.out}"
@@ -327,12 +658,14 @@ def describe(result: SweepResult) -> str:
 
 
 def summary_json(result: SweepResult) -> str:
+    """The same as :func:`describe`, as one JSON object."""
     return json.dumps(
         {
             "out": str(result.out),
             "total_runs": result.total_runs,
             "ran_runs": result.ran_runs,
             "skipped_chunks": result.skipped_chunks,
+            "rerun_chunks": list(result.rerun_chunks),
             "errors": result.errors,
             "seconds": round(result.seconds, 3),
         }

@@ -16,7 +16,7 @@ import pytest
 from experiments.design import design_points, run_seed
 from experiments.executors import SerialExecutor, make_executor
 from experiments.store import ResumeError, finished_chunks, read_runs
-from experiments.study import parse_study
+from experiments.study import StudyError, parse_study
 from experiments.sweep import run_sweep
 from negotiation import run_once
 from negotiation.behaviours import OfferStrategy, register, unregister
@@ -168,3 +168,49 @@ def test_random_lhs_and_sobol_designs_stay_in_range() -> None:
     lhs = design_points(make_study(design={"kind": "lhs", "samples": 10, "parameters": ranges}))
     strata = sorted((lhs["threat_credibility"] - 0.2) / 0.6 * 10 // 1)
     assert strata == list(range(10))  # one sample per stratum
+
+
+def test_a_first_point_that_raises_does_not_stop_the_sweep(tmp_path: Path) -> None:
+    study = {
+        "study": {"name": "raising-first", "scenario": "kuala-lumpur-2025"},
+        "design": {"kind": "grid", "parameters": {"us_offer_strategy": ["test-raising", "linear"]}},
+    }
+    register("offer", "test-raising")(_Raising)
+    try:  # the result columns come from the scenario's defaults instead
+        result = run_sweep(parse_study(study), tmp_path / "out", SerialExecutor(), chunk_size=1)
+    finally:
+        unregister("offer", "test-raising")
+    assert list(result.table()["error"].notna()) == [True, False]
+
+
+def test_a_study_where_no_run_works_is_refused_before_anything_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the model is broken")
+
+    monkeypatch.setattr("experiments.sweep.run_once", broken)
+    with pytest.raises(StudyError, match=r"no run of this study works.*the model is broken"):
+        run_sweep(make_study(), tmp_path / "out", SerialExecutor(), chunk_size=2)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--workers", "0"], "--workers must be an integer from 1 to"),
+        (["--scheduler", "localhost"], "tcp://host:port"),
+    ],
+)
+def test_the_sweep_command_refuses_bad_executors_before_touching_out(
+    tmp_path: Path, args: list[str], fragment: str
+) -> None:
+    exe = Path(sys.executable).with_name("negotiation")
+    study = _study_file(tmp_path, 2)
+    done = subprocess.run(
+        [str(exe), "sweep", str(study), "--out", str(tmp_path / "out"), *args],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and fragment in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()
