@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import shlex
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,6 +23,7 @@ import pandas as pd
 
 from experiments.backtest import MODEL, PREDICTORS, BacktestResult, backtest
 from experiments.store import atomic_write_bytes
+from experiments.summary import json_text
 
 DEFAULT_OUT = Path("results") / "backtest"
 Format = Callable[[Any], str]
@@ -187,7 +189,8 @@ def _records(frame: pd.DataFrame | None) -> list[dict[str, Any]] | None:
 
 
 def _json(result: BacktestResult, files: Sequence[Path]) -> str:
-    return json.dumps(
+    """The tables as strict JSON (no NaN: an undefined score is null)."""
+    return json_text(
         {
             "settings": result.settings,
             "scoreboard": _records(result.scoreboard),
@@ -210,13 +213,28 @@ def _command_line(args: argparse.Namespace) -> str:
     return shlex.join(words)
 
 
-def _cmd_backtest(args: argparse.Namespace) -> int:
+MAX_RUNS = 1_000_000  # per episode (and per grid point): beyond it a backtest takes days
+
+
+def _check_out(out: Path) -> None:
+    """Refuse an ``--out`` that cannot become a folder of files before anything runs, so
+    a long backtest does not end in an error (nothing is created here)."""
     from experiments.cli import UsageError
 
-    if args.runs < 1:
-        raise UsageError(f"--runs must be at least 1, got {args.runs}")
-    if args.calibration_runs is not None and args.calibration_runs < 1:
-        raise UsageError(f"--calibration-runs must be at least 1, got {args.calibration_runs}")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {str(out)!r} is a file: give a folder (default {DEFAULT_OUT})")
+    existing = out
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        raise UsageError(f"--out {str(out)!r}: {str(existing)!r} is a file, not a folder")
+    if existing.exists() and not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {str(out)!r}: cannot write in {str(existing)!r}")
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    _check_out(out)
     result = backtest(
         args.runs,
         args.seed,
@@ -224,7 +242,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         calibration_runs=args.calibration_runs,
     )
     command = _command_line(args)
-    files = write_outputs(result, Path(args.out), command)
+    files = write_outputs(result, out, command)
     if args.json:
         print(_json(result, files))
     else:
@@ -234,14 +252,20 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
+    """Add ``negotiation backtest`` to the command line's sub-commands."""
+    from experiments.cli import integer_argument, seed_argument
+
+    runs = integer_argument(1, MAX_RUNS)
     bt = sub.add_parser(
         "backtest", help="score the model and the baselines against the 2025 rounds of talks"
     )
-    bt.add_argument("--runs", type=int, default=200, help="runs per episode (default 200)")
-    bt.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    bt.add_argument(
+        "--runs", type=runs, default=200, help=f"runs per episode, 1 to {MAX_RUNS} (default 200)"
+    )
+    bt.add_argument("--seed", type=seed_argument, default=0, help="root seed (default 0)")
     bt.add_argument(
         "--calibration-runs",
-        type=int,
+        type=runs,
         default=None,
         help="runs per grid point and episode in the leave-one-out fit (default min(runs, 100))",
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 from typing import Any
 
@@ -36,11 +37,34 @@ def solara_command(host: str, port: int, app: str = "dashboards.app") -> list[st
     ]
 
 
-def _cmd_dashboard(args: argparse.Namespace) -> int:
-    if not 0 <= args.port <= 65535:
-        from experiments.cli import UsageError
+def check_can_serve(host: str, port: int) -> None:
+    """Refuse, with one clear line, a host that does not resolve or an address that cannot
+    be bound (port in use, not this machine's address, privileged port), before Solara
+    starts and would fail with a traceback of its own. Port 0 (any free port) is kept."""
+    from experiments.cli import UsageError
 
-        raise UsageError(f"--port must be between 0 and 65535, got {args.port}")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise UsageError(
+            f"--host {host!r} cannot be resolved ({reason}): give an address of this "
+            "machine such as 127.0.0.1"
+        ) from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise UsageError(
+                f"cannot serve on {host}:{port}: {exc.strerror or exc}; choose another "
+                "--port, or a --host of this machine"
+            ) from None
+
+
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    check_can_serve(args.host, args.port)
     print(f"Serving the dashboard on http://{args.host}:{args.port} (Ctrl-C to stop)", flush=True)
     command = solara_command(args.host, args.port)
     # Nothing leaves the machine: no usage telemetry.
@@ -50,9 +74,17 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
+    """Add ``negotiation dashboard`` to the command line's sub-commands."""
+    from experiments.cli import host_argument, port_argument
+
     parser = sub.add_parser("dashboard", help="serve the dashboard (http://127.0.0.1:8765)")
     parser.add_argument(
-        "--host", default=DEFAULT_HOST, help="interface to bind (default 127.0.0.1)"
+        "--host",
+        type=host_argument,
+        default=DEFAULT_HOST,
+        help="interface to bind: an IP address or host name (default 127.0.0.1)",
     )
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 8765)")
+    parser.add_argument(
+        "--port", type=port_argument, default=DEFAULT_PORT, help="port, 0 to 65535 (default 8765)"
+    )
     parser.set_defaults(func=_cmd_dashboard)

@@ -1,8 +1,52 @@
-"""Readable text summaries of outcome records, for the command line."""
+"""Readable text summaries of outcome records, and strict JSON, for the command line.
+
+This module imports only the standard library at run time (the domain's types are for
+the type checker), so the command line can load it before anything heavy.
+"""
 
 from __future__ import annotations
 
-from negotiation import Outcome, Scenario
+import json
+import math
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from negotiation import Outcome, Scenario
+
+
+def finite(value: Any) -> Any:
+    """``value`` with every non-finite float (NaN, +-inf) replaced by ``None``, recursively.
+
+    Strict JSON has no NaN or Infinity, so a record that holds one (an undefined Nash
+    product, an empty median) becomes ``null`` rather than a token other parsers refuse.
+    Numpy scalars and arrays become Python values, tuples and sets lists, dates ISO text
+    and paths strings; anything else is left for :func:`json.dumps` to judge.
+    """
+    if isinstance(value, bool) or value is None or isinstance(value, str | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=repr) if isinstance(value, set | frozenset) else value
+        return [finite(v) for v in items]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, PurePath):
+        return str(value)
+    if hasattr(value, "dtype") and hasattr(value, "tolist"):  # numpy scalar or array
+        return finite(value.tolist())
+    return value
+
+
+def json_text(value: Any, *, indent: int | None = 2) -> str:
+    """Strict JSON of ``value`` (:func:`finite` first, then ``allow_nan=False``), so that
+    ``--json`` output always parses, whatever the numbers in it."""
+    return json.dumps(finite(value), indent=indent, allow_nan=False)
 
 
 def render_outcome(outcome: Outcome, scenario: Scenario) -> str:
