@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from experiments.design import check_seed
 from experiments.ensemble import MAX_ENSEMBLE_RUNS, run_ensemble

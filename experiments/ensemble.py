@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
+from html import escape
 from typing import Any
 
 import numpy as np
@@ -51,6 +52,24 @@ class EnsembleSummary:
         out["ci95"] = list(self.ci95)
         del out["truce_days"], out["agreed"]
         return out
+
+    def _repr_html_(self) -> str:
+        """A compact table for notebooks: P(truce) with its interval, and the medians."""
+        low, high = self.ci95
+        days = self.median_days_before_summit
+        rows = "".join(
+            f"<tr><td>{escape(k)}</td><td style='text-align:right'>"
+            f"{'&ndash;' if v is None else f'{v:.4g}'}</td></tr>"
+            for k, v in self.median_package.items()
+        )
+        return (
+            f"<div><strong>P(truce) = {self.p_truce:.3f}</strong> (95% interval "
+            f"{low:.3f}&ndash;{high:.3f}) over {self.runs:,} runs of {escape(self.scenario)}"
+            f"<br>summit deal {self.p_summit_deal:.3f}, no deal {self.p_no_deal:.3f}"
+            + (f", median truce {days:.1f} days before the summit" if days is not None else "")
+            + f"<table><thead><tr><th>issue</th><th>median agreed</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table></div>"
+        )
 
 
 def summarise(

@@ -113,9 +113,31 @@ def result_schema(scenario: Scenario, params: dict[str, Any]) -> pa.Schema:
         if name not in META_COLUMNS:
             fields.append(pa.field(name, _arrow_type(name, value, scenario)))
     fields.append(pa.field("error", pa.string()))
-    return pa.schema(fields)
+    return pa.schema(fields, metadata=_schema_metadata(scenario))
 
 
+def _schema_metadata(scenario: Scenario) -> dict[str, str]:
+    """What a reader of the Parquet files needs without the manifest: the producer,
+    the scenario and the meaning of the column prefixes."""
+    return {
+        "trade_talks.producer": f"{DISTRIBUTION} {code_version()}",
+        "trade_talks.scenario": scenario.name,
+        "trade_talks.columns": json.dumps(
+            {
+                "package__<issue>": "agreed value of the issue in its unit (no deal: the "
+                "perceived no-deal value)",
+                "utility__<actor>": "the actor's utility of the package (1 = its ideal)",
+                "reservation__<actor>": "the actor's reservation utility at the end",
+                "param__<name>": "effective value of the named parameter (null: does not "
+                "apply to the chosen behaviour)",
+                "plan_digest": "SHA-256 of the resolved scenario: same digest, seed and "
+                "code version = the same run",
+            }
+        ),
+    }
+
+
+_DATES = {"date", "framework_date", "endorsement_date"}
 _NULLABLE_NUMBERS = {"days_before_summit", "nash_product", "pareto_distance", "nash_distance"}
 
 
@@ -127,6 +149,12 @@ def _arrow_type(name: str, value: Any, scenario: Scenario) -> pa.DataType:
         )
     if name in ("round",):
         return pa.int64()
+    if name in _DATES:
+        return pa.date32()
+    if name == "time":
+        return pa.timestamp("ms")  # what Parquet stores
+    if name == "vetoed_by":
+        return pa.list_(pa.string())
     if name in _NULLABLE_NUMBERS or name.startswith(("package__", "utility__", "reservation__")):
         return pa.float64()
     if isinstance(value, bool):
@@ -144,6 +172,9 @@ def _to_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
         values = [row.get(field.name) for row in rows]
         if pa.types.is_floating(field.type):
             values = [None if v is None else float(v) for v in values]
+        if pa.types.is_date32(field.type) or pa.types.is_timestamp(field.type):
+            columns[field.name] = pa.array(values, type=pa.string()).cast(field.type)
+            continue
         columns[field.name] = pa.array(values, type=field.type)
     return pa.table(columns, schema=schema)
 

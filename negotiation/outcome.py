@@ -80,15 +80,14 @@ class Outcome:
         )
 
     def to_row(self) -> dict[str, Any]:
-        """Flat record for tables: nested maps become ``package__<issue>`` etc."""
+        """Flat record for tables: nested maps become ``package__<issue>`` etc.; the
+        list of blockers stays a list (a list column in Parquet)."""
         row: dict[str, Any] = {}
         for key, value in asdict(self).items():
             if key in _FLAT_PREFIX:
                 prefix = _FLAT_PREFIX[key]
                 for sub, v in value.items():
                     row[f"{prefix}__{sub}"] = v
-            elif key == "vetoed_by":
-                row[key] = "; ".join(value)
             else:
                 row[key] = value
         return row

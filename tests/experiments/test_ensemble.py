@@ -124,3 +124,11 @@ def test_ensemble_command_json() -> None:
     assert 0 <= low <= record["p_truce"] <= high <= 1
     assert set(record["median_package"]) >= {"us_tariff_rate", "soybean_purchases_mmt"}
     assert "median_days_before_summit" in record
+
+
+def test_summary_displays_as_html_in_notebooks() -> None:
+    from experiments.ensemble import run_ensemble
+
+    summary = run_ensemble("kuala-lumpur-2025", 5, {}, root_seed=1)
+    html = summary._repr_html_()
+    assert f"{summary.p_truce:.3f}" in html and "us_tariff_rate" in html

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from experiments.design import design_points, run_seed
@@ -214,3 +215,24 @@ def test_the_sweep_command_refuses_bad_executors_before_touching_out(
     )
     assert done.returncode == 2 and fragment in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_parquet_columns_have_their_types_and_the_schema_says_what_they_mean(
+    tiny_study,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    import pyarrow.parquet as pq
+
+    run_sweep(tiny_study, tmp_path / "out", SerialExecutor(), chunk_size=12)
+    table = pq.read_table(next((tmp_path / "out" / "runs").glob("chunk-*.parquet")))
+    schema = table.schema
+    assert schema.field("date").type == pa.date32()
+    assert schema.field("time").type == pa.timestamp("ms")
+    assert schema.field("vetoed_by").type == pa.list_(pa.string())
+    assert schema.field("framework_date").type == pa.date32()
+    meta = {k.decode(): v.decode() for k, v in (schema.metadata or {}).items()}
+    assert meta["trade_talks.scenario"] == "kuala-lumpur-2025"
+    assert "plan_digest" in json.loads(meta["trade_talks.columns"])
+    frame = read_runs(tmp_path / "out")
+    truce = frame[frame["truce"]].iloc[0]
+    assert str(truce["date"]).startswith("2025-10-")

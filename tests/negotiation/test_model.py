@@ -132,7 +132,9 @@ def test_outcome_record_json_and_row(flagship) -> None:  # type: ignore[no-untyp
     row = outcome.to_row()
     assert row["package__us_tariff_rate"] == record["package"]["us_tariff_rate"]
     assert row["utility__trump"] == record["utilities"]["trump"]
-    assert all(not isinstance(v, dict | list) for v in row.values())
+    assert all(not isinstance(v, dict) for v in row.values())
+    assert row["vetoed_by"] == record["vetoed_by"]  # a list column, not a joined string
+    assert all(not isinstance(v, list) for k, v in row.items() if k != "vetoed_by")
 
 
 def test_efficiency_measures_are_consistent(flagship) -> None:  # type: ignore[no-untyped-def]
