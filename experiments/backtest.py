@@ -293,17 +293,24 @@ def issue_moves(
     package: Mapping[str, float], observed: Observed, scenario: Scenario
 ) -> dict[str, tuple[bool, bool]]:
     """Per observed issue: (the observation moved from the status quo, the forecast did)."""
-    out = {}
-    for issue in scenario.space:
-        if issue.key not in observed.package and issue.key not in observed.package_range:
-            continue
-        low, high = observed.interval(issue.key)
-        value = package[issue.key]
-        out[issue.key] = (
+    return {
+        issue.key: (
             moved(low, high, issue.status_quo, issue.span),
             moved(value, value, issue.status_quo, issue.span),
         )
-    return out
+        for issue, low, high, value in _observed_issues(package, observed, scenario)
+    }
+
+
+def _observed_issues(
+    package: Mapping[str, float], observed: Observed, scenario: Scenario
+) -> list[tuple[Any, float, float, float]]:
+    """The issues with an observed value: (issue, observed low, high, forecast value)."""
+    return [
+        (issue, *observed.interval(issue.key), package[issue.key])
+        for issue in scenario.space
+        if issue.key in observed.package or issue.key in observed.package_range
+    ]
 
 
 def issue_errors(
@@ -311,14 +318,10 @@ def issue_errors(
 ) -> dict[str, float]:
     """Per observed issue: distance from the forecast to the observed value (or range),
     divided by the issue's range."""
-    out = {}
-    for issue in scenario.space:
-        if issue.key not in observed.package and issue.key not in observed.package_range:
-            continue
-        low, high = observed.interval(issue.key)
-        value = package[issue.key]
-        out[issue.key] = max(low - value, 0.0, value - high) / issue.span
-    return out
+    return {
+        issue.key: max(low - value, 0.0, value - high) / issue.span
+        for issue, low, high, value in _observed_issues(package, observed, scenario)
+    }
 
 
 def score(forecast: Forecast, observed: Observed, scenario: Scenario) -> dict[str, Any]:

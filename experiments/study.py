@@ -46,6 +46,7 @@ from pydantic import (
 )
 
 from negotiation import Scenario, ScenarioError, builtin_scenarios, load_scenario
+from negotiation.files import read_utf8
 
 DesignKind = Literal["grid", "random", "lhs", "sobol", "morris"]
 MAX_RUNS = 50_000_000  # points x replications; far beyond any sweep this machine finishes
@@ -232,19 +233,7 @@ def load_study(path: str | Path) -> Study:
 
 def _read_text(path: Path) -> str:
     """The study file's text, or a StudyError saying why it cannot be used."""
-    try:
-        if path.stat().st_size > MAX_STUDY_BYTES:
-            raise StudyError(
-                f"{path}: {path.stat().st_size:,} bytes; a study file may have at most "
-                f"{MAX_STUDY_BYTES:,}"
-            )
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise StudyError(
-            f"{path}: not UTF-8 text (byte {exc.start}); save the study as UTF-8"
-        ) from None
-    except OSError as exc:
-        raise StudyError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    return read_utf8(path, "study", StudyError, MAX_STUDY_BYTES)
 
 
 def parse_study(raw: dict[str, Any], source: str = "<study>", base: Path | None = None) -> Study:

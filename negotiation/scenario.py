@@ -34,6 +34,7 @@ from pydantic import (
 )
 
 from negotiation.behaviours import registry
+from negotiation.files import read_utf8
 from negotiation.issues import Issue, IssueSpace
 
 SIDES: tuple[str, str] = ("US", "China")  # the parties of a scenario that names none
@@ -794,14 +795,7 @@ MAX_SCENARIO_BYTES = 5_000_000
 
 def _read_text(path: Path) -> str:
     """The file's text, or a :class:`ScenarioError` saying why it cannot be read."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(
-            f"{path}: not UTF-8 text (byte {exc.start}); save the scenario as UTF-8"
-        ) from None
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    return read_utf8(path, "scenario", ScenarioError, MAX_SCENARIO_BYTES)
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
@@ -830,11 +824,6 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         raise ScenarioError(
             f"no scenario {text_name!r}: neither a built-in name ({', '.join(names)}) "
             "nor an existing file"
-        )
-    if len(text) > MAX_SCENARIO_BYTES:
-        raise ScenarioError(
-            f"{source}: {len(text):,} characters; a scenario file may have at most "
-            f"{MAX_SCENARIO_BYTES:,}"
         )
     try:
         raw = tomllib.loads(text)
