@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.design import sobol_problem
+from experiments.extras import require
 from experiments.intervals import wilson_interval
 from experiments.study import Study
 
@@ -230,8 +231,7 @@ def _ema_prim() -> Any:
     """EMA Workbench's PRIM module, imported on first use (a few seconds: it brings in
     matplotlib, seaborn and scikit-learn)."""
     with quiet_ema():
-        from ema_workbench.analysis import prim as prim_module
-    return prim_module
+        return require("ema_workbench.analysis.prim", "analysis", "PRIM")
 
 
 def _box(x: pd.DataFrame, limits: pd.DataFrame, initial: pd.DataFrame, stats: pd.Series) -> PrimBox:

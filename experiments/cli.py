@@ -306,6 +306,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    from negotiation import __version__
+
+    parser.add_argument("--version", action="version", version=f"trade-talks {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run one seeded negotiation and summarise it")
@@ -353,6 +356,7 @@ _BAD_INPUT = (
     ("experiments.store", "ResumeError"),
     ("experiments.store", "StoreError"),
     ("experiments.executors", "ExecutorError"),
+    ("experiments.extras", "MissingExtra"),
 )
 # Failures while running that are not bugs (the message says what happened): exit 1.
 _RUN_FAILURES = (

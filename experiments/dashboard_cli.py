@@ -12,6 +12,8 @@ import socket
 import sys
 from typing import Any
 
+from experiments.extras import require
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 
@@ -64,6 +66,7 @@ def check_can_serve(host: str, port: int) -> None:
 
 
 def _cmd_dashboard(args: argparse.Namespace) -> int:
+    require("solara", "dashboard", "the dashboard")
     check_can_serve(args.host, args.port)
     print(f"Serving the dashboard on http://{args.host}:{args.port} (Ctrl-C to stop)", flush=True)
     command = solara_command(args.host, args.port)

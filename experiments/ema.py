@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.analysis import prim_frame, quiet_ema
+from experiments.extras import require
 from negotiation import Scenario, load_scenario, run_once
 from negotiation.behaviours import names as behaviour_names
 from negotiation.scenario import ParameterSpec
@@ -88,7 +89,7 @@ def ema_parameter(name: str, spec: ParameterSpec) -> Any:
     A numeric parameter whose range is a single value cannot be sampled (EMA needs
     low < high): fix it instead (``fixed=`` in :func:`build_model`).
     """
-    import ema_workbench as ema
+    ema = require("ema_workbench", "analysis", "the EMA Workbench bridge")
 
     if spec.kind == "behaviour":
         assert spec.behaviour_kind is not None  # the scenario's validation checks it
@@ -163,7 +164,7 @@ def build_model(
     is named ``name`` (default: the scenario's name as a Python identifier, which EMA
     requires). Unknown or doubly assigned names raise ``ValueError``.
     """
-    import ema_workbench as ema
+    ema = require("ema_workbench", "analysis", "the EMA Workbench bridge")
 
     base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     integer = isinstance(root_seed, int | np.integer) and not isinstance(root_seed, bool)

@@ -32,6 +32,8 @@ from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future,
 from contextlib import contextmanager
 from typing import Any
 
+from experiments.extras import require
+
 PR_SET_PDEATHSIG = 1
 WORKERS_PER_CORE = 4
 CONNECT_TIMEOUT = 5.0  # seconds to reach a scheduler (Dask's default is 30)
@@ -127,6 +129,7 @@ def process_pool(workers: int | None = None) -> ProcessPoolExecutor:
 @contextmanager
 def dask_executor(scheduler: str | None = None, workers: int | None = None) -> Iterator[Executor]:
     """A Dask executor: the given scheduler address, or a LocalCluster on 127.0.0.1."""
+    require("distributed", "dask", "running on Dask")
     if scheduler:
         with _remote_client(check_scheduler(scheduler)) as client:
             yield client.get_executor()

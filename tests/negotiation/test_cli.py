@@ -295,3 +295,12 @@ def test_dashboard_refuses_a_port_in_use(capsys: pytest.CaptureFixture[str]) -> 
         assert main(["dashboard", "--port", str(port)]) == EXIT_USAGE
     err = _one_line(capsys.readouterr().err)
     assert f"cannot serve on 127.0.0.1:{port}" in err and "--port" in err
+
+
+def test_version_comes_from_the_package_metadata(capsys) -> None:  # type: ignore[no-untyped-def]
+    from importlib.metadata import version
+
+    from experiments.cli import main
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"trade-talks {version('trade-talks')}"
