@@ -286,7 +286,7 @@ CASES: list[Case] = [
     Case(
         "run-scenario-too-large",
         ("run", "--scenario", "large.toml"),
-        r"large\.toml: [\d,]+ characters; a scenario file may have at most 5,000,000",
+        r"large\.toml: [\d,]+ bytes; a scenario file may have at most 5,000,000",
         setup=_file("large.toml", "# padding\n" * 500_001),
     ),
     Case(
