@@ -53,6 +53,13 @@ BEHAVIOUR_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+# Sizes a scenario may have: far above any negotiation, low enough that a bad file is
+# refused at once rather than exhausting memory or time.
+MAX_ISSUES = 200
+MAX_ACTORS = 500
+MAX_EVENTS = 10_000
+MAX_PHASES = 366
+MAX_ROUNDS = 100_000
 
 
 class ScenarioError(ValueError):
@@ -238,7 +245,7 @@ class CalendarSpec(Strict):
     summit: LocalTime
     day_start_hour: Annotated[int, Field(ge=0, le=23)] = 9
     day_end_hour: Annotated[int, Field(ge=1, le=24)] = 21
-    phases: list[PhaseSpec] = Field(min_length=1)
+    phases: list[PhaseSpec] = Field(min_length=1, max_length=MAX_PHASES)
     milestones: list[MilestoneSpec] = Field(default_factory=list)
     # What time-dependent behaviours count: "rounds" (round n of N is at (n - 1) / N) or
     # "hours" (the share of calendar time from the first round to the summit), so that
@@ -256,6 +263,12 @@ class CalendarSpec(Strict):
             raise ValueError(
                 f"the last phase ends on {self.phases[-1].last_day}, not before the summit "
                 f"({self.summit.date()})"
+            )
+        rounds = sum(p.rounds_per_day * ((p.last_day - p.first_day).days + 1) for p in self.phases)
+        if rounds > MAX_ROUNDS:
+            raise ValueError(
+                f"the calendar has {rounds:,} rounds; a scenario may have at most "
+                f"{MAX_ROUNDS:,} (fewer rounds per day, or shorter phases)"
             )
         return self
 
@@ -406,10 +419,10 @@ class Scenario(Strict):
 
     scenario: ScenarioMeta
     calendar: CalendarSpec
-    issues: list[IssueSpec] = Field(min_length=1)
-    actors: list[ActorSpec] = Field(min_length=1)
-    events: list[EventSpec] = Field(default_factory=list)
-    shocks: list[ShockSpec] = Field(default_factory=list)
+    issues: list[IssueSpec] = Field(min_length=1, max_length=MAX_ISSUES)
+    actors: list[ActorSpec] = Field(min_length=1, max_length=MAX_ACTORS)
+    events: list[EventSpec] = Field(default_factory=list, max_length=MAX_EVENTS)
+    shocks: list[ShockSpec] = Field(default_factory=list, max_length=MAX_EVENTS)
     settings: SettingsSpec = Field(default_factory=SettingsSpec)
     parameters: dict[str, ParameterSpec] = Field(default_factory=dict)
     observed: dict[str, Any] | None = None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from negotiation import ScenarioError, load_scenario
+from negotiation import Scenario, ScenarioError, load_scenario
 
 # (case id, text in the flagship file, its replacement, expected message regex)
 VARIANTS: list[tuple[str, str, str, str]] = [
@@ -386,3 +386,23 @@ def test_bad_parties(write_scenario, parties: str, expected: str) -> None:  # ty
     )
     with pytest.raises(ScenarioError, match=expected):
         load_scenario(path)
+
+
+def test_sizes_are_capped(write_scenario) -> None:  # type: ignore[no-untyped-def]
+    long = write_scenario(
+        (
+            "first_day = 2025-10-25\nlast_day = 2025-10-26\nrounds_per_day = 5 ",
+            "first_day = 2025-08-01\nlast_day = 2025-10-26\nrounds_per_day = 1440 ",
+        ),
+        name="rounds.toml",
+    )
+    with pytest.raises(ScenarioError, match=r"calendar has 125,286 rounds; .* at most 100,000"):
+        load_scenario(long)
+
+
+def test_too_many_issues(flagship) -> None:  # type: ignore[no-untyped-def]
+    data = flagship.model_dump()
+    template = data["issues"][1]
+    data["issues"] += [{**template, "key": f"extra_{i}"} for i in range(200)]
+    with pytest.raises(ValueError, match=r"issues\n.*at most 200 items"):
+        Scenario.model_validate(data)
