@@ -65,8 +65,15 @@ class LiveModel(TradeTalksModel):
     """
 
     def __init__(
-        self, scenario_name: str = DEFAULT_SCENARIO, seed: Any = DEFAULT_SEED, **params: Any
+        self,
+        scenario_name: str = DEFAULT_SCENARIO,
+        seed: Any = DEFAULT_SEED,
+        scenario: Any = None,
+        **params: Any,
     ) -> None:
+        # ``scenario`` is Mesa's experimental Scenario, which Mesa's Reset passes on; this
+        # model's own scenario is the one named ``scenario_name`` (``self.spec``).
+        del scenario
         self.error: str | None = None
         try:
             rng = parse_seed(seed)
@@ -76,16 +83,6 @@ class LiveModel(TradeTalksModel):
             super().__init__(DEFAULT_SCENARIO, rng=DEFAULT_SEED, collect=True)
             self.error = str(exc)
             self.running = False
-
-    # Mesa's experimental Scenario object is not used by this model (its scenario is
-    # ``spec``); hiding it stops Mesa's Reset from passing one as ``scenario``.
-    @property
-    def scenario(self) -> None:
-        return None
-
-    @scenario.setter
-    def scenario(self, value: Any) -> None:
-        self._mesa_scenario = value
 
 
 def parse_seed(value: Any) -> int:

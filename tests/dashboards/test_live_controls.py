@@ -262,3 +262,23 @@ def test_the_ensemble_runs_what_the_live_run_was_given() -> None:
     rc.close()  # renders without error; the task gets the overrides, not None values
     summary = run_ensemble("kuala-lumpur-2025", 5, dict(live.value.plan.overrides), root_seed=1)
     assert summary.runs == 5
+
+
+def test_mesas_own_scenario_is_not_hidden_and_reset_can_pass_it() -> None:
+    """Mesa's experimental Model.scenario stays Mesa's (this model's scenario is
+    ``spec``); Mesa's Reset passes it back as ``scenario=`` and the model accepts it."""
+    from mesa.experimental.scenarios import Scenario as MesaScenario
+    from mesa.visualization.solara_viz import _build_model_init_kwargs
+
+    from dashboards.live_model import LiveModel
+
+    model = LiveModel(seed="7")
+    assert isinstance(model.scenario, MesaScenario)
+    kwargs = _build_model_init_kwargs(
+        model,
+        {"scenario_name": "kuala-lumpur-2025", "seed": "7"},
+        add_scenario_when_empty=True,
+        require_model_accepts_scenario=True,
+    )
+    again = LiveModel(**kwargs)
+    assert again.error is None and again.spec.name == "kuala-lumpur-2025"
