@@ -206,8 +206,7 @@ def _repository(folder: Path, project: str) -> Path:
 def test_the_code_version_ignores_the_working_directory_repository(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed")
+    assert shutil.which("git") is not None, "these tests need git (the project is a git checkout)"
     outside = tmp_path / "plain"
     outside.mkdir()
     monkeypatch.chdir(outside)
@@ -222,8 +221,7 @@ def test_the_code_version_ignores_the_working_directory_repository(
 
 
 def test_only_a_checkout_of_this_project_gives_a_commit(tmp_path: Path) -> None:
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed")
+    assert shutil.which("git") is not None, "these tests need git (the project is a git checkout)"
     assert source_commit(_repository(tmp_path / "theirs", "their-project")) is None
     ours = _repository(tmp_path / "ours", "trade-talks")
     assert source_commit(ours) == _git(ours, "rev-parse", "HEAD")
