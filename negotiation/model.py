@@ -23,6 +23,7 @@ import mesa
 import numpy as np
 
 from negotiation.agents import Delegation, Host, InterestGroup, Leader
+from negotiation.behaviours.interfaces import Verdict
 from negotiation.calendar import Calendar
 from negotiation.events import ScheduledEvent, TimelineEntry, schedule_all
 from negotiation.issues import Package
@@ -244,6 +245,11 @@ class TradeTalksModel(mesa.Model):
             self.agents_by_type[Leader].do("escalate")
             if self.steps >= len(self.calendar):
                 self._deadline()
+        self._close_round()
+
+    def _close_round(self) -> None:
+        """The record once the run has ended (before the last collect), and the round's
+        trajectories."""
         if not self.running:
             self.outcome = build_outcome(self)
         if self.datacollector is not None:
@@ -277,21 +283,24 @@ class TradeTalksModel(mesa.Model):
             self.record("truce", "Truce ratified by both leaders")
             self.running = False
             return
-        for side, verdict in verdicts.items():
-            if not verdict.ratified:
-                self.vetoes.append((self.steps, side, verdict.blocked_by))
-                self.record("veto", verdict.reason)
-                self.delegations[side].harden(verdict.failing_issues, package)
+        for side, verdict in self._vetoes(verdicts, ""):
+            self.delegations[side].harden(verdict.failing_issues, package)
+
+    def _vetoes(self, verdicts: dict[str, Verdict], where: str) -> list[tuple[str, Verdict]]:
+        """Record every rejection among ``verdicts`` (on the timeline, prefixed by
+        ``where``) and return them."""
+        rejected = [(side, v) for side, v in verdicts.items() if not v.ratified]
+        for side, verdict in rejected:
+            self.vetoes.append((self.steps, side, verdict.blocked_by))
+            self.record("veto", f"{where}{verdict.reason}")
+        return rejected
 
     def _await_summit(self) -> None:
         """A round after the framework: talks have stopped while events still happen; at
         the summit the leaders endorse the framework or reject it."""
         if self.steps >= len(self.calendar):
             self._endorse()
-        if not self.running:
-            self.outcome = build_outcome(self)
-        if self.datacollector is not None:
-            self.datacollector.collect(self)
+        self._close_round()
 
     def _endorse(self) -> None:
         assert self.framework is not None
@@ -304,10 +313,7 @@ class TradeTalksModel(mesa.Model):
             return
         self.ended_reason = "framework rejected"
         self.agreement_round = None
-        for side, verdict in verdicts.items():
-            if not verdict.ratified:
-                self.vetoes.append((self.steps, side, verdict.blocked_by))
-                self.record("veto", f"At the summit: {verdict.reason}")
+        self._vetoes(verdicts, "At the summit: ")
 
     def draft(self, package: Package) -> Package:
         """The agreed package as drafted: each issue moved to its nearest focal value
