@@ -107,9 +107,15 @@ _NESTED = ("package", "utilities", "reservations", "params")
 
 
 def _record(key: str, model: TradeTalksModel) -> Any:
-    """One field of the outcome record, or ``None`` while the run goes on."""
+    """One field of the outcome record, or ``None`` while the run goes on (the flat
+    row is built once per record, not once per field)."""
     outcome = model.outcome
-    return None if outcome is None else outcome.to_row().get(key)
+    if outcome is None:
+        return None
+    cache = model._snapshot
+    if cache.get("_record_of") is not outcome:
+        cache["_record_of"], cache["_record_row"] = outcome, outcome.to_row()
+    return cache["_record_row"].get(key)
 
 
 def _kind(agent: Actor) -> str:

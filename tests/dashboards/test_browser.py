@@ -117,10 +117,15 @@ def test_ensemble_shows_progress_and_p_truce(open_page) -> None:  # type: ignore
     log.assert_clean()
 
 
-def test_sample_sweep_heatmap_and_runs_behind_a_cell(open_page) -> None:  # type: ignore[no-untyped-def]
-    page, log = open_page()
+def _open_explorer(page) -> None:  # type: ignore[no-untyped-def]
+    """Open the Sweep explorer tab and wait for the shipped sample to load."""
     page.get_by_role("tab", name="Sweep explorer").click()
     page.get_by_text(re.compile(r"^200 runs; swept parameters")).first.wait_for(timeout=30_000)
+
+
+def test_sample_sweep_heatmap_and_runs_behind_a_cell(open_page) -> None:  # type: ignore[no-untyped-def]
+    page, log = open_page()
+    _open_explorer(page)
     cells = page.get_by_role("button", name=re.compile(r"^\d+%$"))
     cells.first.wait_for(timeout=30_000)
     assert cells.count() == 25
@@ -180,8 +185,7 @@ def test_the_exponent_slider_goes_for_the_hardliner_and_the_run_works(open_page)
 
 def test_the_explorer_refuses_server_paths_and_stays_alive(open_page) -> None:  # type: ignore[no-untyped-def]
     page, log = open_page()
-    page.get_by_role("tab", name="Sweep explorer").click()
-    page.get_by_text(re.compile(r"^200 runs; swept parameters")).first.wait_for(timeout=30_000)
+    _open_explorer(page)
     folder = page.get_by_label("Sweep result folder")
     sample = folder.input_value()
     for path in ("/", "../../"):
