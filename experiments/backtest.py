@@ -42,7 +42,7 @@ its median package; the backtest needs summit deals too, so it runs its own loop
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -62,6 +62,7 @@ from experiments.calibration import (
 )
 from experiments.design import run_seed
 from negotiation import Outcome, Scenario, ScenarioError, load_scenario, run_once
+from negotiation.scenario import first_release
 
 CHINA_EPISODES: tuple[str, ...] = (
     "geneva-2025",
@@ -405,6 +406,13 @@ class BacktestResult:
     settings: dict[str, Any]
 
 
+#: How the episodes' protocol is set: as shipped, or the first release's.
+PROTOCOLS: dict[str, Callable[[Scenario], Scenario]] = {
+    "shipped": lambda scenario: scenario,
+    "first-release": first_release,
+}
+
+
 def backtest(
     runs: int = 200,
     root_seed: int = 0,
@@ -413,8 +421,13 @@ def backtest(
     calibrate: bool = True,
     grid: Mapping[str, Sequence[Any]] | None = None,
     calibration_runs: int | None = None,
+    protocol: str = "shipped",
 ) -> BacktestResult:
     """Forecast each episode with the model and the baselines, and score them.
+
+    ``protocol`` is ``"shipped"`` (the files as they are, with the default protocol) or
+    ``"first-release"`` (every episode switched to the first release's protocol,
+    :func:`negotiation.scenario.first_release`), for comparing the two.
 
     With ``calibrate``, the grid (default :data:`~experiments.calibration.DEFAULT_GRID`)
     is fitted with ``calibration_runs`` runs per point and episode (default
@@ -422,7 +435,9 @@ def backtest(
     best over all episodes) and the ``model (LOO-calibrated)`` rows (for each episode,
     the point best over the others). The base-rate baseline needs at least two episodes.
     """
-    scenarios = {name: load_scenario(name) for name in episodes}
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"protocol {protocol!r}: choose one of {', '.join(PROTOCOLS)}")
+    scenarios = {name: PROTOCOLS[protocol](load_scenario(name)) for name in episodes}
     observed = {name: observed_outcome(s) for name, s in scenarios.items()}
     rates = (
         leave_one_out_base_rates({name: o.truce for name, o in observed.items()})
@@ -455,6 +470,7 @@ def backtest(
             "runs": runs,
             "root_seed": root_seed,
             "episodes": list(episodes),
+            "protocol": protocol,
             "calibrated": calibrate,
             "calibration_runs": cal_runs if calibrate else None,
             "grid": {k: list(v) for k, v in (grid or DEFAULT_GRID).items()} if calibrate else None,

@@ -210,6 +210,8 @@ def _command_line(args: argparse.Namespace) -> str:
         words.append("--no-calibration")
     elif args.calibration_runs is not None:
         words += ["--calibration-runs", str(args.calibration_runs)]
+    if args.protocol != "shipped":
+        words += ["--protocol", args.protocol]
     return shlex.join(words)
 
 
@@ -240,6 +242,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         args.seed,
         calibrate=not args.no_calibration,
         calibration_runs=args.calibration_runs,
+        protocol=args.protocol,
     )
     command = _command_line(args)
     files = write_outputs(result, out, command)
@@ -270,6 +273,12 @@ def register(sub: Any) -> None:
         help="runs per grid point and episode in the leave-one-out fit (default min(runs, 100))",
     )
     bt.add_argument("--no-calibration", action="store_true", help="skip the leave-one-out fit")
+    bt.add_argument(
+        "--protocol",
+        choices=["shipped", "first-release"],
+        default="shipped",
+        help="run the episodes as shipped (default) or with the first release's protocol",
+    )
     bt.add_argument("--json", action="store_true", help="print the tables as JSON")
     bt.add_argument("--out", default=str(DEFAULT_OUT), help="folder for backtest.md and CSVs")
     bt.set_defaults(func=_cmd_backtest)

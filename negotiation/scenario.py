@@ -763,6 +763,35 @@ def sync_defaults(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def first_release_protocol(data: dict[str, Any]) -> dict[str, Any]:
+    """Switch dumped scenario ``data`` to the first release's protocol, in place:
+    time-dependent delegations (keeping their exponent, 0.5 if none), linear utility,
+    texts as offered, a sure win-set, the rounds clock, no summit endorsement and no
+    audience costs. The shipped scenarios run a later default protocol
+    (docs/validation.md, "Choosing the defaults"); this is the base for comparing the
+    two. Returns ``data``; validate it with :func:`sync_defaults` as a new scenario."""
+    for actor in data["actors"]:
+        if actor["kind"] == "delegation":
+            offer = actor.get("offer") or {}
+            exponent = (offer.get("params") or {}).get("e", 0.5)
+            actor["offer"] = {"name": "time-dependent", "params": {"e": exponent}}
+    data["calendar"]["clock"] = "rounds"
+    data["settings"].update(
+        loss_aversion=1.0,
+        focal_drafting=False,
+        ratification_noise=0.0,
+        summit_endorsement=False,
+        audience_cost=0.0,
+    )
+    return data
+
+
+def first_release(scenario: Scenario) -> Scenario:
+    """``scenario`` with the first release's protocol (see
+    :func:`first_release_protocol`), validated like a file."""
+    return Scenario.model_validate(sync_defaults(first_release_protocol(scenario.model_dump())))
+
+
 def _target_default(dumped: dict[str, Any], name: str, param: ParameterSpec) -> Any:
     """A parameter's default: the value of what it targets, so that a run at the defaults
     is the scenario as written and records what it ran (1 for a 'scale' parameter). Raises

@@ -7,9 +7,11 @@ Three families, each a few lines over two helpers:
   ``e < 1`` is Boulware (holds firm, concedes late), ``e = 1`` linear, ``e > 1`` Conceder;
 - *behaviour-dependent* (imitative) tactics of the same paper: tit-for-tat, relative and
   absolute, which mirror the other side's concessions as measured in own utility;
-- *trade-off* strategies that use the opponent model: Zeuthen's risk-based concession
-  and logrolling, both bidding on the efficient frontier given the opponent model
-  (:func:`efficient_bid`).
+- *trade-off* strategies that use the opponent model: Faratin, Sierra & Jennings's
+  (2002) similarity trade-off (:func:`similar_bid`: at the aspired utility, the package
+  nearest the other side's last offer, distance weighted by what the opponent model says
+  it cares about), and Zeuthen's risk-based concession and logrolling, both bidding on
+  the efficient frontier given the opponent model (:func:`efficient_bid`).
 
 Every strategy is stateless between calls: the target is a function of the visible
 history, so asking for the next offer (AC_next) never disturbs the current one.
@@ -22,13 +24,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import Field
 
 from negotiation.bargaining import nash_point, pareto_frontier
 from negotiation.behaviours.interfaces import OfferStrategy
 from negotiation.behaviours.registry import register
 from negotiation.issues import Package
-from negotiation.preferences import Preferences, concession_pieces
+from negotiation.preferences import Preferences, concession_pieces, worst_distance
 
 if TYPE_CHECKING:
     from negotiation.agents import Delegation
@@ -79,6 +82,102 @@ def efficient_bid(me: Delegation, target: float) -> Package:
         j = issues[piece]
         package[j] = starts[piece] + share * (ends[piece] - starts[piece])
     return package
+
+
+def similar_bid(me: Delegation, target: float, anchor: Package) -> Package:
+    """The package of own utility ``target`` nearest ``anchor`` (the other side's last
+    offer), distance weighted by the opponent model's issue weights.
+
+    Faratin, Sierra & Jennings (2002) make trade-offs by choosing, among packages on the
+    iso-utility curve of the aspiration, the one most similar to the opponent's last
+    offer, similarity weighted by the opponent's estimated weights. Here in closed form:
+    minimising ``sum_j w_opp_j ((x_j - y_j) / span_j)**2`` subject to own utility ``target``
+    retreats from ``y`` toward the own ideal at a rate ``slope_j * span_j**2 / w_opp_j``
+    per issue (the Lagrange condition), each issue stopping at the own ideal. An issue
+    the other side cares little about and I care much about is taken back first; one it
+    cares most about is left near its offer. Concessions are therefore partial and
+    different per issue (unlike the knapsack of :func:`efficient_bid`, which moves issues
+    whole), and they follow what the opponent model has learned. With loss aversion the
+    own utility has a kink where an issue crosses the status quo; the retreat rate uses
+    the base slope and the target is met exactly on the piecewise-linear path.
+    """
+    ideal = me.ideal
+    if me.utility(anchor) >= target:
+        return anchor.copy()
+    span = me.model.space.span
+    toward = anchor - ideal
+    dist = np.abs(toward)
+    rate = me.slope * span * span / np.maximum(me.opponent.weights, 1e-3)
+    moving = (dist > 0) & (rate > 0)
+    if not moving.any():
+        return ideal.copy()
+    full = dist[moving] / rate[moving]  # mu at which each issue is back at the own ideal
+    kinks = (dist - me._ref_dist)[moving] / rate[moving]  # ... where a loss begins
+    mus = np.unique(np.concatenate(([0.0], full, kinks[(kinks > 0) & np.isfinite(kinks)])))
+    sign = np.sign(toward)
+    packages = anchor - sign * np.minimum(mus[:, None] * rate, dist)
+    gone = np.abs(packages - ideal)
+    if me._extra:
+        gone = gone + me._extra * np.maximum(gone - me._ref_dist, 0.0)
+    utilities = 1.0 - gone @ me.slope
+    mu = float(np.interp(target, utilities, mus))
+    return anchor - sign * np.minimum(mu * rate, dist)
+
+
+_UNIT = np.linspace(0.0, 1.0, 65)
+
+
+def paced_bid(me: Delegation, target: float) -> Package:
+    """The package of own utility ``target`` that concedes each issue at its own pace.
+
+    Faratin, Sierra & Jennings (1998) let each issue follow its own time-dependent
+    tactic, ``x_j = a_j + s**(1/beta_j) * (b_j - a_j)``. Here an issue's ``beta_j`` is its
+    trade-off ratio, the other side's utility gained per unit of own utility lost (the
+    opponent model's estimate over own slope; Raiffa 1982's logrolling rule): where the
+    other side values an issue more than I do, I concede it early (a Conceder on that
+    issue); where I value it more, late (Boulware). Only the ratios between issues
+    matter, since ``s`` in [0, 1] is solved for, so the pace is written
+    ``r**(ratio_max / ratio_j)``. Unlike the knapsack of :func:`efficient_bid`, issues
+    settle part-way, at points ordered by relative salience; an issue free for me is
+    conceded at once, one worthless to the other side only at the end.
+    """
+    ideal = me.ideal
+    estimate = me.opponent.ideal
+    step = estimate - ideal
+    distance = np.abs(step)
+    own = me.slope * distance
+    live = own > 1e-12
+    if not live.any():
+        return estimate.copy()
+    theirs = me.opponent.weights / worst_distance(estimate, me.model.space) * distance
+    ratio = theirs / np.where(live, own, 1.0)
+    top = ratio[live].max()
+    if top <= 0:
+        pace = np.where(live, 1.0, 0.0)  # the other side gains nothing: concede evenly
+    else:
+        pace = np.where(live, top / np.maximum(ratio, top * 1e-6), 0.0)
+    slope, extra, ref = me.slope, me._extra, me._ref_dist
+
+    def lost(shares: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        gone = (shares[:, None] ** pace) * distance
+        if extra:
+            gone = gone + extra * np.maximum(gone - ref, 0.0)
+        return gone @ slope
+
+    budget = 1.0 - target
+    lo, hi = 0.0, 1.0
+    for _ in range(2):  # a 65-point grid, then one inside the bracket: r to 1/4096
+        grid = lo + (hi - lo) * _UNIT
+        loss = lost(grid)  # rises with r
+        k = int(np.searchsorted(loss, budget, side="left"))
+        if k == 0:
+            return ideal + (lo**pace) * step
+        if k >= len(grid):
+            return ideal + (hi**pace) * step
+        lo, hi = float(grid[k - 1]), float(grid[k])
+        low_loss, high_loss = float(loss[k - 1]), float(loss[k])
+    share = lo + (hi - lo) * (budget - low_loss) / max(high_loss - low_loss, 1e-15)
+    return ideal + (share**pace) * step
 
 
 @register("offer", "time-dependent")
@@ -204,6 +303,45 @@ class Logrolling(TimeDependent):
 
     def bid(self, me: Delegation, view: TalksView, target: float) -> Package:
         return efficient_bid(me, target)
+
+
+@register("offer", "trade-off")
+@dataclass
+class TradeOff(TimeDependent):
+    """Time-dependent aspiration, bid by similarity trade-off (Faratin, Sierra & Jennings 2002).
+
+    The aspiration follows exponent ``e`` (Faratin et al. 1998); the package that reaches
+    it is the one on the aspiration's iso-utility curve most similar to the other side's
+    last offer, similarity weighted by the opponent model's issue weights
+    (:func:`similar_bid`). Before the other side has offered, its estimated ideal
+    stands in. Issue by issue, a side keeps what it values and the other does not, and
+    gives most where the other side has shown it cares: issues settle at different
+    points between the openings, and what the opponent model learns changes where.
+    """
+
+    e: Exponent = 0.5
+
+    def bid(self, me: Delegation, view: TalksView, target: float) -> Package:
+        assert me.side is not None
+        theirs = view.last_offer(view.other(me.side))
+        return similar_bid(me, target, me.opponent.ideal if theirs is None else theirs)
+
+
+@register("offer", "paced")
+@dataclass
+class Paced(TimeDependent):
+    """Time-dependent aspiration, each issue conceded at the pace of its trade-off ratio.
+
+    The aspiration follows exponent ``e`` (Faratin et al. 1998); the bid concedes the
+    issues the opponent model says the other side values more than I do early and the
+    others late (:func:`paced_bid`), so the terms differ issue by issue and follow what
+    the opponent model learns, while every issue can still settle part-way.
+    """
+
+    e: Exponent = 0.5
+
+    def bid(self, me: Delegation, view: TalksView, target: float) -> Package:
+        return paced_bid(me, target)
 
 
 @register("offer", "zeuthen")

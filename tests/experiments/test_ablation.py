@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from experiments.ablation import MECHANISMS, ablation, variant, variants
+from experiments.ablation import (
+    BUNDLES,
+    MECHANISMS,
+    OFFERS,
+    ablation,
+    candidates,
+    loo_selection,
+    score_variants,
+    variant,
+    variants,
+)
 from negotiation import load_scenario
 
 
@@ -10,6 +20,11 @@ def test_each_switch_sets_its_mechanism() -> None:
     india = load_scenario("india-2025")
     loss = variant(india, [MECHANISMS["loss aversion (2.25)"]])
     assert loss.settings.loss_aversion == 2.25 and india.settings.loss_aversion == 1.0
+    bare = variant(india, variants()["all off"])
+    assert bare.calendar.clock == "rounds" and not bare.settings.focal_drafting
+    assert {a.offer.name for a in bare.actors if a.kind == "delegation" and a.offer} == {
+        "time-dependent"
+    }
     assert variant(india, [MECHANISMS["time in hours"]]).calendar.clock == "hours"
     rolled = variant(india, [MECHANISMS["logrolling delegations"]])
     offers = {a.offer.name for a in rolled.actors if a.kind == "delegation" and a.offer}
@@ -19,8 +34,8 @@ def test_each_switch_sets_its_mechanism() -> None:
 
 def test_variants_are_as_coded_each_alone_all_and_all_but_one() -> None:
     names = list(variants())
-    assert names[0] == "as coded (all off)" and "all on" in names
-    assert len(names) == 2 + 2 * len(MECHANISMS)
+    assert names[:2] == ["as coded (the defaults)", "all off"] and "all on" in names
+    assert len(names) == 3 + 2 * len(MECHANISMS)
 
 
 def test_ablation_scores_every_variant_on_every_episode() -> None:
@@ -29,3 +44,19 @@ def test_ablation_scores_every_variant_on_every_episode() -> None:
     assert len(table) == 2 * len(variants(two))
     assert set(means.index) == set(variants(two))
     assert means["brier"].between(0, 1).all()
+
+
+def test_selection_menu_and_leave_one_out_choice() -> None:
+    menu = candidates()
+    assert len(menu) == len(OFFERS) * len(BUNDLES)
+    table = score_variants(
+        {k: menu[k] for k in ("time-dependent | no mechanism", "paced | protocol")},
+        runs=3,
+        episodes=["geneva-2025", "india-2025", "brazil-2025"],
+    )
+    held = loo_selection(table)
+    assert list(held["episode"]) == ["geneva-2025", "india-2025", "brazil-2025"]
+    for _, row in held.iterrows():  # the choice never sees the held-out episode
+        rest = table[table["episode"] != row["episode"]]
+        loss = (rest["brier"] + rest["package_error"]).groupby(rest["predictor"]).mean()
+        assert row["chosen"] == loss.idxmin()

@@ -505,3 +505,18 @@ def test_markdown_table() -> None:
     frame = pd.DataFrame({"a": ["x", "y"], "b": [1.234, math.nan]})
     text = backtest_cli.markdown_table(frame, {"a": ("A", None), "b": ("B", lambda v: f"{v:.1f}")})
     assert text.splitlines() == ["| A | B |", "|---|---|", "| x | 1.2 |", "| y | nan |"]
+
+
+def test_the_backtest_runs_either_protocol_and_refuses_others() -> None:
+    kwargs = {"episodes": ["geneva-2025", "india-2025"], "calibrate": False}
+    shipped = backtest(4, 0, **kwargs)
+    old = backtest(4, 0, protocol="first-release", **kwargs)
+    assert old.settings["protocol"] == "first-release" and shipped.settings["protocol"] == "shipped"
+    model = shipped.summary["predictor"] == "model"
+    assert not shipped.summary[model].equals(old.summary[old.summary["predictor"] == "model"])
+    split = shipped.summary["predictor"] == "split the difference"  # baselines do not change
+    assert shipped.summary[split]["package_error"].tolist() == (
+        old.summary[old.summary["predictor"] == "split the difference"]["package_error"].tolist()
+    )
+    with pytest.raises(ValueError, match=r"protocol 'newest'.*shipped, first-release"):
+        backtest(1, 0, protocol="newest", **kwargs)

@@ -8,12 +8,22 @@ from pathlib import Path
 import pytest
 
 from negotiation import Scenario, load_scenario
+from negotiation.scenario import first_release
 
 FLAGSHIP = "kuala-lumpur-2025"
 
 
 @pytest.fixture(scope="session")
 def flagship() -> Scenario:
+    """The flagship with the first release's protocol: the base on which the tests of
+    single behaviours and mechanisms read their effect (the shipped default protocol is
+    tested in test_default_protocol.py)."""
+    return first_release(load_scenario(FLAGSHIP))
+
+
+@pytest.fixture(scope="session")
+def shipped_flagship() -> Scenario:
+    """The flagship as shipped, with the default protocol."""
     return load_scenario(FLAGSHIP)
 
 

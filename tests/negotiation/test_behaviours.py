@@ -18,7 +18,7 @@ from negotiation import Scenario, TradeTalksModel, run_once
 from negotiation.bargaining import nash_point, pareto_frontier
 from negotiation.behaviours import get
 from negotiation.behaviours.interfaces import OfferStrategy
-from negotiation.behaviours.offer import aspiration, efficient_bid
+from negotiation.behaviours.offer import aspiration, efficient_bid, paced_bid, similar_bid
 from negotiation.behaviours.registry import BehaviourError
 from negotiation.issues import Package
 from negotiation.outcome import analyse
@@ -144,6 +144,46 @@ def test_logrolling_offers_the_other_side_more_than_uniform_concession(flagship)
             uniform = model.space.clip(us.concede_uniformly(us.utility(offer)))
             better.append(china.utility(offer) - china.utility(uniform))
         assert np.mean(better) > 0.005
+
+
+def test_paced_bids_reach_their_target_and_settle_issues_part_way(flagship) -> None:  # type: ignore[no-untyped-def]
+    """Issue by issue at the pace of its trade-off ratio (Faratin et al. 1998): each bid
+    is worth the target, issues the other side values more relative to own cost are
+    conceded further, and in between issues sit part-way, not at either ideal."""
+    model = play(calm(flagship, {US: {"opponent_model": behaviour("perfect")}}), rounds=1)
+    us, china = model.delegations["US"], model.delegations["China"]
+    step = china.ideal - us.ideal
+    ratio = (china.slope / us.slope)[step != 0]
+    for target in np.linspace(us.utility(china.ideal) + 0.01, 0.99, 15):
+        bid = paced_bid(us, target)
+        assert us.utility(bid) == pytest.approx(target, abs=1e-4)
+        share = ((bid - us.ideal) / np.where(step != 0, step, 1.0))[step != 0]
+        assert spearmanr(ratio, share).statistic > 0.9  # concede where the other cares more
+    middle = paced_bid(us, 0.5 * (1.0 + us.utility(china.ideal)))
+    share = ((middle - us.ideal) / np.where(step != 0, step, 1.0))[step != 0]
+    assert ((share > 0.02) & (share < 0.98)).sum() >= 3  # several issues part-way
+    assert np.ptp(share) > 0.3  # and at clearly different points
+
+
+def test_similarity_trade_off_stays_nearest_the_other_offer(flagship) -> None:  # type: ignore[no-untyped-def]
+    """Faratin, Sierra & Jennings (2002): at the target utility, the bid is the package
+    nearest the other side's offer (distance weighted by its estimated weights)."""
+    model = play(calm(flagship, {US: {"opponent_model": behaviour("perfect")}}), rounds=1)
+    us, china = model.delegations["US"], model.delegations["China"]
+    span, weights = model.space.span, us.opponent.weights
+    anchor = china.ideal
+    rng = np.random.default_rng(0)
+    for target in (0.6, 0.75, 0.9):
+        bid = similar_bid(us, target, anchor)
+        assert us.utility(bid) == pytest.approx(target)
+        distance = float(weights @ ((bid - anchor) / span) ** 2)
+        for _ in range(200):  # no package between the ideals at that utility is nearer
+            share = rng.random(len(span))
+            other = us.ideal + share * (anchor - us.ideal)
+            u = us.utility(other)
+            if abs(u - target) < 5e-3:
+                assert float(weights @ ((other - anchor) / span) ** 2) >= distance - 1e-3
+    assert np.array_equal(similar_bid(us, us.utility(anchor) - 0.01, anchor), anchor)
 
 
 # --- acceptance strategies ------------------------------------------------------------------

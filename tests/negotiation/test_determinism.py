@@ -29,7 +29,7 @@ def test_different_seeds_differ_somewhere(flagship) -> None:  # type: ignore[no-
     assert len(set(records)) > 1
 
 
-def test_same_seed_in_another_process(flagship) -> None:  # type: ignore[no-untyped-def]
+def test_same_seed_in_another_process(shipped_flagship) -> None:  # type: ignore[no-untyped-def]
     code = (
         "import json; from negotiation import TradeTalksModel;"
         "m = TradeTalksModel('kuala-lumpur-2025', rng=11); o = m.run();"
@@ -40,6 +40,6 @@ def test_same_seed_in_another_process(flagship) -> None:  # type: ignore[no-unty
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     other = json.loads(out)
-    record, traj = _run(flagship, 11)
+    record, traj = _run(shipped_flagship, 11)
     assert other["record"] == json.loads(json.dumps(record))
     assert json.loads(other["traj"]) == json.loads(traj.to_json())

@@ -8,10 +8,11 @@ from hypothesis import strategies as st
 
 from negotiation import TradeTalksModel, load_scenario
 from negotiation.behaviours import names
+from negotiation.scenario import first_release
 
 from .invariants import check_invariants
 
-FLAGSHIP = load_scenario("kuala-lumpur-2025")
+FLAGSHIP = first_release(load_scenario("kuala-lumpur-2025"))
 
 
 def _parameter_values() -> st.SearchStrategy[dict[str, object]]:

@@ -31,6 +31,8 @@ LIBRARY = {
         "tit-for-tat-relative",
         "zeuthen",
         "logrolling",
+        "paced",
+        "trade-off",
     },
     "acceptance": {"ac-next", "ac-const", "ac-time", "ac-combi"},
     "opponent_model": {"frequency", "bayesian", "perfect"},
@@ -119,10 +121,12 @@ def test_plugin_is_listed_by_the_command_line() -> None:
         assert all(f"  {name} " in section for name in expected), kind
 
 
-def test_plugin_strategy_runs_by_name_and_does_what_it_says() -> None:
+def test_plugin_strategy_runs_by_name_and_does_what_it_says(flagship) -> None:  # type: ignore[no-untyped-def]
     outcome = run_once(seed=3, params={"us_offer_strategy": PLUGIN})
     assert outcome.params["us_offer_strategy"] == PLUGIN
-    model = TradeTalksModel(rng=3, collect=False, us_offer_strategy=PLUGIN, lobbying_rate=0.0)
+    model = TradeTalksModel(  # on the rounds clock, each round is 1/len(calendar) of the time
+        flagship, rng=3, collect=False, us_offer_strategy=PLUGIN, lobbying_rate=0.0
+    )
     for _ in range(3):
         model.step()
     us = model.delegations["US"]
