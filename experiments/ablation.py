@@ -73,6 +73,7 @@ def _first_release(data: dict[str, Any]) -> None:
 
 MECHANISMS: dict[str, Switch] = {
     "loss aversion (2.25)": _setting("loss_aversion", 2.25),
+    "quadratic utility (2)": _setting("issue_curvature", 2.0),
     "logrolling delegations": _logrolling,
     "focal drafting": _setting("focal_drafting", True),
     "uncertain ratification (0.1)": _setting("ratification_noise", 0.1),
@@ -108,6 +109,15 @@ BUNDLES: dict[str, list[str]] = {
         "summit endorsement",
         "audience costs (0.3)",
         "loss aversion (2.25)",
+    ],
+    "quadratic utility": ["quadratic utility (2)"],
+    "protocol + quadratic utility": [
+        "focal drafting",
+        "uncertain ratification (0.1)",
+        "time in hours",
+        "summit endorsement",
+        "audience costs (0.3)",
+        "quadratic utility (2)",
     ],
 }
 

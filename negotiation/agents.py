@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
+import numpy.typing as npt
 
 from negotiation.behaviours.interfaces import Verdict
 from negotiation.issues import Package
+from negotiation.paths import share_for_budget
 
 if TYPE_CHECKING:
     from negotiation.model import TradeTalksModel
@@ -54,7 +56,9 @@ class Actor(mesa.Agent):
             self._weight: Package = _read_only(prefs.weight[row])
             self._slope: Package = _read_only(prefs.slope[row])
             self._ref_dist: Package = _read_only(prefs.ref_dist[row])
+            self._scale: Package = _read_only(prefs.scale[row])
             self._extra = prefs.extra
+            self._curvature = prefs.curvature
 
     def _behaviour(self, field: str) -> Any:
         """A fresh instance of this actor's behaviour for ``field`` (its kind).
@@ -70,7 +74,20 @@ class Actor(mesa.Agent):
         dist = np.abs(package - self._ideal)
         if self._extra:
             dist += self._extra * np.maximum(dist - self._ref_dist, 0.0)
+        if self._curvature != 1.0:
+            return 1.0 - float(self._weight.dot((dist / self._scale) ** self._curvature))
         return 1.0 - float(self._slope.dot(dist))
+
+    def issue_losses(self, shares: npt.NDArray[np.float64], step: Package) -> Package:
+        """Own utility lost at each row of ``shares * step`` away from the ideal (rows of
+        ``shares`` are share vectors over the issues, or one column for all): the loss
+        function of every bid that searches along a path."""
+        gone = np.abs(shares * step)
+        if self._extra:
+            gone = gone + self._extra * np.maximum(gone - self._ref_dist, 0.0)
+        if self._curvature != 1.0:
+            return (gone / self._scale) ** self._curvature @ self._weight
+        return gone @ self._slope
 
     @property
     def ideal(self) -> Package:
@@ -196,7 +213,9 @@ class Delegation(Actor):
         loss = float(self._slope.dot(step))
         if loss <= 1e-12:
             return ideal.copy()
-        if not self._extra:
+        if self._curvature != 1.0:
+            c = share_for_budget(lambda cs: self.issue_losses(cs[:, None], step), 1.0 - target)
+        elif not self._extra:
             c = min(max((1.0 - target) / loss, 0.0), 1.0)
         else:
             c = _share_for_loss(1.0 - target, self._slope, step, self._ref_dist, self._extra)

@@ -91,7 +91,10 @@ class Plan:
         space = self.scenario.space
         ideal = [[a.position.get(i.key, i.status_quo) for i in space] for a in self.people]
         salience = [[a.salience.get(i.key, 0.0) for i in space] for a in self.people]
-        shared = Preferences.build(ideal, salience, space, self.scenario.settings.loss_aversion)
+        settings = self.scenario.settings
+        shared = Preferences.build(
+            ideal, salience, space, settings.loss_aversion, settings.issue_curvature
+        )
         for array in (shared.ideal, shared.weight, shared.scale, shared.slope):
             array.setflags(write=False)
         return shared

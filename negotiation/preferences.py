@@ -21,6 +21,16 @@ with ``d_i = |x_i - ideal_i|`` and ``r_i = |sq_i - ideal_i|``. ``lambda = 1`` is
 utility above; Tversky & Kahneman (1992) estimate ``lambda`` about 2.25. Moving an issue
 past the status quo then costs a side more than it buys the other, so efficient
 agreements leave issues at the status quo (deferral) unless the gain is large.
+
+*Diminishing marginal utility per issue* (the quadratic-loss spatial model, Enelow &
+Hinich 1984; Hinich & Munger 1997): with a curvature ``gamma >= 1`` an issue's loss is
+``weight_i * (e_i / scale_i) ** gamma``, ``e_i`` the (loss-averse) distance above, so the
+first units of concession cost little and the last ones much. ``gamma = 1`` is the linear
+utility. With ``gamma > 1`` efficient agreements are interior: an issue settles where the
+two sides' marginal losses balance, instead of going whole to the side that values it
+more. The Pareto frontier is then traced on pieces of at most 1/16 of each issue's way
+between the ideals (piecewise-linear interpolation of the curved costs, exact at the
+pieces' ends).
 """
 
 from __future__ import annotations
@@ -34,6 +44,8 @@ import numpy.typing as npt
 from negotiation.issues import IssueSpace, Package
 
 Matrix = npt.NDArray[np.float64]
+
+CURVED_PIECES = 16  # pieces per issue on which curved costs are traced (see above)
 
 
 def worst_distance(ideal: npt.ArrayLike, space: IssueSpace) -> npt.NDArray[np.float64]:
@@ -58,6 +70,7 @@ class Preferences:
     slope: Matrix = field(init=False)
     reference: Package | None = None  # the status quo, shared by every row
     loss_aversion: float = 1.0
+    curvature: float = 1.0  # gamma: 1 = linear loss, 2 = quadratic
     ref_dist: Matrix = field(init=False)  # |reference - ideal|, or +inf: no losses
 
     def __post_init__(self) -> None:
@@ -80,18 +93,19 @@ class Preferences:
         salience: npt.ArrayLike,
         space: IssueSpace,
         loss_aversion: float = 1.0,
+        curvature: float = 1.0,
     ) -> Preferences:
         """Stack ideals and saliences (one row per actor) and normalise the weights; with
-        ``loss_aversion`` > 1, losses are counted against the space's status quo."""
+        ``loss_aversion`` > 1, losses are counted against the space's status quo; with
+        ``curvature`` > 1, an issue's loss grows as that power of its distance."""
         ideal_m = np.atleast_2d(np.asarray(ideal, dtype=float))
         sal = np.atleast_2d(np.asarray(salience, dtype=float))
         totals = sal.sum(axis=1, keepdims=True)
         if np.any(totals <= 0):
             raise ValueError("every actor needs a positive total salience")
         ideal_m = np.clip(ideal_m, space.low, space.high)
-        return cls(
-            ideal_m, sal / totals, worst_distance(ideal_m, space), space.status_quo, loss_aversion
-        )
+        scale = worst_distance(ideal_m, space)
+        return cls(ideal_m, sal / totals, scale, space.status_quo, loss_aversion, curvature)
 
     def copy(self) -> Preferences:
         """An independent copy (for a run that changes its rows)."""
@@ -101,6 +115,7 @@ class Preferences:
             self.scale.copy(),
             self.reference,
             self.loss_aversion,
+            self.curvature,
         )
 
     def row(self, i: int) -> Preferences:
@@ -111,6 +126,7 @@ class Preferences:
             self.scale[i : i + 1],
             self.reference,
             self.loss_aversion,
+            self.curvature,
         )
 
     def set_row(self, i: int, ideal: Package, weight: Package, space: IssueSpace) -> None:
@@ -139,6 +155,8 @@ class Preferences:
         dist = np.abs(package - self.ideal)
         if self.extra:
             dist = dist + self.extra * np.maximum(dist - self.ref_dist, 0.0)
+        if self.curvature != 1.0:
+            return 1.0 - np.einsum("ij,ij->i", self.weight, (dist / self.scale) ** self.curvature)
         return 1.0 - np.einsum("ij,ij->i", self.slope, dist)
 
     def utilities(self, packages: Matrix) -> Matrix:
@@ -147,7 +165,7 @@ class Preferences:
         dist = np.abs(packages[None, :, :] - self.ideal[:, None, :])
         if self.extra:
             dist = dist + self.extra * np.maximum(dist - self.ref_dist[:, None, :], 0.0)
-        closeness = 1.0 - dist / self.scale[:, None, :]
+        closeness = 1.0 - (dist / self.scale[:, None, :]) ** self.curvature
         return np.einsum("ik,ink->in", self.weight, closeness)
 
     def issue_utility(self, package: Package) -> Matrix:
@@ -155,7 +173,7 @@ class Preferences:
         dist = np.abs(package - self.ideal)
         if self.extra:
             dist = dist + self.extra * np.maximum(dist - self.ref_dist, 0.0)
-        return self.weight * (1.0 - dist / self.scale)
+        return self.weight * (1.0 - (dist / self.scale) ** self.curvature)
 
 
 def concession_pieces(
@@ -166,8 +184,12 @@ def concession_pieces(
     A's utility lost and B's utility gained. Within an issue both are linear on a piece,
     and B's gain per unit of A's loss never increases along the way (losses cost more),
     so conceding pieces in decreasing order of that ratio traces the exact Pareto
-    frontier (a fractional knapsack; Raiffa 1982, ch. 10)."""
+    frontier (a fractional knapsack; Raiffa 1982, ch. 10). With curved costs (curvature
+    > 1) an issue is also cut every 1/16 of the way: the ratio still falls along it
+    (convex costs), and the frontier is exact at the pieces' ends and linear between."""
     ia, ib = a.ideal[a_row], b.ideal[b_row]
+    if (a.curvature != 1.0 or b.curvature != 1.0) and not (a.extra or b.extra):
+        return _curved_pieces(a, b, a_row, b_row)
     issues, starts, ends = [], [], []
     for j in range(len(ia)):
         if ia[j] == ib[j]:
@@ -178,6 +200,9 @@ def concession_pieces(
             (c for c in kinks if np.isfinite(c) and 0.0 < (c - ia[j]) * sign < abs(ib[j] - ia[j])),
             key=lambda c: (c - ia[j]) * sign,
         )
+        if a.curvature != 1.0 or b.curvature != 1.0:  # curved costs: short pieces
+            grid = ia[j] + (ib[j] - ia[j]) * np.linspace(0.0, 1.0, CURVED_PIECES + 1)[1:-1]
+            cuts = sorted([*cuts, *grid.tolist()], key=lambda c: (c - ia[j]) * sign)
         points = [ia[j], *cuts, ib[j]]
         tiny = 1e-9 * abs(ib[j] - ia[j])
         for start, end in itertools.pairwise(points):
@@ -193,9 +218,29 @@ def concession_pieces(
     return index, start_v, end_v, loss, gain
 
 
+_PIECE_GRID = np.linspace(0.0, 1.0, CURVED_PIECES + 1)
+
+
+def _curved_pieces(
+    a: Preferences, b: Preferences, a_row: int, b_row: int
+) -> tuple[npt.NDArray[np.intp], Matrix, Matrix, Matrix, Matrix]:
+    """:func:`concession_pieces` for curved costs without loss aversion, vectorised: every
+    issue in play cut into :data:`CURVED_PIECES` equal pieces (the only cuts there are)."""
+    ia, ib = a.ideal[a_row], b.ideal[b_row]
+    moving = np.flatnonzero(ia != ib)
+    points = ia[moving, None] + (ib - ia)[moving, None] * _PIECE_GRID  # (issues, n + 1)
+    index = np.repeat(moving, CURVED_PIECES)
+    start_v, end_v = points[:, :-1].ravel(), points[:, 1:].ravel()
+    loss = _issue_cost(a, a_row, index, end_v) - _issue_cost(a, a_row, index, start_v)
+    gain = _issue_cost(b, b_row, index, start_v) - _issue_cost(b, b_row, index, end_v)
+    return index, start_v, end_v, loss, gain
+
+
 def _issue_cost(p: Preferences, row: int, issues: npt.NDArray[np.intp], values: Matrix) -> Matrix:
     """Utility lost on each of ``issues`` at ``values``, for row ``row`` of ``p``."""
     dist = np.abs(values - p.ideal[row, issues])
     if p.extra:
         dist = dist + p.extra * np.maximum(dist - p.ref_dist[row, issues], 0.0)
+    if p.curvature != 1.0:
+        return p.weight[row, issues] * (dist / p.scale[row, issues]) ** p.curvature
     return p.slope[row, issues] * dist

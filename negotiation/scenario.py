@@ -312,6 +312,9 @@ class SettingsSpec(Strict):
     # Reference dependence (Kahneman & Tversky 1979; Levy 1996): a unit of distance from
     # the ideal beyond the status quo's costs this many units; 1 = linear utility.
     loss_aversion: Annotated[float, Field(ge=1.0, le=5.0)] = 1.0
+    # Diminishing marginal utility per issue (Enelow & Hinich 1984): an issue's loss grows
+    # as this power of its distance from the ideal; 1 = linear, 2 = quadratic loss.
+    issue_curvature: Annotated[float, Field(ge=1.0, le=4.0)] = 1.0
     # Focal drafting (Schelling 1960): an agreed package moves, issue by issue, to the
     # nearest focal value when both delegations still accept it.
     focal_drafting: bool = False
@@ -765,7 +768,8 @@ def sync_defaults(data: dict[str, Any]) -> dict[str, Any]:
 
 def first_release_protocol(data: dict[str, Any]) -> dict[str, Any]:
     """Switch dumped scenario ``data`` to the first release's protocol, in place:
-    time-dependent delegations (keeping their exponent, 0.5 if none), linear utility,
+    time-dependent delegations (keeping their exponent, 0.5 if none), linear utility
+    without loss aversion,
     texts as offered, a sure win-set, the rounds clock, no summit endorsement and no
     audience costs. The shipped scenarios run a later default protocol
     (docs/validation.md, "Choosing the defaults"); this is the base for comparing the
@@ -778,6 +782,7 @@ def first_release_protocol(data: dict[str, Any]) -> dict[str, Any]:
     data["calendar"]["clock"] = "rounds"
     data["settings"].update(
         loss_aversion=1.0,
+        issue_curvature=1.0,
         focal_drafting=False,
         ratification_noise=0.0,
         summit_endorsement=False,

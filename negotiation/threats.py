@@ -49,6 +49,10 @@ def delegation_preferences(scenario: Scenario) -> dict[str, Preferences]:
             ideal = [actor.position.get(i.key, i.status_quo) for i in space]
             salience = [actor.salience.get(i.key, 0.0) for i in space]
             out[actor.side] = Preferences.build(
-                ideal, salience, space, scenario.settings.loss_aversion
+                ideal,
+                salience,
+                space,
+                scenario.settings.loss_aversion,
+                scenario.settings.issue_curvature,
             )
     return out

@@ -102,6 +102,7 @@ class SingleText(Convenor):
             learner.weights[None, :],
             view.space,
             view.settings.loss_aversion,
+            view.settings.issue_curvature,
         )
 
     def act(self, me: Host, view: TalksView) -> Package | None:

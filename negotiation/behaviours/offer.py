@@ -31,6 +31,7 @@ from negotiation.bargaining import nash_point, pareto_frontier
 from negotiation.behaviours.interfaces import OfferStrategy
 from negotiation.behaviours.registry import register
 from negotiation.issues import Package
+from negotiation.paths import share_for_budget
 from negotiation.preferences import Preferences, concession_pieces, worst_distance
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ def opponent_preferences(me: Delegation) -> Preferences:
         me.opponent.weights[None, :],
         me.model.space,
         me.model.prefs.loss_aversion,
+        me.model.prefs.curvature,
     )
 
 
@@ -71,16 +73,22 @@ def efficient_bid(me: Delegation, target: float) -> Package:
     )
     package = me.ideal.copy()
     budget = 1.0 - target
-    for piece in np.argsort(-gain / np.maximum(loss, 1e-12), kind="stable"):
-        if loss[piece] > 0:
-            if budget <= 0:
-                break
-            share = min(budget / loss[piece], 1.0)
-            budget -= share * loss[piece]
-        else:
-            share = 1.0  # free for me: concede it whole
-        j = issues[piece]
-        package[j] = starts[piece] + share * (ends[piece] - starts[piece])
+    order = np.argsort(-gain / np.maximum(loss, 1e-12), kind="stable")
+    paid = np.maximum(loss[order], 0.0)
+    before = np.cumsum(paid) - paid  # own utility spent before each piece
+    stops = np.flatnonzero((paid > 0) & (budget - before <= 0))  # budget spent: stop there
+    taken = order[: stops[0] if stops.size else len(order)]
+    share = np.ones(len(loss))
+    costly = loss[taken] > 0
+    share[taken[costly]] = np.minimum(
+        (budget - before[: len(taken)][costly]) / loss[taken][costly], 1.0
+    )
+    # Pieces of an issue are taken in order along it: the last one taken sets its value.
+    last = np.full(len(package), -1)
+    np.maximum.at(last, issues[taken], taken)
+    moved = np.flatnonzero(last >= 0)
+    piece = last[moved]
+    package[issues[piece]] = starts[piece] + share[piece] * (ends[piece] - starts[piece])
     return package
 
 
@@ -112,9 +120,19 @@ def similar_bid(me: Delegation, target: float, anchor: Package) -> Package:
     if not moving.any():
         return ideal.copy()
     full = dist[moving] / rate[moving]  # mu at which each issue is back at the own ideal
+    sign = np.sign(toward)
+    if me._curvature != 1.0:  # curved costs: search along the path
+        top = float(full.max())
+        ones = np.ones_like(dist)
+
+        def regained(t: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+            back = anchor - sign * np.minimum(t[:, None] * top * rate, dist)
+            return 1.0 - me.utility(anchor) - me.issue_losses(np.abs(back - ideal), ones)
+
+        t = share_for_budget(regained, target - me.utility(anchor))
+        return anchor - sign * np.minimum(t * top * rate, dist)
     kinks = (dist - me._ref_dist)[moving] / rate[moving]  # ... where a loss begins
     mus = np.unique(np.concatenate(([0.0], full, kinks[(kinks > 0) & np.isfinite(kinks)])))
-    sign = np.sign(toward)
     packages = anchor - sign * np.minimum(mus[:, None] * rate, dist)
     gone = np.abs(packages - ideal)
     if me._extra:
@@ -124,19 +142,16 @@ def similar_bid(me: Delegation, target: float, anchor: Package) -> Package:
     return anchor - sign * np.minimum(mu * rate, dist)
 
 
-_UNIT = np.linspace(0.0, 1.0, 65)
-
-
 def paced_bid(me: Delegation, target: float) -> Package:
     """The package of own utility ``target`` that concedes each issue at its own pace.
 
     Faratin, Sierra & Jennings (1998) let each issue follow its own time-dependent
     tactic, ``x_j = a_j + s**(1/beta_j) * (b_j - a_j)``. Here an issue's ``beta_j`` is its
-    trade-off ratio, the other side's utility gained per unit of own utility lost (the
-    opponent model's estimate over own slope; Raiffa 1982's logrolling rule): where the
-    other side values an issue more than I do, I concede it early (a Conceder on that
-    issue); where I value it more, late (Boulware). Only the ratios between issues
-    matter, since ``s`` in [0, 1] is solved for, so the pace is written
+    trade-off ratio, the other side's utility gained per unit of own utility lost over
+    the whole issue (the opponent model's estimate over own cost; Raiffa 1982's logrolling
+    rule): where the other side values an issue more than I do, I concede it early (a
+    Conceder on that issue); where I value it more, late (Boulware). Only the ratios
+    between issues matter, since ``s`` in [0, 1] is solved for, so the pace is written
     ``r**(ratio_max / ratio_j)``. Unlike the knapsack of :func:`efficient_bid`, issues
     settle part-way, at points ordered by relative salience; an issue free for me is
     conceded at once, one worthless to the other side only at the end.
@@ -145,38 +160,23 @@ def paced_bid(me: Delegation, target: float) -> Package:
     estimate = me.opponent.ideal
     step = estimate - ideal
     distance = np.abs(step)
-    own = me.slope * distance
+    theirs_scale = worst_distance(estimate, me.model.space)
+    if me._curvature != 1.0:
+        own = me.weights * (distance / me._scale) ** me._curvature
+        theirs = me.opponent.weights * (distance / theirs_scale) ** me._curvature
+    else:
+        own = me.slope * distance
+        theirs = me.opponent.weights / theirs_scale * distance
     live = own > 1e-12
     if not live.any():
         return estimate.copy()
-    theirs = me.opponent.weights / worst_distance(estimate, me.model.space) * distance
     ratio = theirs / np.where(live, own, 1.0)
     top = ratio[live].max()
     if top <= 0:
         pace = np.where(live, 1.0, 0.0)  # the other side gains nothing: concede evenly
     else:
         pace = np.where(live, top / np.maximum(ratio, top * 1e-6), 0.0)
-    slope, extra, ref = me.slope, me._extra, me._ref_dist
-
-    def lost(shares: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        gone = (shares[:, None] ** pace) * distance
-        if extra:
-            gone = gone + extra * np.maximum(gone - ref, 0.0)
-        return gone @ slope
-
-    budget = 1.0 - target
-    lo, hi = 0.0, 1.0
-    for _ in range(2):  # a 65-point grid, then one inside the bracket: r to 1/4096
-        grid = lo + (hi - lo) * _UNIT
-        loss = lost(grid)  # rises with r
-        k = int(np.searchsorted(loss, budget, side="left"))
-        if k == 0:
-            return ideal + (lo**pace) * step
-        if k >= len(grid):
-            return ideal + (hi**pace) * step
-        lo, hi = float(grid[k - 1]), float(grid[k])
-        low_loss, high_loss = float(loss[k - 1]), float(loss[k])
-    share = lo + (hi - lo) * (budget - low_loss) / max(high_loss - low_loss, 1e-15)
+    share = share_for_budget(lambda r: me.issue_losses(r[:, None] ** pace, distance), 1.0 - target)
     return ideal + (share**pace) * step
 
 

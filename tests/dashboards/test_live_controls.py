@@ -235,7 +235,7 @@ def test_an_untouched_exponent_follows_the_chosen_behaviour() -> None:
         controls = control_specs(choices)
         if declared is None:
             assert "us_concession_exponent" not in controls
-        elif strategy == "paced":
+        elif strategy == "logrolling":
             assert controls["us_concession_exponent"]["value"] == 0.5  # the scenario's own
         else:
             assert controls["us_concession_exponent"]["value"] == declared[1]

@@ -18,9 +18,10 @@ def check_invariants(model: TradeTalksModel) -> None:
             assert np.all(offer >= space.low - 1e-9) and np.all(offer <= space.high + 1e-9), side
     package = np.array([outcome.package[k] for k in space.keys])
     assert np.all(package >= space.low - 1e-9) and np.all(package <= space.high + 1e-9)
-    # utilities in [0, 1]; with loss aversion lambda a full loss on every issue costs
-    # lambda, so the floor is 1 - lambda
-    floor = 1.0 - model.spec.settings.loss_aversion
+    # utilities in [0, 1]; with loss aversion lambda and curvature gamma a full loss on
+    # every issue costs lambda ** gamma, so the floor is 1 - lambda ** gamma
+    settings = model.spec.settings
+    floor = 1.0 - settings.loss_aversion**settings.issue_curvature
     for key, u in outcome.utilities.items():
         assert floor - 1e-9 <= u <= 1 + 1e-9, (key, u)
     for key, r in outcome.reservations.items():

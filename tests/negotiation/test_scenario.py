@@ -65,17 +65,17 @@ def test_loads_a_users_own_file(write_scenario) -> None:  # type: ignore[no-unty
     [
         # a behaviour that does not exist: the message lists the registered ones
         (
-            ('offer = { name = "paced", e = 0.5 }', 'offer = { name = "bouleware" }'),
+            ('offer = { name = "logrolling", e = 0.5 }', 'offer = { name = "bouleware" }'),
             ["actors[0] (us_delegation)", "unknown offer behaviour 'bouleware'", "boulware"],
         ),
         # a behaviour parameter that does not exist
         (
-            ('offer = { name = "paced", e = 0.5 }', 'offer = { name = "linear", k = 1 }'),
+            ('offer = { name = "logrolling", e = 0.5 }', 'offer = { name = "linear", k = 1 }'),
             ["us_delegation", "has no parameter 'k'", "its parameters are: e"],
         ),
         # a behaviour parameter out of range
         (
-            ('offer = { name = "paced", e = 0.5 }', 'offer = { name = "linear", e = -1 }'),
+            ('offer = { name = "logrolling", e = 0.5 }', 'offer = { name = "linear", e = -1 }'),
             ["us_delegation", "parameter 'e'", "greater than 0", "-1"],
         ),
         # a position outside the bounds
