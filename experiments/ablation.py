@@ -111,6 +111,15 @@ BUNDLES: dict[str, list[str]] = {
         "loss aversion (2.25)",
     ],
     "quadratic utility": ["quadratic utility (2)"],
+    "every mechanism": [
+        "focal drafting",
+        "uncertain ratification (0.1)",
+        "time in hours",
+        "summit endorsement",
+        "audience costs (0.3)",
+        "quadratic utility (2)",
+        "loss aversion (2.25)",
+    ],
     "protocol + quadratic utility": [
         "focal drafting",
         "uncertain ratification (0.1)",

@@ -18,9 +18,9 @@ from negotiation import load_scenario
 
 def test_each_switch_sets_its_mechanism() -> None:
     india = load_scenario("india-2025")
-    loss = variant(india, [MECHANISMS["loss aversion (2.25)"]])
-    assert loss.settings.loss_aversion == 2.25 and india.settings.loss_aversion == 1.0
     bare = variant(india, variants()["all off"])
+    loss = variant(india, variants()["+ loss aversion (2.25)"])
+    assert loss.settings.loss_aversion == 2.25 and bare.settings.loss_aversion == 1.0
     assert bare.calendar.clock == "rounds" and not bare.settings.focal_drafting
     assert {a.offer.name for a in bare.actors if a.kind == "delegation" and a.offer} == {
         "time-dependent"

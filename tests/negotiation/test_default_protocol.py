@@ -1,10 +1,10 @@
 """The shipped default protocol: the flagship's outcome comes from what the agents do.
 
 Claims of docs/model.md §3.5 and docs/validation.md about the flagship at its defaults
-(logrolling delegations, quadratic issue losses, focal drafting, uncertain ratification,
-hours clock, the summit as endorsement, audience costs), each against the first
+(logrolling delegations, loss aversion, quadratic issue losses, focal drafting, uncertain
+ratification, hours clock, the summit as endorsement, audience costs), each against the first
 release's protocol where that is the point: issues settle at different points, vetoes
-at home happen, lobbying moves the terms. Ensembles are small (common seeds), so the
+at home happen and bind. Ensembles are small (common seeds), so the
 bounds are loose but can fail.
 """
 
@@ -52,23 +52,19 @@ def test_vetoes_at_home_happen_in_a_plausible_share_of_runs(shipped_flagship) ->
     assert old == 0.0  # the first release's win-set never bound
 
 
-def test_farmers_pressure_moves_the_soybean_purchases(shipped_flagship) -> None:  # type: ignore[no-untyped-def]
-    keys = [i.key for i in shipped_flagship.issues]
-    soy = keys.index("soybean_purchases_mmt")
-
-    def median_soybeans(pressure: float) -> float:
-        runs = [
-            run_once(shipped_flagship, seed=i, params={"farmer_pressure": pressure})
-            for i in range(RUNS)
-        ]
-        return float(np.median([o.package[keys[soy]] for o in runs if o.truce or o.summit_deal]))
-
-    # About 1.5 Mt, not the 3 Mt the mechanics issue asked for (docs/validation.md says why).
-    assert median_soybeans(4.0) - median_soybeans(0.0) >= 0.8
+def test_the_win_set_binds_the_hawks_can_veto_the_deal(shipped_flagship) -> None:  # type: ignore[no-untyped-def]
+    """Putnam's level II: the more weight the security hawks carry at home, the more
+    packages are vetoed and the fewer deals survive."""
+    _, agreed_without, vetoed_without = _fractions(shipped_flagship, hawk_influence=0.0)
+    _, agreed_with, vetoed_with = _fractions(shipped_flagship, hawk_influence=4.0)
+    assert vetoed_with >= vetoed_without + 0.2
+    assert agreed_with <= agreed_without - 0.05
 
 
-@pytest.mark.parametrize("setting", ["focal_drafting", "summit_endorsement", "issue_curvature"])
+@pytest.mark.parametrize(
+    "setting", ["focal_drafting", "summit_endorsement", "issue_curvature", "loss_aversion"]
+)
 def test_the_shipped_protocol_is_on_in_the_flagship(shipped_flagship, setting: str) -> None:  # type: ignore[no-untyped-def]
-    assert getattr(shipped_flagship.settings, setting) in (True, 2.0)
+    assert getattr(shipped_flagship.settings, setting) in (True, 2.0, 2.25)
     assert shipped_flagship.calendar.clock == "hours"
     assert getattr(first_release(shipped_flagship).settings, setting) in (False, 1.0)
