@@ -90,44 +90,25 @@ OFFERS: dict[str, str] = {
     "paced": "paced",
 }
 
-#: Bundles of protocol mechanisms of the selection menu, each at its stated value.
+_PROTOCOL = [
+    "focal drafting",
+    "uncertain ratification (0.1)",
+    "time in hours",
+    "summit endorsement",
+    "audience costs (0.3)",
+]
+
+#: Bundles of protocol mechanisms of the selection menu, each at its stated value (in the
+#: order of the menu's rows; "every mechanism" is the shipped default).
 BUNDLES: dict[str, list[str]] = {
     "no mechanism": [],
     "focal": ["focal drafting"],
     "focal + ratification": ["focal drafting", "uncertain ratification (0.1)"],
-    "protocol": [
-        "focal drafting",
-        "uncertain ratification (0.1)",
-        "time in hours",
-        "summit endorsement",
-        "audience costs (0.3)",
-    ],
-    "protocol + loss aversion": [
-        "focal drafting",
-        "uncertain ratification (0.1)",
-        "time in hours",
-        "summit endorsement",
-        "audience costs (0.3)",
-        "loss aversion (2.25)",
-    ],
+    "protocol": _PROTOCOL,
+    "protocol + loss aversion": [*_PROTOCOL, "loss aversion (2.25)"],
     "quadratic utility": ["quadratic utility (2)"],
-    "every mechanism": [
-        "focal drafting",
-        "uncertain ratification (0.1)",
-        "time in hours",
-        "summit endorsement",
-        "audience costs (0.3)",
-        "quadratic utility (2)",
-        "loss aversion (2.25)",
-    ],
-    "protocol + quadratic utility": [
-        "focal drafting",
-        "uncertain ratification (0.1)",
-        "time in hours",
-        "summit endorsement",
-        "audience costs (0.3)",
-        "quadratic utility (2)",
-    ],
+    "every mechanism": [*_PROTOCOL, "quadratic utility (2)", "loss aversion (2.25)"],
+    "protocol + quadratic utility": [*_PROTOCOL, "quadratic utility (2)"],
 }
 
 
