@@ -75,7 +75,10 @@ class Actor(mesa.Agent):
         if self._extra:
             dist += self._extra * np.maximum(dist - self._ref_dist, 0.0)
         if self._curvature != 1.0:
-            return 1.0 - float(self._weight.dot((dist / self._scale) ** self._curvature))
+            closeness = dist / self._scale
+            if self._curvature == 2.0:
+                return 1.0 - float(self._weight.dot(closeness * closeness))
+            return 1.0 - float(self._weight.dot(closeness**self._curvature))
         return 1.0 - float(self._slope.dot(dist))
 
     def issue_losses(self, shares: npt.NDArray[np.float64], step: Package) -> Package:
