@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -97,6 +98,13 @@ def reference_table(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int],
     return lambda replications: _reference(replications, str(folder))
 
 
+def _interruptible() -> None:
+    """In the child, before Python starts: Ctrl-C does what it does in a terminal, even
+    when the test run itself was started in the background (where a non-interactive
+    shell sets SIGINT to be ignored, and children inherit that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def cli(*args: str, **popen: Any) -> subprocess.Popen[str]:
     """``negotiation ARGS`` (small chunks) in a new session, stdout and stderr piped."""
     return subprocess.Popen(
@@ -105,5 +113,6 @@ def cli(*args: str, **popen: Any) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=_interruptible,
         **popen,
     )
