@@ -30,7 +30,7 @@ import pandas as pd
 
 from experiments.backtest import EPISODES, model_forecast, observed_outcome, score
 from negotiation import Scenario, load_scenario
-from negotiation.scenario import first_release_protocol, sync_defaults
+from negotiation.scenario import first_release_protocol, set_delegation_offers, sync_defaults
 
 Switch = Callable[[dict[str, Any]], None]
 
@@ -51,11 +51,7 @@ def _offer(name: str) -> Switch:
     exponent (0.5 when they had none)."""
 
     def apply(data: dict[str, Any]) -> None:
-        for actor in data["actors"]:
-            if actor["kind"] == "delegation":
-                offer = actor.get("offer") or {}
-                exponent = (offer.get("params") or {}).get("e", 0.5)
-                actor["offer"] = {"name": name, "params": {"e": exponent}}
+        set_delegation_offers(data, name)
 
     return apply
 

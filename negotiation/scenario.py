@@ -766,19 +766,24 @@ def sync_defaults(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def first_release_protocol(data: dict[str, Any]) -> dict[str, Any]:
-    """Switch dumped scenario ``data`` to the first release's protocol, in place:
-    time-dependent delegations (keeping their exponent, 0.5 if none), linear utility
-    without loss aversion,
-    texts as offered, a sure win-set, the rounds clock, no summit endorsement and no
-    audience costs. The shipped scenarios run a later default protocol
-    (docs/validation.md, "Choosing the defaults"); this is the base for comparing the
-    two. Returns ``data``; validate it with :func:`sync_defaults` as a new scenario."""
+def set_delegation_offers(data: dict[str, Any], name: str) -> None:
+    """Make both delegations of dumped scenario ``data`` bid with offer strategy
+    ``name``, keeping their time-dependent exponent (0.5 when they had none)."""
     for actor in data["actors"]:
         if actor["kind"] == "delegation":
             offer = actor.get("offer") or {}
             exponent = (offer.get("params") or {}).get("e", 0.5)
-            actor["offer"] = {"name": "time-dependent", "params": {"e": exponent}}
+            actor["offer"] = {"name": name, "params": {"e": exponent}}
+
+
+def first_release_protocol(data: dict[str, Any]) -> dict[str, Any]:
+    """Switch dumped scenario ``data`` to the first release's protocol, in place:
+    time-dependent delegations (keeping their exponent, 0.5 if none), linear utility
+    without loss aversion, texts as offered, a sure win-set, the rounds clock, no summit
+    endorsement and no audience costs. The shipped scenarios run a later default protocol
+    (docs/validation.md, "Choosing the defaults"); this is the base for comparing the
+    two. Returns ``data``; validate it with :func:`sync_defaults` as a new scenario."""
+    set_delegation_offers(data, "time-dependent")
     data["calendar"]["clock"] = "rounds"
     data["settings"].update(
         loss_aversion=1.0,
