@@ -76,6 +76,7 @@ MECHANISMS: dict[str, Switch] = {
     "time in hours": _clock_hours,
     "summit endorsement": _setting("summit_endorsement", True),
     "audience costs (0.3)": _setting("audience_cost", 0.3),
+    "anticipated ratification": _setting("winset_anticipation", True),
 }
 
 
@@ -85,6 +86,11 @@ OFFERS: dict[str, str] = {
     "logrolling": "logrolling",
     "paced": "paced",
 }
+
+#: Offer strategies eligible for the default: those that trade across issues with what
+#: the opponent model has learned (the model's design requires the default delegations
+#: to use it; time-dependent concession, uniform along one line, is a reference).
+ELIGIBLE_OFFERS: tuple[str, ...] = ("logrolling", "paced")
 
 _PROTOCOL = [
     "focal drafting",
@@ -228,12 +234,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     means = means_of(table)
     means["loss"] = means[list(LOSS)].sum(axis=1)
     print(means.round(3).to_string())
-    print(f"\nchosen on all episodes: {means['loss'].idxmin()}\n")
-    held = loo_selection(table)
-    print(held.round(3).to_string(index=False))
-    held_means = held[["brier", "log_score", "package_error", "loss"]].mean().round(3)
-    print("\nheld-out means:", held_means.to_dict())
+    eligible = table[table["predictor"].map(is_eligible)]
+    for label, menu in (("every candidate", table), ("candidates eligible as default", eligible)):
+        chosen = means.loc[menu["predictor"].unique(), "loss"].idxmin()
+        print(f"\n{label}: chosen on all episodes: {chosen}\n")
+        held = loo_selection(menu)
+        print(held.round(3).to_string(index=False))
+        held_means = held[["brier", "log_score", "package_error", "loss"]].mean().round(3)
+        print("\nheld-out means:", held_means.to_dict())
     return 0
+
+
+def is_eligible(candidate: str) -> bool:
+    """Whether a menu candidate's offer strategy may be the default (see ELIGIBLE_OFFERS)."""
+    return candidate.split(" | ")[0] in ELIGIBLE_OFFERS
 
 
 if __name__ == "__main__":

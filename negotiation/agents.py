@@ -173,6 +173,7 @@ class Delegation(Actor):
         self.acceptance = self._behaviour("acceptance")
         self.opponent = self._behaviour("opponent_model")
         self.last_next: Package | None = None
+        self.holding = False  # holding its offer: conceding more would fail at home
 
     # --- mandate (see negotiation.mandate) -----------------------------------------------
     def receive_lobbying(self, group: InterestGroup, push: Package) -> None:
@@ -228,14 +229,34 @@ class Delegation(Actor):
         view = self.model.view
         package = self.model.space.clip(self.offer.propose(self, view))
         self.last_next = None
+        holding = False
+        if not self.expects_ratified(package):
+            # Tying hands (Putnam 1988): no concession into what the principal would veto.
+            assert self.side is not None
+            previous = view.last_offer(self.side)
+            if previous is not None:
+                package, holding = previous.copy(), True
+        if holding and not self.holding:
+            self.model.record("signal", f"{self.label} holds its offer: less would fail at home")
+        self.holding = holding
         return package
+
+    def ratifiable(self, package: Package) -> bool:
+        """Whether this side's leader is expected to ratify ``package``."""
+        assert self.side is not None
+        return self.model.leaders[self.side].expected_verdict(package).ratified
 
     def next_offer(self) -> Package:
         """The package this side would offer next round (for AC_next)."""
         if self.last_next is None:
             view = self.model.view
             target = self.offer.target_utility(self, view, view.t_next)
-            self.last_next = self.model.space.clip(self.offer.bid(self, view, target))
+            package = self.model.space.clip(self.offer.bid(self, view, target))
+            assert self.side is not None
+            current = view.last_offer(self.side)
+            if current is not None and not self.expects_ratified(package):
+                package = current.copy()  # it would hold, as in propose
+            self.last_next = package
         return self.last_next
 
     def observe(self, offer: Package) -> None:
@@ -245,7 +266,19 @@ class Delegation(Actor):
         """Whether this delegation would sign ``package`` now."""
         if self.utility(package) < self.reservation:
             return False
-        return bool(self.acceptance.accepts(self, self.model.view, package, self.next_offer()))
+        if not self.acceptance.accepts(self, self.model.view, package, self.next_offer()):
+            return False
+        return self.expects_ratified(package)
+
+    def would_sign(self, package: Package) -> bool:
+        """Whether ``package`` meets this delegation's reservation and, when it anticipates
+        ratification, is expected to pass at home: the test of a text being drafted."""
+        return self.utility(package) >= self.reservation and self.expects_ratified(package)
+
+    def expects_ratified(self, package: Package) -> bool:
+        """Whether this delegation expects its side to ratify ``package`` (always true
+        when it does not anticipate ratification)."""
+        return not self.model.spec.settings.winset_anticipation or self.ratifiable(package)
 
 
 class Leader(Actor):
@@ -254,7 +287,8 @@ class Leader(Actor):
     def __init__(self, model: TradeTalksModel, spec: ActorSpec, row: int) -> None:
         super().__init__(model, spec, row)
         self.reservation_shift: float = spec.reservation_shift
-        self.domestic_mood: float = 0.0  # drawn per run when ratification is uncertain
+        self._mood: float = 0.0  # drawn per run when ratification is uncertain
+        self._predicting = False
         self.summit_reach: float = spec.summit_reach
         self.threat_issues: list[int] = [model.space.index[k] for k in spec.threat_issues]
         self.ratification = self._behaviour("ratification")
@@ -262,32 +296,55 @@ class Leader(Actor):
 
     @property
     def reservation(self) -> float:
-        value = self.utility(self.model.no_deal_perceived) + self.reservation_shift
-        return min(max(value, 0.0), self.model.spec.settings.max_reservation)
+        """Least utility this leader signs: the no-deal utility, shifted by resolve, plus
+        the audience cost engaged by its side's public threats.
+
+        A public threat engages the leader's reputation at home (Fearon 1994): signing a
+        deal then reads as backing down unless it is good enough, and the cost grows
+        with the escalation. Here the reservation rises by ``settings.audience_cost``
+        times the highest credibility its side's threats have reached (softening a
+        threat later does not undo what was engaged). A leader who threatens ties its
+        own hands: the threat can buy better terms, and it can leave no deal the leader
+        may sign, so that the threat is carried out.
+        """
+        model = self.model
+        value = self.utility(model.no_deal_perceived) + self.reservation_shift
+        if self.threat_issues and self.side is not None:
+            value += model.spec.settings.audience_cost * model.peak_credibility[self.side]
+        return min(max(value, 0.0), model.spec.settings.max_reservation)
+
+    @property
+    def domestic_mood(self) -> float:
+        """The domestic mood at ratification (a per-run draw), or its expected value, 0,
+        while the delegation predicts the verdict (it cannot see the mood)."""
+        return 0.0 if self._predicting else self._mood
+
+    @domestic_mood.setter
+    def domestic_mood(self, value: float) -> None:
+        self._mood = value
 
     def ratify(self, package: Package, relax: float = 0.0) -> Verdict:
         return self.ratification.ratify(self, self.model.view, package, relax)
+
+    def expected_verdict(self, package: Package) -> Verdict:
+        """The verdict the delegation expects: the ratification rule at the expected
+        domestic mood (the anticipated win-set of Putnam 1988, with Iida's 1993 error)."""
+        self._predicting = True
+        try:
+            return self.ratify(package)
+        finally:
+            self._predicting = False
 
     def escalate(self) -> None:
         self.escalation.act(self, self.model.view)
 
     def threaten(self, change: float, label: str) -> None:
-        """Make this side's threats more (or, negative, less) credible.
-
-        Backing down from a public threat costs the leader at home (audience costs,
-        Fearon 1994): its reservation rises by ``settings.audience_cost`` per unit of
-        credibility withdrawn, so a leader who softened needs a better deal to sign.
-        """
+        """Make this side's threats more (or, negative, less) credible (see
+        :attr:`reservation` for what a public threat costs the leader)."""
         assert self.side is not None
         if not self.threat_issues:
             return
-        before = self.model.credibility[self.side]
         self.model.shift_credibility(self.side, change, f"{self.label}: {label}")
-        withdrawn = before - self.model.credibility[self.side]
-        cost = self.model.spec.settings.audience_cost
-        if withdrawn > 0 and cost > 0:
-            self.reservation_shift += cost * withdrawn
-            self.model.version += 1
 
 
 class Host(Actor):

@@ -10,7 +10,7 @@ packages be computed in one array expression (see :mod:`negotiation.preferences`
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -81,6 +81,19 @@ class IssueSpace:
         for key, value in values.items():
             out[self.index[key]] = float(value)
         return out
+
+    def with_status_quo(self, values: Mapping[str, float]) -> IssueSpace:
+        """The same issues with the status quo of some replaced (``{issue key: value}``):
+        what is in force after a threat is carried out."""
+        unknown = set(values) - set(self.keys)
+        if unknown:
+            raise KeyError(f"unknown issue(s) {sorted(unknown)}; the issues are {list(self.keys)}")
+        return IssueSpace(
+            [
+                replace(i, status_quo=float(values[i.key])) if i.key in values else i
+                for i in self.issues
+            ]
+        )
 
     def as_dict(self, package: Package) -> dict[str, float]:
         """Return ``{issue key: value}`` for a package."""

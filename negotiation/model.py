@@ -69,6 +69,7 @@ class TradeTalksModel(mesa.Model):
         self.credibility: dict[str, float] = dict.fromkeys(
             self.sides, self.spec.settings.threat_credibility
         )
+        self.peak_credibility: dict[str, float] = dict(self.credibility)
         self.goodwill = 0.0
         self.version = 0  # bumped whenever preferences or the no-deal package change
         self.offers: dict[str, list[Package]] = {side: [] for side in self.sides}
@@ -205,11 +206,31 @@ class TradeTalksModel(mesa.Model):
         if effects.goodwill:
             self.goodwill = min(max(self.goodwill + effects.goodwill, -0.2), 0.2)
         self.record(kind, label)
+        if effects.status_quo:
+            self.carry_out(effects.status_quo)
         for side, change in effects.credibility.items():
             self.shift_credibility(side, change, None)
 
+    def carry_out(self, values: dict[str, float]) -> None:
+        """A dated threat takes effect unless a deal (or a framework) is agreed: the
+        issues' status quo becomes ``values``. The reference point of every actor's gains
+        and losses moves with it (Kahneman & Tversky 1979), and so does the no-deal
+        package as expected: a threat carried out is no longer uncertain."""
+        shown = ", ".join(f"{k} = {v:g}" for k, v in values.items())
+        if self.framework is not None or self.agreement is not None:
+            self.record("signal", f"Suspended, a framework being agreed: {shown}")
+            return
+        self.space = self.space.with_status_quo(values)
+        self.prefs.reference = self.space.status_quo
+        if self.prefs.extra:
+            self.prefs.ref_dist[:] = np.abs(self.prefs.reference - self.prefs.ideal)
+        self.no_deal_perceived = self._perceived_no_deal()
+        self.version += 1
+        self.record("threat", f"In force from now: {shown}")
+
     def shift_credibility(self, side: str, change: float, label: str | None) -> None:
         self.credibility[side] = min(max(self.credibility[side] + change, 0.0), 1.0)
+        self.peak_credibility[side] = max(self.peak_credibility[side], self.credibility[side])
         self.no_deal_perceived = self._perceived_no_deal()
         self.version += 1
         if label is not None:
@@ -259,9 +280,9 @@ class TradeTalksModel(mesa.Model):
         first, second = self.sides
         us, china = self.delegations[first], self.delegations[second]
         candidates: list[tuple[str, Package]] = []
-        if us.accepts(offer_china):
+        if us.accepts(offer_china) and china.expects_ratified(offer_china):
             candidates.append((f"{second}'s offer", offer_china))
-        if china.accepts(offer_us):
+        if china.accepts(offer_us) and us.expects_ratified(offer_us):
             candidates.append((f"{first} offer", offer_us))
         if self.text is not None and us.accepts(self.text) and china.accepts(self.text):
             candidates.append(("host's text", self.text))
@@ -271,10 +292,16 @@ class TradeTalksModel(mesa.Model):
         if self.spec.settings.focal_drafting:
             package = self.draft(package)
         self.record("agreement", f"Delegations agree on {source}")
-        verdicts = {side: leader.ratify(package) for side, leader in self.leaders.items()}
+        endorsement = self.spec.settings.summit_endorsement
+        verdicts = {
+            # A framework is put to the leaders before the domestic mood of the summit is
+            # known: they are consulted at its expected value and decide at the summit.
+            side: leader.expected_verdict(package) if endorsement else leader.ratify(package)
+            for side, leader in self.leaders.items()
+        }
         if all(v.ratified for v in verdicts.values()):
             self.agreement_source, self.agreement_round = source, self.steps
-            if self.spec.settings.summit_endorsement:
+            if endorsement:
                 self.framework, self.framework_round = package, self.steps
                 self.record("framework", "Framework agreed; the leaders are to endorse it")
                 return
@@ -332,7 +359,7 @@ class TradeTalksModel(mesa.Model):
                 continue
             trial = drafted.copy()
             trial[i] = self.space.issues[i].nearest_focal(float(package[i]))
-            if all(d.utility(trial) >= d.reservation for d in delegations):
+            if all(d.would_sign(trial) for d in delegations):
                 drafted = trial
         return drafted
 

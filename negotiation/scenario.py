@@ -280,6 +280,9 @@ class EffectSpec(Strict):
     credibility: dict[Side, Annotated[float, Field(ge=-1.0, le=1.0)]] = Field(default_factory=dict)
     mobilise: dict[str, Annotated[float, Field(ge=-10.0, le=10.0)]] = Field(default_factory=dict)
     goodwill: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.0
+    # A threat carried out (dated events only): if no deal has been agreed by the
+    # event, these issues' status quo becomes these values (e.g. the tariff in force).
+    status_quo: dict[str, float] = Field(default_factory=dict)
 
 
 EventKind = Literal["threat", "deadline", "signal", "visit", "shock"]
@@ -330,6 +333,10 @@ class SettingsSpec(Strict):
     # Audience costs (Fearon 1994): a leader who softens a public threat pays at home;
     # its reservation rises by this much per unit of credibility withdrawn.
     audience_cost: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    # Anticipated ratification (Putnam 1988, "tying hands"; Iida 1993): a delegation
+    # neither offers nor accepts a package it expects its own side to reject, judged at
+    # the domestic mood it cannot see (its expected value), so the mood is its error.
+    winset_anticipation: bool = False
 
 
 ParameterKind = Literal["number", "integer", "behaviour", "boolean"]
@@ -491,6 +498,26 @@ class Scenario(Strict):
                 raise ValueError(
                     f"mobilise names unknown group(s) {sorted(bad)}; groups: {sorted(groups)}"
                 )
+        for shock in self.shocks:
+            if shock.effects.status_quo:
+                raise ValueError(
+                    f"shock {shock.label!r} sets a status quo: only a dated event can carry "
+                    "out a threat (put it in [[events]] with its date)"
+                )
+        issues = {i.key: i for i in self.issues}
+        for event in self.events:
+            for key, value in event.effects.status_quo.items():
+                if key not in issues:
+                    raise ValueError(
+                        f"event {event.label!r} sets the status quo of unknown issue {key!r}; "
+                        f"the issues are: {', '.join(issues)}"
+                    )
+                issue = issues[key]
+                if not issue.low <= value <= issue.high:
+                    raise ValueError(
+                        f"event {event.label!r} sets {key} = {value}, outside "
+                        f"[{issue.low}, {issue.high}]"
+                    )
         summit = self.calendar.summit
         for event in self.events:
             if event.at >= summit:
@@ -780,9 +807,10 @@ def first_release_protocol(data: dict[str, Any]) -> dict[str, Any]:
     """Switch dumped scenario ``data`` to the first release's protocol, in place:
     time-dependent delegations (keeping their exponent, 0.5 if none), linear utility
     without loss aversion, texts as offered, a sure win-set, the rounds clock, no summit
-    endorsement and no audience costs. The shipped scenarios run a later default protocol
-    (docs/validation.md, "Choosing the defaults"); this is the base for comparing the
-    two. Returns ``data``; validate it with :func:`sync_defaults` as a new scenario."""
+    endorsement, no audience costs and no anticipated ratification. The shipped
+    scenarios run a later default protocol (docs/validation.md, "Choosing the
+    defaults"); this is the base for comparing the two. Returns ``data``; validate it
+    with :func:`sync_defaults` as a new scenario."""
     set_delegation_offers(data, "time-dependent")
     data["calendar"]["clock"] = "rounds"
     data["settings"].update(
@@ -792,6 +820,7 @@ def first_release_protocol(data: dict[str, Any]) -> dict[str, Any]:
         ratification_noise=0.0,
         summit_endorsement=False,
         audience_cost=0.0,
+        winset_anticipation=False,
     )
     return data
 

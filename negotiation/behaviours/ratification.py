@@ -55,7 +55,9 @@ class WinSet(Ratification):
         margin = utilities[rows] - reservations + relax
         noise = view.settings.ratification_noise
         if noise > 0:
-            support = 1.0 / (1.0 + np.exp(-np.clip(margin / noise, -50.0, 50.0)))
+            with np.errstate(over="ignore"):  # a tiny scale: a step, as at s = 0
+                scaled = np.clip(margin / noise, -50.0, 50.0)
+            support = 1.0 / (1.0 + np.exp(-scaled))
             approve = support >= 0.5
             threshold -= me.domestic_mood
         else:

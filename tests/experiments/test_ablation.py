@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from experiments.ablation import (
     BUNDLES,
+    ELIGIBLE_OFFERS,
     MECHANISMS,
     OFFERS,
     ablation,
     candidates,
+    is_eligible,
     loo_selection,
     score_variants,
     variant,
@@ -60,3 +62,10 @@ def test_selection_menu_and_leave_one_out_choice() -> None:
         rest = table[table["episode"] != row["episode"]]
         loss = (rest["brier"] + rest["package_error"]).groupby(rest["predictor"]).mean()
         assert row["chosen"] == loss.idxmin()
+
+
+def test_only_strategies_that_use_the_opponent_model_may_be_the_default() -> None:
+    eligible = [c for c in candidates() if is_eligible(c)]
+    assert eligible and all(not c.startswith("time-dependent") for c in eligible)
+    assert "logrolling | every mechanism" in eligible
+    assert len(eligible) == len(ELIGIBLE_OFFERS) * len(BUNDLES)

@@ -449,19 +449,47 @@ def test_uncertain_ratification_vetoes_in_some_runs_and_rises_with_the_margin(fl
     assert len(set(np.round(approvals, 6))) > 5  # smooth, not a step
 
 
-def test_backing_down_from_a_threat_costs_the_leader_at_home(flagship) -> None:  # type: ignore[no-untyped-def]
-    """Audience costs (Fearon 1994): withdrawing credibility raises the reservation."""
+def _engaged(model: TradeTalksModel) -> float:
+    """The audience cost in Trump's reservation: what the no-deal and resolve leave."""
+    trump = model.leaders["US"]
+    return trump.reservation - trump.utility(model.no_deal_perceived) - trump.reservation_shift
+
+
+def test_a_public_threat_engages_the_leaders_audience_cost(flagship) -> None:  # type: ignore[no-untyped-def]
+    """Audience costs (Fearon 1994): the leader's reservation rises by the cost times the
+    highest credibility its threats reached, and softening does not undo it."""
     costly = flagship.model_copy(
         update={"settings": flagship.settings.model_copy(update={"audience_cost": 0.5})}
     )
     for scenario, cost in ((flagship, 0.0), (costly, 0.5)):
         model = TradeTalksModel(scenario, rng=1, collect=False, resolve_noise=0.0)
-        trump = model.leaders["US"]
-        before = trump.reservation_shift
+        trump, xi = model.leaders["US"], model.leaders["China"]
+
+        assert _engaged(model) == pytest.approx(cost * 0.6)  # the file's threat, public
         trump.threaten(0.2, "threat reaffirmed")
-        assert trump.reservation_shift == before  # issuing a threat costs nothing
+        assert _engaged(model) == pytest.approx(cost * 0.8)
         trump.threaten(-0.3, "threat softened")
-        assert trump.reservation_shift == pytest.approx(before + cost * 0.3)
+        assert model.credibility["US"] == pytest.approx(0.5)
+        assert _engaged(model) == pytest.approx(cost * 0.8)  # backing down does not undo it
+        assert xi.reservation == pytest.approx(  # no threat of its own: nothing engaged
+            min(max(xi.utility(model.no_deal_perceived) + xi.reservation_shift, 0.0), 0.95)
+        )
+
+
+def test_audience_costs_buy_terms_at_the_risk_of_no_deal(flagship) -> None:  # type: ignore[no-untyped-def]
+    """A leader whose threat engaged a high audience cost gets better terms when there is
+    a deal, and there is a deal less often (Fearon 1994; Schelling 1960)."""
+    results = {}
+    for cost in (0.0, 1.0):
+        outs = [
+            run_once(flagship, seed, {"audience_cost": cost, "threat_credibility": 0.8})
+            for seed in range(40)
+        ]
+        deals = [o for o in outs if o.truce]
+        tariff = np.median([o.package["us_tariff_rate"] for o in deals])
+        results[cost] = (len(deals) / len(outs), tariff)
+    assert results[1.0][0] < results[0.0][0] - 0.1
+    assert results[1.0][1] > results[0.0][1]
 
 
 def test_a_retaliating_leader_answers_threats_with_threats(flagship) -> None:  # type: ignore[no-untyped-def]

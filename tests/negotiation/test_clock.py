@@ -70,3 +70,21 @@ def test_a_framework_can_be_rejected_at_the_summit(flagship) -> None:  # type: i
     assert outcome.outcome == "no deal" and outcome.vetoes >= 1
     assert outcome.framework_date is not None and outcome.endorsement_date is None
     assert "did not endorse it at the summit" in outcome.reason
+
+
+def test_leaders_are_consulted_on_a_framework_and_decide_at_the_summit(shipped_flagship) -> None:  # type: ignore[no-untyped-def]
+    """A framework passes the leaders at the domestic mood they expect; the mood they
+    meet at the summit decides, so some frameworks are rejected there (Iida 1993)."""
+    rejected = 0
+    for seed in range(60):
+        model = TradeTalksModel(shipped_flagship, rng=seed, collect=False)
+        outcome = model.run()
+        check_invariants(model)
+        if model.framework is None:
+            continue
+        framework = model.framework
+        assert all(leader.expected_verdict(framework).ratified for leader in model.leaders.values())
+        if not outcome.truce:
+            rejected += 1
+            assert not all(leader.ratify(framework).ratified for leader in model.leaders.values())
+    assert 1 <= rejected <= 20
