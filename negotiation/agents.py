@@ -166,7 +166,7 @@ class Delegation(Actor):
         self.pull = mandates.pull[mandates.block(side_index)]
         self.group_index: dict[str, int] = {}
         self.reservation_shift: float = spec.reservation_shift
-        self.floor: float = 0.0
+        self.floor: float = -np.inf  # raised after a veto at home
         self._reservation_key: tuple[float, ...] = ()
         self._reservation = 0.0
         self.offer = self._behaviour("offer")
@@ -203,7 +203,10 @@ class Delegation(Actor):
         if key != self._reservation_key:
             value = self.utility(model.no_deal_perceived) + self.reservation_shift - model.goodwill
             value = max(value, self.floor)
-            self._reservation = min(max(value, 0.0), model.spec.settings.max_reservation)
+            # Bounded below by the least utility a package can have, not by 0: with
+            # loss aversion a no deal below 0 is still what a package must beat.
+            ceiling = model.spec.settings.max_reservation
+            self._reservation = min(max(value, model.prefs.floor), ceiling)
             self._reservation_key = key
         return self._reservation
 
@@ -311,7 +314,7 @@ class Leader(Actor):
         value = self.utility(model.no_deal_perceived) + self.reservation_shift
         if self.threat_issues and self.side is not None:
             value += model.spec.settings.audience_cost * model.peak_credibility[self.side]
-        return min(max(value, 0.0), model.spec.settings.max_reservation)
+        return min(max(value, model.prefs.floor), model.spec.settings.max_reservation)
 
     @property
     def domestic_mood(self) -> float:

@@ -82,6 +82,12 @@ class Preferences:
         )
 
     @property
+    def floor(self) -> float:
+        """The least utility any package can have: a full loss on every issue costs
+        ``loss_aversion ** curvature`` (0 for linear utility without loss aversion)."""
+        return 1.0 - self.loss_aversion**self.curvature
+
+    @property
     def extra(self) -> float:
         """Extra cost of a unit of loss, ``lambda - 1`` (0: no reference dependence)."""
         return self.loss_aversion - 1.0
