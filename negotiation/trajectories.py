@@ -3,7 +3,10 @@
 Each round records both delegations' offers per issue (in the issue's units), the
 host's text if any, every actor's utility of each standing offer and its reservation,
 each side's interest-group approval of the best package on the table, the gap between
-the offers, goodwill and threat credibility. Sweeps build models with ``collect=False``
+the offers, goodwill, threat credibility (and its peak, on which audience costs are
+engaged), whether each delegation held its offer for fear of a veto at home, and the
+status quo of each issue (a dated threat carried out moves it). Sweeps build models with
+``collect=False``
 and skip all of this.
 
 The snapshot is computed once per round and every reporter reads from it, so Mesa
@@ -43,6 +46,12 @@ def snapshot(model: TradeTalksModel) -> dict[str, Any]:
     }
     for side in model.sides:
         row[f"credibility__{side}"] = model.credibility[side]
+        # the highest credibility reached: what the leader's audience cost is engaged on
+        row[f"peak_credibility__{side}"] = model.peak_credibility[side]
+        # the delegation held its offer: conceding more would fail at home (anticipation)
+        row[f"holding__{side}"] = model.delegations[side].holding
+    for key, i in space.index.items():  # moves when a dated threat is carried out
+        row[f"status_quo__{key}"] = float(space.status_quo[i])
     on_table: dict[str, np.ndarray] = {}
     for side in model.sides:
         offer = model.offers[side][-1] if model.offers[side] else None
@@ -158,6 +167,8 @@ def _columns(model: TradeTalksModel) -> list[str]:
     cols = ["round", "time", "days_before_summit", "gap", "goodwill"]
     sides = model.sides
     cols += [f"credibility__{s}" for s in sides]
+    cols += [f"peak_credibility__{s}" for s in sides] + [f"holding__{s}" for s in sides]
+    cols += [f"status_quo__{k}" for k in space.keys]
     cols += [f"offer__{s}__{k}" for s in sides for k in space.keys]
     cols += [f"text__{k}" for k in space.keys]
     cols += [f"utility__{a}__{s}" for s in (*sides, "host") for a in keys]

@@ -98,3 +98,14 @@ effects = { status_quo = { us_tariff_rate = 130 } }
 """
     with pytest.raises(ScenarioError, match="only a dated event can carry out a threat"):
         _with(flagship_text, "# --- settings", shock, tmp_path)
+
+
+def test_the_trajectories_show_the_threat_carried_out(early_threat) -> None:  # type: ignore[no-untyped-def]
+    model = TradeTalksModel(early_threat, rng=0)
+    model.run()
+    assert model.datacollector is not None
+    frame = model.datacollector.get_model_vars_dataframe()
+    column = frame["status_quo__us_tariff_rate"]
+    assert column.iloc[0] == 30 and column.iloc[-1] == 130
+    assert (frame["peak_credibility__US"] >= frame["credibility__US"]).all()
+    assert frame["holding__US"].dtype == bool
