@@ -28,6 +28,7 @@ from mesa.visualization.utils import update_counter
 from dashboards.charts import approval_figure, offers_figure, utilities_figure
 from dashboards.live_model import LiveChoices, LiveModel, control_specs
 from dashboards.widgets import Line, PngFigure, Table, fmt
+from negotiation.explain import explain
 
 TITLE = "US–China trade talks: live run"
 PLAY_INTERVAL_MS = 300
@@ -93,7 +94,7 @@ def StatusCard(model: LiveModel) -> Any:
         Line(settings_text(model))
         Line(digest_text(model))
         if model.outcome is not None:
-            Line(f"Why: {model.outcome.reason}")
+            solara.Markdown("**Why**\n\n" + "\n".join(f"- {line}" for line in explain(model)))
     return card
 
 

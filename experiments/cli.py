@@ -190,6 +190,7 @@ def _parse_value(text: str) -> Any:
 def _cmd_run(args: argparse.Namespace) -> int:
     from experiments.summary import render_outcome
     from negotiation import TradeTalksModel, load_scenario
+    from negotiation.explain import explain
 
     scenario = load_scenario(args.scenario)
     params = parse_assignments(args.set, scenario)  # checked before the model is built
@@ -199,6 +200,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(json_text(outcome.to_dict()))
     else:
         print(render_outcome(outcome, model.spec))
+        print("\nWhy:")
+        print("\n".join(f"- {line}" for line in explain(model)))
     return EXIT_OK
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from negotiation import Scenario, TradeTalksModel, load_scenario, run_once
+from negotiation.explain import explain
 from negotiation.scenario import ScenarioError
 
 from .invariants import check_invariants
@@ -51,6 +52,7 @@ def test_a_threat_takes_effect_when_no_deal_is_agreed_by_its_date(early_threat) 
     assert any(e.label.startswith("In force from now") for e in model.timeline)
     model.run()
     check_invariants(model)
+    assert any(line.startswith("Carried out:") for line in explain(model))
 
 
 def test_a_framework_agreed_before_the_date_suspends_it(early_threat) -> None:  # type: ignore[no-untyped-def]
