@@ -369,7 +369,11 @@ class Zeuthen(OfferStrategy):
         if not mine or not theirs:
             return 1.0
         other = opponent_preferences(me)
-        d = (me.reservation, float(other.utility(view.no_deal())[0]))
+        # The conflict point is the no deal, judged alike for both sides: a private
+        # reservation (resolve, goodwill) on one side only made each side think the
+        # other should concede, and the talks deadlocked (Harsanyi 1956 compares the
+        # risks of the same conflict outcome).
+        d = (me.utility(view.no_deal()), float(other.utility(view.no_deal())[0]))
         frontier = pareto_frontier(me.model.prefs.row(me.row), other, d)
         nash = nash_point(frontier)
 

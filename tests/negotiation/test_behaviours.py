@@ -126,6 +126,20 @@ def test_zeuthen_lower_risk_concedes_and_talks_converge_on_the_nash_point(flagsh
     assert analyse(scenario).nash.product == pytest.approx(nash.product)
 
 
+def test_zeuthen_does_not_deadlock_on_private_resolve(shipped_flagship) -> None:  # type: ignore[no-untyped-def]
+    """Both sides judge the risk of the same conflict point, the no deal: with a private
+    reservation on one side only (resolve, goodwill), each thought the other should
+    concede, and the flagship agreed in 5% of runs with perfect opponent models."""
+    params = {
+        "us_offer_strategy": "zeuthen",
+        "china_offer_strategy": "zeuthen",
+        "us_opponent_model": "perfect",
+        "china_opponent_model": "perfect",
+    }
+    agreed = [run_once(shipped_flagship, seed, params).truce for seed in range(30)]
+    assert sum(agreed) >= 18
+
+
 def test_logrolling_offers_the_other_side_more_than_uniform_concession(flagship) -> None:  # type: ignore[no-untyped-def]
     model = play(calm(flagship, {US: {"opponent_model": behaviour("perfect")}}), rounds=1)
     us, china = model.delegations["US"], model.delegations["China"]
