@@ -377,4 +377,8 @@ class Host(Actor):
         return None if text is None else self.model.space.clip(text)
 
     def add_goodwill(self, amount: float, cap: float) -> None:
-        self.model.goodwill = min(cap, self.model.goodwill + amount)
+        """Add goodwill up to ``cap``; goodwill that events brought above it stays (the
+        host's own contribution is capped, not the talks' mood)."""
+        model = self.model
+        if model.goodwill < cap:
+            model.goodwill = min(cap, model.goodwill + amount)

@@ -193,3 +193,18 @@ def test_actor_views_are_read_only_and_the_host_has_no_preferences(flagship) -> 
     assert model.host is not None
     with pytest.raises(TypeError, match=r"host .* no preferences"):
         model.host.utility(model.space.status_quo)
+
+
+def test_goodwill_from_events_is_not_clipped_back_by_the_host(shipped_flagship) -> None:  # type: ignore[no-untyped-def]
+    """The convenor caps its own contribution, not the talks' mood: goodwill that an
+    event ("officials leak progress") brings above the cap stays."""
+    model = TradeTalksModel(shipped_flagship, rng=1, collect=False)
+    host = model.host
+    assert host is not None
+    model.goodwill = 0.05  # above the convenor's cap of 0.03, from events
+    host.act()
+    assert model.goodwill == 0.05
+    model.goodwill = 0.0
+    for _ in range(20):
+        host.act()
+    assert model.goodwill == pytest.approx(0.03)  # its own contribution stops at the cap
