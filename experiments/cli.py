@@ -5,6 +5,7 @@ dashboard.
     negotiation scenarios [--json]
     negotiation parameters [--scenario NAME] [--json]
     negotiation behaviours [--json]
+    negotiation schema scenario|study
 
 (``ensemble``, ``sweep``, ``backtest`` and ``dashboard`` are added by their modules.)
 
@@ -250,6 +251,13 @@ def _cmd_parameters(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from experiments.schemas import json_schema
+
+    print(json_text(json_schema(args.kind)))
+    return EXIT_OK
+
+
 def _cmd_behaviours(args: argparse.Namespace) -> int:
     from negotiation.behaviours import registry
 
@@ -340,6 +348,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print the behaviours and broken plug-ins as JSON"
     )
     beh.set_defaults(func=_cmd_behaviours)
+
+    schema = sub.add_parser(
+        "schema", help="print the JSON Schema of scenario or study files (for editors)"
+    )
+    schema.add_argument("kind", choices=("scenario", "study"), help="which kind of file")
+    schema.set_defaults(func=_cmd_schema)
 
     for module in (batch_cli, dashboard_cli, backtest_cli):
         module.register(sub)

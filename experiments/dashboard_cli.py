@@ -16,9 +16,12 @@ from experiments.extras import require
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
+DEFAULT_APP = "dashboards.app"
+# Mesa's standard SolaraViz page with the live charts as its components.
+MESA_APP = "dashboards.mesa_app"
 
 
-def solara_command(host: str, port: int, app: str = "dashboards.app") -> list[str]:
+def solara_command(host: str, port: int, app: str = DEFAULT_APP) -> list[str]:
     """The command line that serves a Solara app (the dashboard by default), headless:
     no browser opened, no version check against PyPI."""
     return [
@@ -68,8 +71,9 @@ def check_can_serve(host: str, port: int) -> None:
 def _cmd_dashboard(args: argparse.Namespace) -> int:
     require("solara", "dashboard", "the dashboard")
     check_can_serve(args.host, args.port)
-    print(f"Serving the dashboard on http://{args.host}:{args.port} (Ctrl-C to stop)", flush=True)
-    command = solara_command(args.host, args.port)
+    page = "Mesa's SolaraViz page" if args.mesa else "the dashboard"
+    print(f"Serving {page} on http://{args.host}:{args.port} (Ctrl-C to stop)", flush=True)
+    command = solara_command(args.host, args.port, MESA_APP if args.mesa else DEFAULT_APP)
     # Nothing leaves the machine: no usage telemetry.
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
     os.execve(command[0], command, env)
@@ -89,5 +93,11 @@ def register(sub: Any) -> None:
     )
     parser.add_argument(
         "--port", type=port_argument, default=DEFAULT_PORT, help="port, 0 to 65535 (default 8765)"
+    )
+    parser.add_argument(
+        "--mesa",
+        action="store_true",
+        help="serve Mesa's standard SolaraViz page (the live charts as its components) "
+        "instead of the analyst's dashboard",
     )
     parser.set_defaults(func=_cmd_dashboard)

@@ -23,6 +23,7 @@ import json
 import logging
 import math
 import os
+import platform
 import subprocess
 import time
 import tomllib
@@ -113,15 +114,19 @@ def result_schema(scenario: Scenario, params: dict[str, Any]) -> pa.Schema:
         if name not in META_COLUMNS:
             fields.append(pa.field(name, _arrow_type(name, value, scenario)))
     fields.append(pa.field("error", pa.string()))
-    return pa.schema(fields, metadata=_schema_metadata(scenario))
+    return pa.schema(fields, metadata=_schema_metadata(scenario, str(probe["plan_digest"])))
 
 
-def _schema_metadata(scenario: Scenario) -> dict[str, str]:
-    """What a reader of the Parquet files needs without the manifest: the producer,
-    the scenario and the meaning of the column prefixes."""
+def _schema_metadata(scenario: Scenario, base_digest: str) -> dict[str, str]:
+    """What a reader of the Parquet files needs without the manifest: the producer and
+    the versions it ran with, the scenario, the digest of its plan with the study's fixed
+    parameters (each run's own, with its design point, is ``plan_digest``) and the
+    meaning of the column prefixes."""
     return {
         "trade_talks.producer": f"{DISTRIBUTION} {code_version()}",
+        "trade_talks.versions": json.dumps(_versions()),
         "trade_talks.scenario": scenario.name,
+        "trade_talks.base_plan_digest": base_digest,
         "trade_talks.columns": json.dumps(
             {
                 "package__<issue>": "agreed value of the issue in its unit (no deal: the "
@@ -245,8 +250,9 @@ def _git(root: Path, *args: str) -> str | None:
 
 
 def _versions() -> dict[str, str]:
+    """The versions of Python and of the packages a run's numbers depend on."""
     names = ("trade-talks", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "SALib")
-    return {n: metadata.version(n) for n in names}
+    return {"python": platform.python_version(), **{n: metadata.version(n) for n in names}}
 
 
 def _sha256(text: str) -> str:

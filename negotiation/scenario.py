@@ -132,8 +132,27 @@ class IssueSpec(Strict):
         )
 
 
+def _behaviour_as_written(schema: dict[str, Any]) -> None:
+    """A behaviour's JSON Schema as a file writes it (before ``_collect_params``)."""
+    description = schema.get("description", "")
+    schema.clear()
+    schema["description"] = description
+    schema["anyOf"] = [
+        {"type": "string", "description": "a registered behaviour's name"},
+        {
+            "type": "object",
+            "properties": {"name": {"type": "string"}},
+            "required": ["name"],
+            "additionalProperties": True,
+            "description": "a name and the behaviour's parameters",
+        },
+    ]
+
+
 class BehaviourSpec(Strict):
     """A behaviour by name with its parameters: ``{ name = "boulware", e = 0.2 }``."""
+
+    model_config = ConfigDict(json_schema_extra=_behaviour_as_written)
 
     name: str
     params: dict[str, Any] = Field(default_factory=dict)
