@@ -310,6 +310,7 @@ def _jsonable(value: Any) -> Any:
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, sub-commands of the batch and UI layers included."""
     from experiments import backtest_cli, batch_cli, dashboard_cli
+    from experiments.schemas import KINDS as SCHEMA_KINDS
 
     parser = Parser(
         prog="negotiation",
@@ -352,7 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema = sub.add_parser(
         "schema", help="print the JSON Schema of scenario or study files (for editors)"
     )
-    schema.add_argument("kind", choices=("scenario", "study"), help="which kind of file")
+    schema.add_argument("kind", choices=SCHEMA_KINDS, help="which kind of file")
     schema.set_defaults(func=_cmd_schema)
 
     for module in (batch_cli, dashboard_cli, backtest_cli):

@@ -16,7 +16,6 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -42,11 +41,10 @@ def _uv() -> str:
     return str(found) if found.exists() else (shutil.which("uv") or "uv")
 
 
-def _run(*command: str | Path, cwd: Path | None = None, timeout: float = 300) -> str:
+def _run(*command: str | Path, timeout: float = 300) -> str:
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     done = subprocess.run(
         [str(c) for c in command],
-        cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
@@ -77,13 +75,13 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def clean_env(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def clean_env(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A new venv on this interpreter's Python with the wheel and its core dependencies."""
     venv = tmp_path_factory.mktemp("venv") / "env"
     python = os.path.realpath(sys.executable)
     _run(_uv(), "venv", "--quiet", "--no-python-downloads", "--python", python, venv)
     _run(_uv(), "pip", "install", "--quiet", "--python", venv / "bin" / "python", wheel)
-    yield venv / "bin"
+    return venv / "bin"
 
 
 def test_the_wheel_ships_the_licence_and_the_scenarios(wheel: Path) -> None:
