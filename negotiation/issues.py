@@ -24,6 +24,10 @@ class Issue:
 
     ``status_quo`` is the value in force before the talks; ``no_deal`` is what holds if
     the deadline passes without agreement (for example the 100% tariff threat).
+    ``reference`` is the value against which the parties count gains and losses, when it
+    is not the status quo: an expectation-based reference point (Koszegi & Rabin 2006),
+    such as the level of trade before a recent boycott that neither side has
+    renormalised to (Levy 1996). ``None``: the status quo, wherever it moves.
     """
 
     key: str
@@ -34,6 +38,12 @@ class Issue:
     status_quo: float
     no_deal: float
     focal: tuple[float, ...] = ()  # prominent values (Schelling 1960), within the bounds
+    reference: float | None = None  # gains and losses counted from here (None: status quo)
+
+    @property
+    def reference_point(self) -> float:
+        """The value gains and losses are counted from: ``reference``, else the status quo."""
+        return self.status_quo if self.reference is None else self.reference
 
     @property
     def span(self) -> float:
@@ -59,6 +69,7 @@ class IssueSpace:
         self.span: Package = self.high - self.low
         self.status_quo: Package = np.array([i.status_quo for i in self.issues], dtype=float)
         self.no_deal: Package = np.array([i.no_deal for i in self.issues], dtype=float)
+        self.reference: Package = np.array([i.reference_point for i in self.issues], dtype=float)
         self._gap_weights: Package = 1.0 / (self.span * len(self.issues))
 
     def __len__(self) -> int:
@@ -84,7 +95,8 @@ class IssueSpace:
 
     def with_status_quo(self, values: Mapping[str, float]) -> IssueSpace:
         """The same issues with the status quo of some replaced (``{issue key: value}``):
-        what is in force after a threat is carried out."""
+        what is in force after a threat is carried out. An issue's declared ``reference``
+        stays; where it has none, the reference point moves with the status quo."""
         unknown = set(values) - set(self.keys)
         if unknown:
             raise KeyError(f"unknown issue(s) {sorted(unknown)}; the issues are {list(self.keys)}")

@@ -214,14 +214,15 @@ class TradeTalksModel(mesa.Model):
     def carry_out(self, values: dict[str, float]) -> None:
         """A dated threat takes effect unless a deal (or a framework) is agreed: the
         issues' status quo becomes ``values``. The reference point of every actor's gains
-        and losses moves with it (Kahneman & Tversky 1979), and so does the no-deal
+        and losses moves with it (Kahneman & Tversky 1979) unless the issue declares a
+        reference of its own (an expectation; Koszegi & Rabin 2006), and so does the no-deal
         package as expected: a threat carried out is no longer uncertain."""
         shown = ", ".join(f"{k} = {v:g}" for k, v in values.items())
         if self.framework is not None or self.agreement is not None:
             self.record("signal", f"Suspended, a framework being agreed: {shown}")
             return
         self.space = self.space.with_status_quo(values)
-        self.prefs.reference = self.space.status_quo
+        self.prefs.reference = self.space.reference
         if self.prefs.extra:
             self.prefs.ref_dist[:] = np.abs(self.prefs.reference - self.prefs.ideal)
         self.no_deal_perceived = self._perceived_no_deal()

@@ -68,7 +68,7 @@ class Preferences:
     weight: Matrix
     scale: Matrix
     slope: Matrix = field(init=False)
-    reference: Package | None = None  # the status quo, shared by every row
+    reference: Package | None = None  # the reference point (status quo), every row
     loss_aversion: float = 1.0
     curvature: float = 1.0  # gamma: 1 = linear loss, 2 = quadratic
     ref_dist: Matrix = field(init=False)  # |reference - ideal|, or +inf: no losses
@@ -102,7 +102,8 @@ class Preferences:
         curvature: float = 1.0,
     ) -> Preferences:
         """Stack ideals and saliences (one row per actor) and normalise the weights; with
-        ``loss_aversion`` > 1, losses are counted against the space's status quo; with
+        ``loss_aversion`` > 1, losses are counted against the space's reference point
+        (the status quo unless an issue declares its own reference); with
         ``curvature`` > 1, an issue's loss grows as that power of its distance."""
         ideal_m = np.atleast_2d(np.asarray(ideal, dtype=float))
         sal = np.atleast_2d(np.asarray(salience, dtype=float))
@@ -111,7 +112,7 @@ class Preferences:
             raise ValueError("every actor needs a positive total salience")
         ideal_m = np.clip(ideal_m, space.low, space.high)
         scale = worst_distance(ideal_m, space)
-        return cls(ideal_m, sal / totals, scale, space.status_quo, loss_aversion, curvature)
+        return cls(ideal_m, sal / totals, scale, space.reference, loss_aversion, curvature)
 
     def copy(self) -> Preferences:
         """An independent copy (for a run that changes its rows)."""

@@ -91,14 +91,18 @@ class IssueSpec(Strict):
     # steps of 5 points: every multiple of the step within the bounds).
     focal: list[float] = Field(default_factory=list, max_length=1000)
     focal_step: Annotated[float, Field(gt=0.0)] | None = None
+    # The value gains and losses are counted from, when it is not the status quo: an
+    # expectation (Koszegi & Rabin 2006), e.g. the level of trade before a recent boycott.
+    # Only matters with loss aversion (settings.loss_aversion > 1).
+    reference: float | None = None
 
     @model_validator(mode="after")
     def _within_bounds(self) -> IssueSpec:
         if not self.low < self.high:
             raise ValueError(f"low ({self.low}) must be below high ({self.high})")
-        for name in ("status_quo", "no_deal"):
+        for name in ("status_quo", "no_deal", "reference"):
             value = getattr(self, name)
-            if not self.low <= value <= self.high:
+            if value is not None and not self.low <= value <= self.high:
                 raise ValueError(f"{name} = {value} is outside [{self.low}, {self.high}]")
         for value in self.focal:
             if not self.low <= value <= self.high:
@@ -129,6 +133,7 @@ class IssueSpec(Strict):
             self.status_quo,
             self.no_deal,
             self.focal_values(),
+            self.reference,
         )
 
 

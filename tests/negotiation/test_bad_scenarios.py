@@ -25,6 +25,12 @@ VARIANTS: list[tuple[str, str, str, str]] = [
     ("nan-bound", "low = 0\nhigh = 130", "low = nan\nhigh = 130", r"\.low: .*finite"),
     ("inf-status-quo", "status_quo = 30 ", "status_quo = inf ", r"status_quo: .*finite"),
     (
+        "reference-out-of-bounds",
+        "status_quo = 30 ",
+        "reference = 140\nstatus_quo = 30 ",
+        r"us_tariff_rate\).*reference = 140.0 is outside \[0.0, 130.0\]",
+    ),
+    (
         "inf-salience",
         "salience = { us_tariff_rate = 0.15, affiliates",
         "salience = { us_tariff_rate = inf, affiliates",

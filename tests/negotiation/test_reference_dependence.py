@@ -141,3 +141,51 @@ def test_loss_aversion_leaves_issues_at_the_status_quo(flagship) -> None:  # typ
 
     assert unmoved(flagship) == 0.0
     assert unmoved(_loss_averse(flagship)) > 0.1  # most runs leave an issue unmoved
+
+
+def test_a_declared_reference_moves_where_losses_begin() -> None:
+    """An issue's own reference point (an expectation, Koszegi & Rabin 2006) replaces the
+    status quo in the loss term; without one the status quo is the reference."""
+    expect = Issue("x", "x", "", 0.0, 100.0, 40.0, 100.0, reference=30.0)
+    prefs = Preferences.build([[20.0]], [[1.0]], IssueSpace([expect]), loss_aversion=2.0)
+    # ideal 20, reference 30 (distance 10), worst distance 80: beyond 30 is a loss
+    assert prefs.utility(np.array([40.0]))[0] == pytest.approx(1 - (20 + 10) / 80)
+    plain = Issue("x", "x", "", 0.0, 100.0, 40.0, 100.0)
+    assert IssueSpace([plain]).reference[0] == 40.0
+    linear = Preferences.build([[20.0]], [[1.0]], IssueSpace([plain]), loss_aversion=2.0)
+    assert linear.utility(np.array([40.0]))[0] == pytest.approx(1 - 20 / 80)
+
+
+def test_a_declared_reference_stays_when_a_threat_moves_the_status_quo() -> None:
+    space = IssueSpace(
+        [
+            Issue("a", "a", "", 0.0, 100.0, 10.0, 50.0, reference=0.0),
+            Issue("b", "b", "", 0.0, 100.0, 10.0, 50.0),
+        ]
+    )
+    moved = space.with_status_quo({"a": 50.0, "b": 50.0})
+    assert moved.status_quo.tolist() == [50.0, 50.0]
+    assert moved.reference.tolist() == [0.0, 50.0]
+
+
+def _with_reference(scenario, key: str, value: float):  # type: ignore[no-untyped-def]
+    data = scenario.model_dump()
+    for issue in data["issues"]:
+        if issue["key"] == key:
+            issue["reference"] = value
+    return type(scenario).model_validate(data)
+
+
+def test_an_expected_level_of_purchases_changes_the_deal(shipped_flagship) -> None:  # type: ignore[no-untyped-def]
+    """With China's purchases counted from their 2024 level instead of the boycott's zero,
+    buying soybeans is no loss to China up to that level and a shortfall from it is a loss
+    to the US: the deals buy more soybeans (docs/validation.md, the farmers' diagnosis)."""
+    key, flagship = "soybean_purchases_mmt", shipped_flagship
+    expected = _with_reference(flagship, key, 27.0)
+    assert expected.run_json() != flagship.run_json()  # the reference is part of the plan
+
+    def soybeans(scenario) -> float:  # type: ignore[no-untyped-def]
+        deals = [run_once(scenario, seed=s) for s in range(12)]
+        return float(np.median([o.package[key] for o in deals if o.outcome != "no deal"]))
+
+    assert soybeans(expected) > soybeans(flagship) + 5.0
