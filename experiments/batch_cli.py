@@ -34,6 +34,7 @@ from experiments.executors import (
 )
 from experiments.store import MANIFEST, StoreError, lock_folder, read_manifest
 from experiments.study import StudyError, load_study
+from experiments.summary import json_text
 from experiments.sweep import SweepAborted, SweepInterrupted, describe, run_sweep, summary_json
 from negotiation import load_scenario
 
@@ -143,6 +144,46 @@ def _ensemble(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    return _guarded(
+        "compare",
+        lambda: _compare(args),
+        "interrupted; a comparison saves nothing until it ends: run it again",
+    )
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from experiments.cli import UsageError
+    from experiments.compare import compare_worlds, render_comparison
+
+    if not 1 <= args.runs <= MAX_ENSEMBLE_RUNS:
+        raise UsageError(f"--runs must be from 1 to {MAX_ENSEMBLE_RUNS:,}, got {args.runs}")
+    _check_seed_arg(args.seed)
+    _check_executor_args(args)
+    scenario = load_scenario(args.scenario)
+    baseline, alternative = parse_params(args.base), parse_params(args.alt)
+    if baseline == alternative:
+        raise UsageError("--base and --alt give the same settings: change at least one value")
+    with (
+        make_executor(_executor_kind(args), args.workers, args.scheduler) as executor,
+        tqdm(total=2 * args.runs, unit="run", disable=args.json or not sys.stderr.isatty()) as bar,
+    ):
+        comparison = compare_worlds(
+            scenario,
+            baseline,
+            alternative,
+            args.runs,
+            root_seed=args.seed,
+            executor=executor,
+            on_progress=lambda done, total: bar.update(done - bar.n),
+        )
+    if args.json:
+        print(json_text(comparison.to_dict()))
+    else:
+        print(render_comparison(comparison, scenario))
+    return EXIT_OK
+
+
 def parse_params(items: list[str] | None) -> dict[str, Any]:
     """``--set`` values, parsed by the front door's parser."""
     from experiments.cli import parse_assignments
@@ -217,6 +258,22 @@ def register(sub: Any) -> None:
     _executor_arguments(ens)
     ens.add_argument("--json", action="store_true")
     ens.set_defaults(func=_cmd_ensemble)
+
+    cmp = sub.add_parser(
+        "compare", help="two worlds over the same seeded runs: P(truce), terms, difference"
+    )
+    cmp.add_argument("--scenario", default="kuala-lumpur-2025")
+    cmp.add_argument("--runs", type=int, default=1000, help="runs per world (default 1000)")
+    cmp.add_argument("--seed", type=int, default=0, help="root seed, 0 to 2**63-1 (default 0)")
+    cmp.add_argument(
+        "--base", action="append", metavar="NAME=VALUE", help="a baseline setting (repeat)"
+    )
+    cmp.add_argument(
+        "--alt", action="append", metavar="NAME=VALUE", help="an alternative setting (repeat)"
+    )
+    _executor_arguments(cmp)
+    cmp.add_argument("--json", action="store_true")
+    cmp.set_defaults(func=_cmd_compare)
 
     swp = sub.add_parser("sweep", help="run a study file into a Parquet result folder")
     swp.add_argument("study", help="study TOML file")

@@ -11,7 +11,7 @@ scenario's parameters. An executor that dies mid-way raises
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
 from html import escape
@@ -46,11 +46,17 @@ class EnsembleSummary:
     # Per-truce values behind the medians (for histograms); left out of to_dict().
     truce_days: tuple[float, ...] = ()
     agreed: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    # Per finished run, in run order: its run id (its seed is run_seed(root_seed, id))
+    # and whether it ended in a truce; ``agreed`` follows the truces in this order. What
+    # pairs two ensembles run with the same root seed (experiments.compare).
+    run_ids: tuple[int, ...] = ()
+    truces: tuple[bool, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["ci95"] = list(self.ci95)
-        del out["truce_days"], out["agreed"]
+        for per_run in ("truce_days", "agreed", "run_ids", "truces"):
+            del out[per_run]
         return out
 
     def _repr_html_(self) -> str:
@@ -78,8 +84,10 @@ def summarise(
     root_seed: int,
     params: dict[str, Any],
     errors: int = 0,
+    run_ids: Sequence[int] | None = None,
 ) -> EnsembleSummary:
-    """Summary of finished runs (runs that raised count in ``errors`` only)."""
+    """Summary of finished runs (runs that raised count in ``errors`` only); ``run_ids``
+    are the finished runs' ids, in the order of ``outcomes`` (default 0, 1, ...)."""
     n = len(outcomes)
     truces = [o for o in outcomes if o.truce]
     agreed = {key: tuple(o.package[key] for o in truces) for key in scenario.space.keys}
@@ -99,6 +107,8 @@ def summarise(
         errors=errors,
         truce_days=tuple(days),
         agreed=agreed,
+        run_ids=tuple(range(n)) if run_ids is None else tuple(run_ids),
+        truces=tuple(bool(o.truce) for o in outcomes),
     )
 
 
@@ -149,7 +159,9 @@ def run_ensemble(
         if on_progress:
             on_progress(done, runs)
     outcomes.sort(key=lambda pair: pair[0])
-    return summarise(setting, [o for _, o in outcomes], root_seed, params, errors)
+    return summarise(
+        setting, [o for _, o in outcomes], root_seed, params, errors, [i for i, _ in outcomes]
+    )
 
 
 def _check_sizes(runs: int, chunk_size: int) -> None:
