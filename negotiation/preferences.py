@@ -235,28 +235,41 @@ def _curved_pieces(
 ) -> tuple[npt.NDArray[np.intp], Matrix, Matrix, Matrix, Matrix]:
     """:func:`concession_pieces` for curved costs, vectorised: every issue in play cut into
     :data:`CURVED_PIECES` equal pieces and, with loss aversion, where either side's loss
-    begins (a cut outside the way, or on another, leaves an empty piece that is dropped)."""
+    begins (a cut outside the way, or on another, leaves an empty piece that is dropped).
+    One row of cuts per issue; this runs for every bid of every run, so it is written as
+    few array operations as possible."""
     ia, ib = a.ideal[a_row], b.ideal[b_row]
     moving = np.flatnonzero(ia != ib)
-    length = np.abs(ib - ia)[moving]
-    kinks = np.stack(
-        [a.ref_dist[a_row, moving] / length, 1.0 - b.ref_dist[b_row, moving] / length], axis=1
-    )
-    kinks = np.where(np.isfinite(kinks) & (kinks > 0.0) & (kinks < 1.0), kinks, 0.0)
-    shares = np.sort(
-        np.concatenate([np.broadcast_to(_PIECE_GRID, (len(moving), len(_PIECE_GRID))), kinks], 1),
-        axis=1,
-    )
-    points = ia[moving, None] + (ib - ia)[moving, None] * shares  # (issues, cuts), along the way
-    every = np.broadcast_to(moving[:, None], points.shape).ravel()
-    cost_a = _issue_cost(a, a_row, every, points.ravel()).reshape(points.shape)
-    cost_b = _issue_cost(b, b_row, every, points.ravel()).reshape(points.shape)
+    step = (ib - ia)[moving]
+    length = np.abs(step)
+    shares = np.empty((len(moving), CURVED_PIECES + 3))
+    shares[:, : CURVED_PIECES + 1] = _PIECE_GRID
+    kinks = shares[:, CURVED_PIECES + 1 :]
+    kinks[:, 0] = a.ref_dist[a_row, moving] / length
+    kinks[:, 1] = 1.0 - b.ref_dist[b_row, moving] / length
+    kinks[~(np.isfinite(kinks) & (kinks > 0.0) & (kinks < 1.0))] = 0.0
+    shares.sort(axis=1)
+    points = ia[moving, None] + step[:, None] * shares  # (issues, cuts), along the way
+    cost_a = _cost_grid(a, a_row, moving, points)
+    cost_b = _cost_grid(b, b_row, moving, points)
     start_m, end_m = points[:, :-1], points[:, 1:]
     keep = np.abs(end_m - start_m) > 1e-9 * length[:, None]
-    index = np.broadcast_to(moving[:, None], start_m.shape)[keep]
-    loss = np.diff(cost_a, axis=1)[keep]
-    gain = -np.diff(cost_b, axis=1)[keep]
+    index = moving[np.nonzero(keep)[0]]
+    loss = (cost_a[:, 1:] - cost_a[:, :-1])[keep]
+    gain = -(cost_b[:, 1:] - cost_b[:, :-1])[keep]
     return index, start_m[keep], end_m[keep], loss, gain
+
+
+def _cost_grid(p: Preferences, row: int, issues: npt.NDArray[np.intp], values: Matrix) -> Matrix:
+    """:func:`_issue_cost` on a grid: ``values[i, c]`` is a value of issue ``issues[i]``."""
+    dist = np.abs(values - p.ideal[row, issues][:, None])
+    if p.extra:
+        dist = dist + p.extra * np.maximum(dist - p.ref_dist[row, issues][:, None], 0.0)
+    if p.curvature != 1.0:
+        return p.weight[row, issues][:, None] * _power(
+            dist / p.scale[row, issues][:, None], p.curvature
+        )
+    return p.slope[row, issues][:, None] * dist
 
 
 def _power(x: Matrix, gamma: float) -> Matrix:

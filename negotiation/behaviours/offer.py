@@ -83,11 +83,13 @@ def efficient_bid(me: Delegation, target: float) -> Package:
     share[taken[costly]] = np.minimum(
         (budget - before[: len(taken)][costly]) / loss[taken][costly], 1.0
     )
-    # Pieces of an issue are taken in order along it: the last one taken sets its value.
-    last = np.full(len(package), -1)
-    np.maximum.at(last, issues[taken], taken)
-    moved = np.flatnonzero(last >= 0)
-    piece = last[moved]
+    # Pieces of an issue are taken in order along it, and pieces are numbered issue by
+    # issue: the highest-numbered piece taken of each issue sets its value.
+    if not len(taken):
+        return package
+    ranked = np.sort(taken)
+    of = issues[ranked]
+    piece = ranked[np.append(of[1:] != of[:-1], True)]
     package[issues[piece]] = starts[piece] + share[piece] * (ends[piece] - starts[piece])
     return package
 
