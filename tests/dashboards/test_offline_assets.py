@@ -145,7 +145,7 @@ def test_a_solara_page_works_offline_in_a_real_browser(
     page.get_by_text("Clicked 1 times").wait_for()
     page.get_by_role("button", name="Click me (1)").wait_for()
     page.locator(".katex").first.wait_for()  # the formula was typeset: KaTeX loaded
-    page.locator(".vega-embed canvas, .vega-embed svg").first.wait_for()  # the chart drew
+    page.locator(".vega-embed canvas.marks, .vega-embed svg.marks").first.wait_for()  # drew
     screenshot(page, "offline-smoke-page")
 
     assert not log.cdn_misses
