@@ -1,7 +1,7 @@
-"""A corpus of bad inputs, run through the real command line as a user types them.
+"""A corpus of bad inputs, run through the command line as a user types them.
 
-Every case runs ``negotiation ...`` in a fresh process, in an empty working folder, and
-checks the command-line contract (``negotiation --help`` lists it):
+Every case runs ``negotiation ...`` in an empty working folder and checks the
+command-line contract (``negotiation --help`` lists it):
 
 - the exit code: 2 for a usage error or bad input, 1 for a failure while running;
 - stderr says what was wrong (a regex), with no traceback, on one line (a scenario or
@@ -9,28 +9,43 @@ checks the command-line contract (``negotiation --help`` lists it):
 - nothing is half-written: the working folder (result folders, manifests, the default
   ``results/`` of a backtest) is byte for byte what it was before the command.
 
+The whole corpus runs in this process through :func:`experiments.cli.main`, the console
+script's entry function, with the output captured at file descriptors 1 and 2 (a fresh
+interpreter per case cost about 1.5-3 s of start-up and imports each). One case per way
+a command ends in ``main`` (argparse's usage error, bad input ``main`` classifies, an OS
+error about a path, a command's own guard) also runs as the installed ``negotiation``
+console script in a fresh process, so the real entry point keeps the same contract.
+
 Cases build their input files in the working folder, so paths in the command lines are
-relative. Each process is capped in memory and time, so that a case whose refusal is
-missing cannot take the machine down (it fails instead).
+relative. Each command is capped in memory (address space) and time, so that a case
+whose refusal is missing cannot take the machine down (it fails instead).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import resource
+import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+import psutil
 import pytest
+
+from experiments.cli import main
 
 MEMORY_CAP = 6 * 2**30  # bytes of address space per command (a missing size cap fails)
 TIMEOUT = 90.0  # seconds per command
+# Exported to every command, as the tests always ran it (argparse reads COLUMNS).
+ENV = {"OPENBLAS_NUM_THREADS": "1", "COLUMNS": "200"}
 
 Setup = Callable[[Path], None]
 
@@ -660,30 +675,104 @@ def _tree(root: Path) -> dict[str, str]:
     return out
 
 
-def test_the_corpus_is_large_and_its_ids_unique() -> None:
-    assert len(CASES) >= 50
-    assert len({c.id for c in CASES}) == len(CASES)
+# One case per way the corpus's commands end in ``main``, also run as the console script
+# in a fresh process: the id, and the way it takes.
+PROCESS_CASES = {
+    "run-seed-negative": "argparse's usage error (its SystemExit, caught around parse_args)",
+    "run-scenario-with-inf": "bad input a command raises, classified by main (several lines)",
+    "backtest-out-read-only": "an OSError about a path the user gave, classified by main",
+    "sweep-out-read-only": "a batch command's own guard, which prints and returns the code",
+}
+CASE_BY_ID = {c.id: c for c in CASES}
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_bad_input_is_refused_in_one_line(case: Case, tmp_path: Path) -> None:
-    work = tmp_path / "work"
-    work.mkdir()
+@dataclass(frozen=True)
+class Done:
+    """How a command ended: its exit code and what it printed."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+
+def _in_a_fresh_process(case: Case, work: Path) -> Done:
+    """``negotiation ARGV`` as a user runs it: the console script, a new interpreter."""
+    env = {k: v for k, v in os.environ.items() if k != "NEGOTIATION_DEBUG"}
+    env.update(ENV)
+    done = subprocess.run(
+        [*_command(), *case.argv],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        preexec_fn=_limit_resources,
+    )
+    return Done(done.returncode, done.stdout, done.stderr)
+
+
+@contextmanager
+def _address_space_capped(extra: int) -> Iterator[None]:
+    """This process's address space capped at what it holds now plus ``extra`` bytes (the
+    room a fresh process had), and the old limit back afterwards."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = psutil.Process().memory_info().vms + extra
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+@contextmanager
+def _process_state_restored() -> Iterator[None]:
+    """Whatever a command may change for the rest of the process is put back: the
+    environment, the root logger's handlers and level, and the signal handlers."""
+    environ = dict(os.environ)
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    signals = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        for number, handler in signals.items():
+            signal.signal(number, handler)
+
+
+def _in_this_process(
+    case: Case, work: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> Done:
+    """The same command through ``main``, the console script's entry function, in the
+    working folder with the same environment; output captured at file descriptors 1 and
+    2, so that anything written past ``sys.stdout``/``sys.stderr`` counts too."""
+    monkeypatch.chdir(work)
+    monkeypatch.delenv("NEGOTIATION_DEBUG", raising=False)
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(sys, "argv", ["negotiation", *case.argv])
+    capfd.readouterr()  # nothing printed before the command counts
+    with _process_state_restored(), _address_space_capped(MEMORY_CAP):
+        try:
+            code = main(list(case.argv))
+        except SystemExit as stop:  # what the console script's sys.exit(main()) would see
+            code = 0 if stop.code is None else stop.code if isinstance(stop.code, int) else 1
+    out, err = capfd.readouterr()
+    return Done(code, out, err)
+
+
+def _check(case: Case, work: Path, run: Callable[[], Done]) -> None:
+    """Run the case in ``work`` (built by its setup) and check the contract."""
     if case.setup is not None:
         case.setup(work)
     before = _tree(work)
-    env = {k: v for k, v in os.environ.items() if k != "NEGOTIATION_DEBUG"}
-    env.update(OPENBLAS_NUM_THREADS="1", COLUMNS="200")
     try:
-        done = subprocess.run(
-            [*_command(), *case.argv],
-            cwd=work,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            preexec_fn=_limit_resources,
-        )
+        done = run()
         after = _tree(work)
     finally:
         for path in work.rglob("*"):  # let pytest clean up a chmod-ed folder
@@ -691,10 +780,40 @@ def test_bad_input_is_refused_in_one_line(case: Case, tmp_path: Path) -> None:
                 path.chmod(0o755)
     err = done.stderr
     assert "Traceback" not in err, err
-    assert done.returncode == case.code, f"exit {done.returncode}, stderr:\n{err}"
+    assert done.code == case.code, f"exit {done.code}, stderr:\n{err}"
     assert re.search(case.stderr, err), f"stderr does not match {case.stderr!r}:\n{err}"
     assert err.startswith("negotiation"), err
     if case.one_line:
         assert err.count("\n") == 1, f"not one line:\n{err}"
     assert done.stdout == "", done.stdout
     assert after == before, "the command changed the working folder"
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    """An empty working folder for one command."""
+    folder = tmp_path / "work"
+    folder.mkdir()
+    return folder
+
+
+def test_the_corpus_is_large_and_its_ids_unique() -> None:
+    assert len(CASES) >= 50
+    assert len({c.id for c in CASES}) == len(CASES)
+    assert set(PROCESS_CASES) <= set(CASE_BY_ID)
+
+
+@pytest.mark.timeout(TIMEOUT)
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input_is_refused_in_one_line(
+    case: Case, work: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    _check(case, work, lambda: _in_this_process(case, work, monkeypatch, capfd))
+
+
+@pytest.mark.parametrize("case_id", list(PROCESS_CASES))
+def test_the_console_script_refuses_in_one_line_in_a_fresh_process(
+    case_id: str, work: Path
+) -> None:
+    case = CASE_BY_ID[case_id]
+    _check(case, work, lambda: _in_a_fresh_process(case, work))
