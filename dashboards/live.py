@@ -1,44 +1,53 @@
-"""The live page: watch one seeded run round by round (Mesa's SolaraViz pieces).
+"""The live page: watch one seeded run round by round.
 
-Components: a countdown to the summit with the truce status in words; each
-delegation's offer per issue over time (with the host's text); each actor's utility of
-the standing offers against its reservation; interest-group approval; the event
-timeline; the package when the run ends.
+What an analyst meets first is what the page is for: the question (does a truce emerge
+before the leaders' summit, and on what terms), the scenario and its sources. Then the
+run: a status in words (not started, under way, ended and why), a countdown to the
+summit, each delegation's offer per issue over calendar time with the summit and the
+run's framework and endorsement marked, each actor's utility of the standing offers
+against its reservation, interest-group approval, the timeline and the package.
 
-The page is SolaraViz's layout (Play / Step / Reset in the sidebar, the model's
-settings below them) built from Mesa's own ``ModelController``, with the settings drawn
-by :func:`ParameterControls` instead of SolaraViz's fixed list: switching scenario
-rebuilds them from that scenario's parameters, a parameter shows only while it applies
-to the chosen behaviour, and Reset sends the model only what the user changed (see
-:mod:`dashboards.live_model`).
+The sidebar holds the run controls (:func:`RunControls`: Play/Pause, Step and Reset on
+this session's Mesa model), the settings (:func:`ParameterControls`: each named
+parameter with its range and description; switching scenario rebuilds them, and a
+parameter shows only while it applies to the chosen behaviour) with a notice of what
+changes on Reset, and what the page hands out (:func:`ShareCard`: a link that reopens
+these settings, the run's record and trajectories).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import altair as alt
 import pandas as pd
 import solara
 import solara.lab
-from matplotlib.figure import Figure
-from mesa.visualization.solara_viz import ModelController, ShowSteps
-from mesa.visualization.utils import update_counter
+from mesa.visualization.utils import force_update, update_counter
 
-from dashboards.charts import approval_figure, offers_figure, utilities_figure
-from dashboards.live_model import LiveChoices, LiveModel, control_specs
-from dashboards.widgets import Line, PngFigure, Table, fmt
+from dashboards.live_model import LiveChoices, LiveModel, applied_changes, control_specs
+from dashboards.share import record_json, to_query, trajectories_csv
+from dashboards.vega_charts import approval_chart, describe, offers_chart, utilities_chart
+from dashboards.widgets import Line, Table, VegaChart, fmt
+from negotiation import Scenario
 from negotiation.explain import explain
 
 TITLE = "US–China trade talks: live run"
 PLAY_INTERVAL_MS = 300
+QUESTION = "Does a truce emerge before the leaders' summit, and on what terms?"
 
 
 def status_text(model: LiveModel) -> str:
-    """The truce status in words."""
+    """The run's status in words: not started, under way, or how it ended."""
     outcome = model.outcome
     if outcome is None:
-        return "No truce yet"
+        if model.error:
+            return "Not run: the settings are invalid"
+        if model.steps == 0:
+            return "Not started: press Step or Play"
+        return "Talks under way"
     if outcome.truce:
         return f"Truce on {outcome.date}"
     if outcome.summit_deal:
@@ -62,15 +71,17 @@ def countdown_text(model: LiveModel) -> str:
     )
 
 
+def _value_text(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def settings_text(model: LiveModel) -> str:
     """Scenario, seed and the parameters whose value in this run differs from the
     scenario's own (a parameter that does not apply to the chosen behaviour is left out:
     the behaviour's name says it)."""
     defaults = model.plan.base.effective_values({})
     changed = [
-        f"{name.replace('_', ' ')} = {value:g}"
-        if isinstance(value, float)
-        else f"{name.replace('_', ' ')} = {value}"
+        f"{name.replace('_', ' ')} = {_value_text(value)}"
         for name, value in model.params.items()
         if value is not None and name in defaults and value != defaults[name]
     ]
@@ -84,17 +95,61 @@ def digest_text(model: LiveModel) -> str:
     return f"Plan digest {model.plan.digest[:12]}"
 
 
+def pending_text(model: LiveModel, choices: LiveChoices) -> str | None:
+    """What Reset would change, in words, or ``None`` when the settings shown are the
+    ones the run was built with."""
+    changes = applied_changes(model, choices)
+    if not changes:
+        return None
+    return "Press Reset to apply: " + "; ".join(changes) + "."
+
+
+# --------------------------------------------------------------------------- main area
+
+
+def IntroCard(scenario: Scenario) -> Any:
+    """What the page is, the question it answers, the scenario and its sources."""
+    meta = scenario.scenario
+    with solara.Card() as card:
+        solara.Markdown(f"# {TITLE}\n\n**{QUESTION}** Scenario: {meta.title}.")
+        with solara.Details("About the scenario and the model", expand=False):
+            solara.Markdown(
+                f"{' '.join(meta.description.split())}\n\n"
+                "Each round, the delegations exchange offers on every issue; interest "
+                "groups lobby their side, the host drafts texts, threats fall due on their "
+                "dates, and a package needs approval at home and the leaders' endorsement "
+                "at the summit. Set the run in the sidebar, then press **Step** or **Play**."
+            )
+        SourcesList(scenario)
+    return card
+
+
+def SourcesList(scenario: Scenario) -> Any:
+    """The scenario's sources, and the codes its labels cite (``[TS]``), in full."""
+    meta = scenario.scenario
+    lines = [f"- **[{code}]** {text}" for code, text in meta.references.items()]
+    lines += [f"- {text}" for text in meta.sources]
+    if not lines:
+        return solara.Text("The scenario names no sources.")
+    with solara.Details("Sources of the scenario", expand=False) as details:
+        solara.Markdown("\n".join(lines))
+    return details
+
+
 def StatusCard(model: LiveModel) -> Any:
-    with solara.Card("Countdown to the summit") as card:
+    """The status in words, the countdown, what the run was built with, and why it
+    ended as it did."""
+    with solara.Card() as card:
+        solara.Markdown(f"## {status_text(model)}")
         if model.error:
             solara.Error(f"Cannot build the model with these settings: {model.error}")
-            solara.Text("Showing the default scenario instead; fix the settings and press Reset.")
-        solara.Markdown(f"## {status_text(model)}")
+            solara.Text("Fix the settings in the sidebar and press Reset.")
         Line(countdown_text(model))
         Line(settings_text(model))
         Line(digest_text(model))
         if model.outcome is not None:
-            solara.Markdown("**Why**\n\n" + "\n".join(f"- {line}" for line in explain(model)))
+            solara.Markdown("### Why\n\n" + "\n".join(f"- {line}" for line in explain(model)))
+            Line("The run has ended: press Reset to run it again, or change the settings.")
     return card
 
 
@@ -103,44 +158,65 @@ def _trajectory(model: LiveModel) -> pd.DataFrame:
     return model.datacollector.get_model_vars_dataframe()
 
 
+def _outcome(model: LiveModel) -> Mapping[str, object] | None:
+    return None if model.outcome is None else model.outcome.to_dict()
+
+
 def _drawn_for(model: LiveModel) -> list[Any]:
     """What a live chart depends on: this model (Reset builds another) and its round."""
     return [model, model.steps]
 
 
 def OffersCard(model: LiveModel) -> Any:
-    with solara.Card("Offers per issue") as card:
-        PngFigure(lambda: offers_figure(_trajectory(model), model.spec), _drawn_for(model))
+    with solara.Card() as card:
+        solara.Markdown("## Offers per issue")
+        VegaChart(
+            lambda: offers_chart(_trajectory(model), model.spec, _outcome(model)),
+            _drawn_for(model),
+            describe("offers", issues=len(model.space)),
+        )
     return card
 
 
-def _utilities(model: LiveModel) -> Figure:
-    labels, of_us, of_china, reservations = [], [], [], []
-    us_offer, china_offer = model.view.last_offer("US"), model.view.last_offer("China")
+def _utilities(model: LiveModel) -> alt.TopLevelMixin:
+    labels, of_first, of_second, reservations = [], [], [], []
+    first, second = model.sides
+    first_offer, second_offer = model.view.last_offer(first), model.view.last_offer(second)
     for key in model.row_keys:
         actor = model.actors_by_key[key]
         labels.append(actor.label)
-        of_us.append(actor.utility(us_offer) if us_offer is not None else 0.0)
-        of_china.append(actor.utility(china_offer) if china_offer is not None else 0.0)
+        of_first.append(actor.utility(first_offer) if first_offer is not None else 0.0)
+        of_second.append(actor.utility(second_offer) if second_offer is not None else 0.0)
         reservations.append(actor.reservation)
-    return utilities_figure(labels, of_us, of_china, reservations)
+    return utilities_chart(labels, of_first, of_second, reservations, sides=(first, second))
 
 
 def UtilitiesCard(model: LiveModel) -> Any:
-    with solara.Card("Utility of the standing offers against each reservation") as card:
-        PngFigure(lambda: _utilities(model), _drawn_for(model))
+    with solara.Card() as card:
+        solara.Markdown("## Utility of the standing offers against each reservation")
+        VegaChart(
+            lambda: _utilities(model),
+            _drawn_for(model),
+            describe("utilities", actors=len(model.row_keys)),
+        )
     return card
 
 
 def ApprovalCard(model: LiveModel) -> Any:
-    with solara.Card("Interest-group approval of the best package on the table") as card:
-        threshold = model.spec.settings.ratification_threshold
-        PngFigure(lambda: approval_figure(_trajectory(model), threshold), _drawn_for(model))
+    threshold = model.spec.settings.ratification_threshold
+    with solara.Card() as card:
+        solara.Markdown("## Interest-group approval of the best package on the table")
+        VegaChart(
+            lambda: approval_chart(_trajectory(model), model.spec, threshold, _outcome(model)),
+            _drawn_for(model),
+            describe("approval", threshold=threshold),
+        )
     return card
 
 
 def TimelineCard(model: LiveModel) -> Any:
-    with solara.Card("Timeline") as card:
+    with solara.Card() as card:
+        solara.Markdown("## Timeline")
         rows = [(e.round, f"{e.at:%d %b %H:%M}", e.kind, e.label) for e in model.timeline]
         if rows:
             Table(["round", "when", "kind", "what"], rows)
@@ -154,7 +230,8 @@ def TimelineCard(model: LiveModel) -> Any:
 
 
 def PackageCard(model: LiveModel) -> Any:
-    with solara.Card("Package") as card:
+    with solara.Card() as card:
+        solara.Markdown("## Package")
         outcome = model.outcome
         if outcome is None:
             solara.Text("The package appears here when the run ends.")
@@ -173,17 +250,94 @@ COMPONENTS = [StatusCard, OffersCard, UtilitiesCard, ApprovalCard, TimelineCard,
 
 @solara.component
 def LiveBoard(model: LiveModel) -> None:
-    """The live components in a readable flow layout, refreshed after every step."""
+    """The live components in a flow layout that wraps on narrow screens, refreshed
+    after every step."""
     update_counter.get()
     with solara.Column(style={"width": "100%"}):
+        IntroCard(model.spec)
         StatusCard(model)
         OffersCard(model)
-        with solara.Columns([1, 1]):
+        with solara.ColumnsResponsive(default=12, large=6):
             UtilitiesCard(model)
             ApprovalCard(model)
-        with solara.Columns([3, 2]):
+        with solara.ColumnsResponsive(default=12, large=[7, 5]):
             TimelineCard(model)
             PackageCard(model)
+
+
+# --------------------------------------------------------------------------- sidebar
+
+
+@solara.component
+def RunControls(
+    model: solara.Reactive[LiveModel],
+    settings: solara.Reactive[LiveChoices],
+    on_reset: Callable[[LiveChoices], None] | None = None,
+) -> None:
+    """Play/Pause, Step and Reset on this session's model, each button named in words.
+
+    Play steps the model every ``interval`` milliseconds in a background task and stops
+    by itself when the run ends; Step and Play are disabled on an ended run or one that
+    could not be built (Reset is the way on). Reset builds a new model from ``settings``
+    (only what the user changed), so a Reset with untouched settings is the scenario's
+    own run."""
+    update_counter.get()  # a step changes what may run next
+    playing = solara.use_reactive(False)
+    interval = solara.use_reactive(PLAY_INTERVAL_MS)
+    failure: solara.Reactive[str | None] = solara.use_reactive(None)
+    live = model.value
+
+    def advance() -> None:
+        try:
+            model.value.step()
+        except Exception as exc:  # shown in the page; the run is stopped, not half-drawn
+            failure.set(f"The run stopped with an error: {exc}")
+            model.value.running = False
+            playing.set(False)
+        force_update()
+
+    def play() -> None:
+        while playing.value and model.value.running:
+            time.sleep(interval.value / 1000)
+            if playing.value and model.value.running:
+                advance()
+        playing.set(False)
+
+    solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
+
+    def reset() -> None:
+        playing.set(False)
+        failure.set(None)
+        model.set(LiveModel(**settings.value.model_kwargs()))
+        if on_reset is not None:
+            on_reset(settings.value)
+
+    can_run = live.running and not live.error
+    with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
+        solara.Button(
+            "Pause" if playing.value else "Play",
+            icon_name="mdi-pause" if playing.value else "mdi-play",
+            color="primary",
+            disabled=not can_run,
+            on_click=lambda: playing.set(not playing.value),
+        )
+        solara.Button(
+            "Step",
+            icon_name="mdi-step-forward",
+            color="primary",
+            disabled=playing.value or not can_run,
+            on_click=advance,
+        )
+        solara.Button(
+            "Reset", icon_name="mdi-restart", color="primary", outlined=True, on_click=reset
+        )
+    solara.SliderInt(
+        f"Play speed: {interval.value} ms per round", value=interval, min=50, max=1000, step=50
+    )
+    if failure.value:
+        solara.Error(failure.value)
+    elif live.outcome is not None:
+        solara.Info("The run has ended. Press Reset to run it again.")
 
 
 def _control(spec: dict[str, Any], on_value: Callable[[Any], None]) -> Any:
@@ -200,7 +354,7 @@ def _control(spec: dict[str, Any], on_value: Callable[[Any], None]) -> Any:
         return solara.InputFloat(label, value=value, on_value=on_value)
     slider = solara.SliderInt if kind == "SliderInt" else solara.SliderFloat
     return slider(
-        label,
+        f"{label}: {value:g}",  # the value in words, not only while dragging
         value=value,
         min=spec["min"],
         max=spec["max"],
@@ -209,9 +363,22 @@ def _control(spec: dict[str, Any], on_value: Callable[[Any], None]) -> Any:
     )
 
 
+def help_text(spec: dict[str, Any]) -> str | None:
+    """The line under a control: what the parameter means and its range."""
+    description = str(spec.get("description") or "").strip()
+    if not description:
+        return None
+    if description[-1] not in ".!?)":
+        description += "."
+    if "min" in spec and "max" in spec:
+        return f"{description} Range {spec['min']:g} to {spec['max']:g}."
+    return description
+
+
 @solara.component
 def ParameterControls(choices: solara.Reactive[LiveChoices]) -> None:
-    """The scenario, the seed and the named parameters that apply to the current choices.
+    """The scenario, the seed and the named parameters that apply to the current choices,
+    each with its description and range.
 
     Handlers read ``choices.value`` when they run (not the render's copy), and each
     control is keyed by its scenario, so a control of the previous scenario can never
@@ -239,52 +406,77 @@ def ParameterControls(choices: solara.Reactive[LiveChoices]) -> None:
             on_value = on_seed
         else:
             on_value = setter(name)
-        _control(spec, on_value).key(f"{current.scenario_name}:{name}")
-    solara.Text("Settings apply on Reset.")
+        with solara.Column(gap="0px").key(f"{current.scenario_name}:{name}:box"):
+            _control(spec, on_value).key(f"{current.scenario_name}:{name}")
+            text = help_text(spec)
+            if text:
+                solara.v.Html(
+                    tag="div",
+                    children=[text],
+                    style_="font-size: 0.8rem; color: #555; margin: -6px 0 10px 0",
+                )
 
 
 @solara.component
-def LiveControls(model: solara.Reactive[LiveModel], settings: solara.Reactive[LiveChoices]) -> None:
-    """The sidebar: SolaraViz's controls (Play / Step / Reset, with Mesa's own
-    ``ModelController``), the settings (:func:`ParameterControls`) and the step count.
-    Reset builds the model from ``settings`` (only what the user changed)."""
-    play_interval = solara.use_reactive(PLAY_INTERVAL_MS)
-    render_interval = solara.use_reactive(1)
-    use_threads = solara.use_reactive(False)
+def ShareCard(model: LiveModel, choices: LiveChoices) -> None:
+    """A link that reopens the run's settings, and the run's data to download."""
+    update_counter.get()  # the record exists once a step ends the run
+    query = to_query(choices)
+    solara.Markdown(f"[Link to these settings](?{query})")
+    solara.FileDownload(
+        lambda: trajectories_csv(model),
+        filename=f"{model.spec.name}-seed{model.seed}-trajectories.csv",
+        label="Download trajectories (CSV)",
+    )
+    if model.outcome is not None:
+        solara.FileDownload(
+            lambda: record_json(model),
+            filename=f"{model.spec.name}-seed{model.seed}-record.json",
+            label="Download the outcome record (JSON)",
+        )
+    else:
+        solara.Text("The outcome record can be downloaded when the run ends.")
+    solara.Text("Each chart's menu (…) saves it as SVG or PNG.")
+
+
+@solara.component
+def LiveControls(
+    model: solara.Reactive[LiveModel],
+    settings: solara.Reactive[LiveChoices],
+    on_reset: Callable[[LiveChoices], None] | None = None,
+) -> None:
+    """The sidebar: the run controls, the settings with a notice of what Reset would
+    change, and what the page hands out."""
     with solara.Column():
-        with solara.Card("Controls"):
-            solara.SliderInt("Play Interval (ms)", value=play_interval, min=10, max=500, step=10)
-            solara.SliderInt(
-                "Render Interval (steps)", value=render_interval, min=1, max=99, step=2
-            )
-            solara.Checkbox(label="Use Threads", value=use_threads)
-            ModelController(
-                model,
-                model_parameters=settings.value.model_kwargs(),
-                play_interval=play_interval,
-                render_interval=render_interval,
-                use_threads=use_threads,
-            )
-        with solara.Card("Model Parameters"):
+        with solara.Card("Run"):
+            RunControls(model, settings, on_reset)
+        with solara.Card("Settings"):
+            solara.Text("Settings take effect when you press Reset.")
+            pending = pending_text(model.value, settings.value)
+            if pending:
+                solara.Warning(pending)
             ParameterControls(settings)
-        with solara.Card("Information"):
-            ShowSteps(model.value)
+        with solara.Card("Share and export"):
+            ShareCard(model.value, model.value.choices)
 
 
 @solara.component
 def LivePage(
-    model: solara.Reactive[LiveModel], choices: solara.Reactive[LiveChoices] | None = None
+    model: solara.Reactive[LiveModel],
+    choices: solara.Reactive[LiveChoices] | None = None,
+    on_reset: Callable[[LiveChoices], None] | None = None,
 ) -> None:
-    """SolaraViz's layout on this session's own model: the title bar, the controls and
-    settings in the sidebar, the live board in the main area.
+    """The title bar, the controls and settings in the sidebar, the live board in the
+    main area, on this session's own model.
 
     ``choices`` holds the settings; the app keeps it above the tabs, so the settings
     shown survive a visit to another tab (a lazy tab is unmounted when left).
+    ``on_reset`` is told the settings a Reset applied (the app writes them to the URL).
     """
     settings = solara.use_reactive(choices if choices is not None else LiveChoices())
     with solara.AppBar():
         solara.AppBarTitle(TITLE)
         solara.lab.ThemeToggle()
     with solara.Sidebar():
-        LiveControls(model, settings)
+        LiveControls(model, settings, on_reset)
     LiveBoard(model.value)

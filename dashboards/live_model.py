@@ -75,6 +75,9 @@ class LiveModel(TradeTalksModel):
         # model's own scenario is the one named ``scenario_name`` (``self.spec``).
         del scenario
         self.error: str | None = None
+        # What this run was built from, as the live page's choices (the page compares
+        # them with the settings shown to say what Reset would change).
+        self.choices = LiveChoices(scenario_name, str(seed).strip(), dict(params))
         try:
             rng = parse_seed(seed)
             scenario = load_scenario(scenario_name)
@@ -159,6 +162,29 @@ class LiveChoices:
         effective = self.effective()
         params = {k: v for k, v in self.changed.items() if effective.get(k) is not None}
         return {"scenario_name": self.scenario_name, "seed": self.seed, **params}
+
+
+def applied_changes(model: LiveModel, choices: LiveChoices) -> list[str]:
+    """What building a model from ``choices`` would change in ``model``'s run, in words
+    (``"seed 7 → 8"``, ``"threat credibility 0.6 → 0"``); empty when nothing would."""
+    built = model.choices
+    if built.scenario_name != choices.scenario_name:
+        return [f"scenario {built.scenario_name} → {choices.scenario_name}"]
+    changes = []
+    if built.seed != choices.seed.strip():
+        changes.append(f"seed {built.seed} → {choices.seed.strip()}")
+    before, after = built.effective(), choices.effective()
+    for name in sorted(set(built.model_kwargs()) | set(choices.model_kwargs())):
+        if name in ("scenario_name", "seed") or before.get(name) == after.get(name):
+            continue
+        changes.append(f"{_label(name)} {_shown(before.get(name))} → {_shown(after.get(name))}")
+    return changes
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "(does not apply)"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 # --------------------------------------------------------------------------- controls
@@ -247,12 +273,19 @@ def parameter_control(scenario: Scenario, name: str, value: Any) -> dict[str, An
     float slider whose grid holds ``value``, or a number field where no grid can."""
     param = scenario.parameters[name]
     label = _label(name)
+    about = " ".join(param.description.split())
     if param.kind == "behaviour":
         assert param.behaviour_kind is not None
         values = names(param.behaviour_kind)
-        return {"type": "Select", "value": value, "values": values, "label": label}
+        return {
+            "type": "Select",
+            "value": value,
+            "values": values,
+            "label": label,
+            "description": about,
+        }
     if param.kind == "boolean":
-        return {"type": "Checkbox", "value": bool(value), "label": label}
+        return {"type": "Checkbox", "value": bool(value), "label": label, "description": about}
     assert param.low is not None and param.high is not None
     if param.kind == "integer":
         return {
@@ -262,10 +295,11 @@ def parameter_control(scenario: Scenario, name: str, value: Any) -> dict[str, An
             "max": math.floor(param.high),
             "step": 1,
             "label": label,
+            "description": about,
         }
     step = slider_step(param.low, param.high, [*parameter_anchors(scenario, name), value])
     if step is None:
-        return {"type": "InputFloat", "value": value, "label": label}
+        return {"type": "InputFloat", "value": value, "label": label, "description": about}
     return {
         "type": "SliderFloat",
         "value": value,
@@ -273,6 +307,7 @@ def parameter_control(scenario: Scenario, name: str, value: Any) -> dict[str, An
         "max": param.high,
         "step": step,
         "label": label,
+        "description": about,
     }
 
 

@@ -16,8 +16,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any, cast
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from negotiation import Scenario
@@ -145,9 +147,8 @@ def offers_chart(
 
 def _offer_rows(trajectory: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """Long rows (issue, who, round, time, value) of the offers and the host's texts."""
-    columns = ["issue", "who", "round", "time", "value"]
     if not len(trajectory):
-        return pd.DataFrame(columns=columns)
+        return _no_offers()
     time = pd.to_datetime(trajectory["time"])
     parts = []
     for issue in scenario.space:
@@ -167,7 +168,20 @@ def _offer_rows(trajectory: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
                     }
                 )
                 parts.append(part.dropna(subset=["value"]))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True) if parts else _no_offers()
+
+
+def _no_offers() -> pd.DataFrame:
+    """No offer rows yet, with the columns' types (so the chart's data stays typed)."""
+    return pd.DataFrame(
+        {
+            "issue": pd.Series(dtype=object),
+            "who": pd.Series(dtype=object),
+            "round": pd.Series(dtype=float),
+            "time": pd.Series(dtype="datetime64[ns]"),
+            "value": pd.Series(dtype=float),
+        }
+    )
 
 
 def _panel(label: str, unit: str) -> str:
@@ -284,20 +298,31 @@ def approval_chart(
 
 def histogram_chart(values: Sequence[float | None], title: str, unit: str) -> alt.TopLevelMixin:
     """The distribution of ``values`` (an issue's agreed value, days before the summit)
-    over an ensemble's runs, with its median drawn and named."""
-    data = pd.DataFrame({"value": [v for v in values if v is not None and not math.isnan(v)]})
+    over an ensemble's runs, with its median drawn and named. The bins are counted here
+    (20 at most), so the chart carries 20 rows whatever the ensemble's size."""
+    kept = np.array([v for v in values if v is not None and not math.isnan(v)], dtype=float)
+    if len(kept):
+        counts, edges = np.histogram(kept, bins=min(20, max(1, len(np.unique(kept)))))
+        bins = pd.DataFrame({"start": edges[:-1], "end": edges[1:], "runs": counts})
+    else:
+        bins = pd.DataFrame({"start": [], "end": [], "runs": []})
     bars = (
-        alt.Chart(data)
-        .mark_bar(color=FIRST, opacity=0.85)
+        alt.Chart(bins)
+        .mark_bar(color=FIRST, opacity=0.85, binSpacing=1)
         .encode(
-            x=alt.X("value:Q", bin=alt.Bin(maxbins=20), title=unit),
-            y=alt.Y("count():Q", title="runs"),
-            tooltip=[alt.Tooltip("count():Q", title="runs")],
+            x=alt.X("start:Q", title=unit, scale=alt.Scale(zero=False)),
+            x2="end:Q",
+            y=alt.Y("runs:Q", title="runs"),
+            tooltip=[
+                alt.Tooltip("start:Q", format=".2f", title="from"),
+                alt.Tooltip("end:Q", format=".2f", title="to"),
+                alt.Tooltip("runs:Q"),
+            ],
         )
     )
     layers: list[alt.Chart] = [bars]
-    if len(data):
-        median = float(data["value"].median())
+    if len(kept):
+        median = float(np.median(kept))
         layers.append(
             alt.Chart(pd.DataFrame({"median": [median]}))
             .mark_rule(color="black", strokeDash=[4, 2])
@@ -349,6 +374,23 @@ def heatmap_chart(
         )
     )
     return _style(alt.layer(chart, text).properties(width=alt.Step(48), height=alt.Step(32)))
+
+
+def spec_of(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The chart's Vega-Lite spec as strict JSON values: a missing value (NaN, which JSON
+    cannot carry and the browser's parser rejects) becomes ``null``, which Vega reads as
+    missing."""
+    return cast(dict[str, Any], _strict(chart.to_dict()))
+
+
+def _strict(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _strict(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strict(v) for v in value]
+    return value
 
 
 def describe(kind: str, **facts: object) -> str:

@@ -6,10 +6,16 @@ import io
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import altair as alt
+import ipyvuetify
 import solara
+import solara.widgets
+import traitlets
 from matplotlib.figure import Figure
 from solara.alias import rw
 from solara.server import kernel_context
+
+from dashboards.vega_charts import spec_of
 
 
 @solara.component
@@ -32,6 +38,49 @@ def PngFigure(build: Callable[[], Figure], dependencies: Sequence[Any]) -> Any:
 
     image = solara.use_memo(draw, list(dependencies))
     return rw.Image(value=image, format="png")
+
+
+@solara.component
+def VegaChart(
+    build: Callable[[], alt.TopLevelMixin], dependencies: Sequence[Any], description: str
+) -> Any:
+    """An interactive chart (Vega-Lite, drawn by the browser from the local asset store),
+    built only when ``dependencies`` change, with ``description`` as its caption and as
+    the accessible name of the figure (its alt text).
+
+    The spec is built once per change and handed to Solara's Vega-Lite widget directly:
+    ``solara.FigureAltair`` would serialise the chart again on every render."""
+    spec = solara.use_memo(lambda: spec_of(build()), list(dependencies))
+    with solara.v.Html(
+        tag="figure", attributes={"aria-label": description}, style_="margin: 0"
+    ) as figure:
+        solara.widgets.VegaLite.element(spec=spec)
+        solara.v.Html(
+            tag="figcaption",
+            children=[description],
+            style_="font-size: 0.85rem; color: #555; margin-top: 2px",
+        )
+    return figure
+
+
+class _DocumentLanguage(ipyvuetify.VuetifyTemplate):
+    """Sets the ``lang`` of the page's ``<html>`` element when mounted (Solara's page
+    template leaves it out, and screen readers need it to pick a voice)."""
+
+    language = traitlets.Unicode("en").tag(sync=True)
+    template = traitlets.Unicode(
+        "<template><span style='display: none'></span></template>\n"
+        "<script>\nmodule.exports = {\n"
+        "  mounted() { document.documentElement.setAttribute('lang', this.language); },\n"
+        "  watch: { language(value) { document.documentElement.setAttribute('lang', value); } },\n"
+        "};\n</script>"
+    ).tag(sync=True)
+
+
+@solara.component
+def PageLanguage(language: str) -> Any:
+    """The page's language (``<html lang>``), for screen readers and checkers."""
+    return _DocumentLanguage.element(language=language)
 
 
 def Table(headers: Sequence[str], rows: Sequence[Sequence[Any]], dense: bool = True) -> Any:

@@ -434,6 +434,13 @@ class ScenarioMeta(Strict):
     title: str
     description: str
     sources: list[str] = Field(default_factory=list)
+    # The codes the file's labels and comments cite (``TS`` for ``[TS]``) and the source
+    # each stands for; documentation only (left out of the plan digest).
+    references: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,12}$")], str] = Field(
+        default_factory=dict,
+        description="The source codes cited as [CODE] in the file's labels and comments, "
+        "each with the source it stands for (shown by the dashboard; not a model input).",
+    )
     # The two parties, in the order the record and the charts use; the first is the side
     # whose leader makes the dated threats in the built-in scenarios.
     parties: Annotated[list[PartyName], Field(min_length=2, max_length=2)] = Field(
@@ -610,10 +617,13 @@ class Scenario(Strict):
         return copied
 
     def run_json(self) -> str:
-        """JSON of everything a run reads: the scenario without its observed outcome.
-        Fields left at their defaults are left out, so a file's digest survives code
-        versions that add optional fields (the code version is recorded beside it)."""
-        return self.model_dump_json(exclude={"observed"}, exclude_defaults=True)
+        """JSON of everything a run reads: the scenario without its observed outcome and
+        without the references its labels cite (documentation). Fields left at their
+        defaults are left out, so a file's digest survives code versions that add
+        optional fields (the code version is recorded beside it)."""
+        return self.model_dump_json(
+            exclude={"observed": True, "scenario": {"references": True}}, exclude_defaults=True
+        )
 
     def parameter_defaults(self) -> dict[str, Any]:
         """Each named parameter's declared default (the value of what it targets)."""

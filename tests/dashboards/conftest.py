@@ -334,16 +334,22 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def new_page(
     browser: Browser, request: pytest.FixtureRequest
 ) -> Iterator[Callable[..., tuple[Page, PageLog]]]:
-    """Factory ``open(url, *, wait_for_text=None, timeout_ms=90_000) -> (page, log)``: a page
-    in a fresh browser context (own cookies, so its own Solara session), recording into
-    ``log``. With ``wait_for_text`` it waits until that text is visible. At teardown a
-    failed test gets a screenshot of each page (``FAILED-<test>-<n>.png``)."""
+    """Factory ``open(url, *, wait_for_text=None, timeout_ms=90_000, viewport=(1500, 1100))
+    -> (page, log)``: a page in a fresh browser context (own cookies, so its own Solara
+    session) of ``viewport`` (width, height) pixels, recording into ``log``. With
+    ``wait_for_text`` it waits until that text is visible. At teardown a failed test gets
+    a screenshot of each page (``FAILED-<test>-<n>.png``)."""
     contexts: list[BrowserContext] = []
 
     def open_(
-        url: str, *, wait_for_text: str | re.Pattern[str] | None = None, timeout_ms: int = 90_000
+        url: str,
+        *,
+        wait_for_text: str | re.Pattern[str] | None = None,
+        timeout_ms: int = 90_000,
+        viewport: tuple[int, int] = (1500, 1100),
     ) -> tuple[Page, PageLog]:
-        context = browser.new_context(viewport={"width": 1500, "height": 1100})
+        width, height = viewport
+        context = browser.new_context(viewport={"width": width, "height": height})
         context.set_default_timeout(30_000)
         contexts.append(context)
         log = PageLog()

@@ -8,7 +8,7 @@ import pytest
 import solara
 
 from dashboards import live
-from dashboards.live_model import LiveModel, control_specs, parse_seed
+from dashboards.live_model import LiveChoices, LiveModel, control_specs, parse_seed
 from dashboards.sweeps_page import load_sweep, sample_sweep_folder, swept_parameters, truce_grid
 from experiments.ensemble import run_ensemble
 from negotiation import run_once
@@ -54,10 +54,37 @@ def test_controls_cover_every_named_parameter() -> None:
 
 def test_status_and_countdown_texts() -> None:
     model = LiveModel(seed="3")
-    assert live.status_text(model) == "No truce yet"
+    assert live.status_text(model) == "Not started: press Step or Play"
     assert "Before round 1 of 16" in live.countdown_text(model)
     model.step()
+    assert live.status_text(model) == "Talks under way"
     assert live.countdown_text(model).startswith("Round 1 of 16 · Sat 25 Oct 09:00")
+    assert live.status_text(LiveModel(seed="x")) == "Not run: the settings are invalid"
+
+
+def test_the_page_says_what_reset_would_change() -> None:
+    model = LiveModel(seed="7")
+    choices = LiveChoices()
+    assert live.pending_text(model, choices) is None
+    changed = choices.with_seed("8").with_value("threat_credibility", 0.0)
+    assert live.pending_text(model, changed) == (
+        "Press Reset to apply: seed 7 → 8; threat credibility 0.6 → 0."
+    )
+    assert live.pending_text(LiveModel(**changed.model_kwargs()), changed) is None
+    other = choices.with_scenario("geneva-2025")
+    assert live.pending_text(model, other) == (
+        "Press Reset to apply: scenario kuala-lumpur-2025 → geneva-2025."
+    )
+
+
+def test_every_control_says_what_it_means_and_its_range() -> None:
+    for name, spec in control_specs().items():
+        if name in ("scenario_name", "seed"):
+            continue
+        text = live.help_text(spec)
+        assert text and len(text) > 20, name
+        if spec["type"].startswith("Slider"):
+            assert f"Range {spec['min']:g} to {spec['max']:g}." in text
 
 
 @solara.component

@@ -33,7 +33,7 @@ def test_every_control_at_its_default_is_the_scenario_run() -> None:
 def _open(
     new_page: Callable[..., tuple[Page, PageLog]], server: SolaraServer
 ) -> tuple[Page, PageLog]:
-    page, log = new_page(server.url, wait_for_text="Countdown to the summit")
+    page, log = new_page(server.url, wait_for_text="Offers per issue")
     page.get_by_role("button", name="Step").wait_for(timeout=90_000)
     page.get_by_text(ROUND).first.wait_for(timeout=90_000)
     return page, log
@@ -45,7 +45,7 @@ def test_the_live_cards_are_solaraviz_components(
     page, log = _open(new_page, solara_server("dashboards.mesa_app"))
     for title in ("Offers per issue", "Timeline", "Package"):
         assert page.get_by_text(title, exact=True).first.is_visible()
-    assert page.get_by_text("No truce yet").count() == 1
+    assert page.get_by_text("Not started: press Step or Play").count() == 1
     page.get_by_role("button", name="Step").click()
     page.get_by_text(re.compile(r"^Round 1 of")).first.wait_for(timeout=30_000)
     log.assert_clean()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from dashboards.vega_charts import (
     histogram_chart,
     moments,
     offers_chart,
+    spec_of,
     utilities_chart,
 )
 from negotiation import TradeTalksModel
@@ -107,6 +109,14 @@ def test_a_histogram_names_its_axes_and_its_median() -> None:
     assert len(histogram_chart([], "soybeans", "Mt/year").to_dict()["layer"]) == 1
 
 
+def test_a_histogram_of_a_large_ensemble_carries_its_bins_not_its_runs() -> None:
+    values = [float(i % 97) for i in range(100_000)]
+    spec = histogram_chart(values, "days", "days before the summit").to_dict()
+    bins = next(v for v in spec["datasets"].values() if "runs" in v[0])
+    assert len(bins) == 20
+    assert sum(row["runs"] for row in bins) == 100_000
+
+
 def test_the_heatmap_has_a_fixed_colour_scale_a_legend_and_intervals() -> None:
     cells = pd.DataFrame(
         {"a": [0, 1], "b": [0, 0], "p": [0.2, 0.8], "low": [0.1, 0.7], "high": [0.3, 0.9]}
@@ -142,3 +152,18 @@ def test_the_charts_are_drawn_in_the_browser_offline(
     assert "Chinese purchases of US soybeans (Mt/year)" in text
     assert "Thu 30 Oct" in text  # a calendar axis, not round numbers
     log.assert_clean()
+
+
+def test_every_chart_is_strict_json_before_anything_ran() -> None:
+    """The browser's JSON parser rejects NaN: a chart of a run that has not started (no
+    rows yet) must carry nulls instead."""
+    model = TradeTalksModel(rng=7)
+    empty = model.datacollector.get_model_vars_dataframe()
+    charts = [
+        offers_chart(empty, model.spec),
+        approval_chart(empty, model.spec, 0.6),
+        histogram_chart([], "soybeans", "Mt/year"),
+        utilities_chart(["a"], [float("nan")], [0.5], [0.2]),
+    ]
+    for chart in charts:
+        json.dumps(spec_of(chart), allow_nan=False)

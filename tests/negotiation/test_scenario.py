@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,8 @@ import pytest
 from negotiation import ScenarioError, TradeTalksModel, builtin_scenarios, load_scenario, run_once
 from negotiation.behaviours import names
 from negotiation.plan import plan_for
+
+SCENARIOS = resources.files("negotiation") / "scenarios"
 
 REQUIRED_ISSUES = {
     "us_tariff_rate": (0, 130, 30, 130),
@@ -118,6 +122,11 @@ def test_loads_a_users_own_file(write_scenario) -> None:  # type: ignore[no-unty
         (
             ("mobilise = { us_soybean_farmers = 0.5 }", "mobilise = { farmers = 0.5 }"),
             ["mobilise names unknown group(s) ['farmers']"],
+        ),
+        # a source code that could not be cited as [CODE]
+        (
+            ('TS = "Trump, Truth Social', '"T S" = "Trump, Truth Social'),
+            ["scenario.references", "T S", "should match pattern"],
         ),
         # a wrong type
         (
@@ -241,3 +250,31 @@ def test_a_scenario_names_its_two_parties(flagship_text: str, tmp_path: Path) ->
     model.run()
     frame = model.datacollector.get_model_vars_dataframe()
     assert "credibility__India" in frame.columns
+
+
+CITED = re.compile(r"\[([A-Z][A-Za-z0-9_-]{0,11})\]")
+
+
+@pytest.mark.parametrize("name", builtin_scenarios())
+def test_every_code_a_scenario_cites_is_listed_in_full(name: str) -> None:
+    """The dashboard shows each ``[CODE]`` a label or comment cites in full, from
+    ``[scenario.references]``: a code cited before the observed outcome (whose own,
+    later sources stay beside it) must be listed there."""
+    text = (SCENARIOS / f"{name}.toml").read_text(encoding="utf-8")
+    inputs = text.split("\n# --- observed")[0].split("\n[observed]")[0]
+    cited = set()
+    for line in inputs.splitlines():
+        if line.lstrip().startswith("["):  # a table header: only its comment cites
+            line = line.split("#", 1)[1] if "#" in line else ""
+        cited |= set(CITED.findall(line))
+    references = load_scenario(name).scenario.references
+    assert cited <= set(references), sorted(cited - set(references))
+
+
+def test_references_are_documentation_not_inputs(flagship_text: str, tmp_path: Path) -> None:
+    """Editing what a code stands for changes no run: the plan digest leaves it out."""
+    path = tmp_path / "edited.toml"
+    path.write_text(flagship_text.replace("Trump, Truth Social post", "A post"), encoding="utf-8")
+    edited = load_scenario(path)
+    assert edited.scenario.references["TS"].startswith("A post")
+    assert plan_for(edited).digest == plan_for(load_scenario("kuala-lumpur-2025")).digest
