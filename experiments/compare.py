@@ -75,24 +75,31 @@ def compare_worlds(
     root_seed: int = 0,
     executor: Executor | None = None,
     on_progress: Progress | None = None,
+    alternative_scenario: Scenario | None = None,
 ) -> Comparison:
     """Run ``runs`` seeded runs of ``scenario`` under the ``baseline`` and the
     ``alternative`` named parameters (same seeds) and compare them. Both sets of
-    parameters are checked before anything runs."""
+    parameters are checked before anything runs.
+
+    ``alternative_scenario`` runs the alternative on another scenario (the same talks
+    with, say, an edited actor table): it must have the same issues, and its named
+    parameters are the ones ``alternative`` sets."""
     base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    worlds = [dict(baseline or {}), dict(alternative or {})]
-    for params in worlds:
-        base.with_parameters(params)  # raises ScenarioError naming a bad parameter
+    other = base if alternative_scenario is None else alternative_scenario
+    _check_same_issues(base, other)
+    worlds = [(base, dict(baseline or {})), (other, dict(alternative or {}))]
+    for world, params in worlds:
+        world.with_parameters(params)  # raises ScenarioError naming a bad parameter
     summaries = [
         run_ensemble(
-            base,
+            world,
             runs,
             params,
             root_seed=root_seed,
             executor=executor,
             on_progress=None if on_progress is None else _half(on_progress, runs, k),
         )
-        for k, params in enumerate(worlds)
+        for k, (world, params) in enumerate(worlds)
     ]
     first, second = summaries
     common = sorted(set(first.run_ids) & set(second.run_ids))  # runs that raised drop out
@@ -103,6 +110,24 @@ def compare_worlds(
     low, high = paired_difference_interval(b, a)
     terms = {key: _terms(first, second, key, common) for key in base.space.keys}
     return Comparison(base.name, runs, root_seed, first, second, change, (low, high), terms)
+
+
+def _check_same_issues(base: Scenario, other: Scenario) -> None:
+    """Refuse an alternative scenario whose issues differ from the baseline's: the worlds'
+    terms are compared issue by issue."""
+    if other.space.keys != base.space.keys:
+        raise ValueError(
+            f"the alternative scenario's issues ({', '.join(other.space.keys)}) are not the "
+            f"baseline's ({', '.join(base.space.keys)}): two worlds compare the same issues"
+        )
+
+
+def paired_changes(comparison: Comparison, key: str) -> tuple[float, ...]:
+    """The change in issue ``key`` (alternative minus baseline) in each run that agreed in
+    both worlds, in run order: what ``terms[key].median_change`` is the median of."""
+    values_a = _agreed_by_run(comparison.baseline, key)
+    values_b = _agreed_by_run(comparison.alternative, key)
+    return tuple(values_b[i] - values_a[i] for i in sorted(values_a) if i in values_b)
 
 
 def _half(on_progress: Progress, runs: int, world: int) -> Progress:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 import numpy as np
 import pytest
 
 from experiments.cli import main
-from experiments.compare import compare_worlds
+from experiments.compare import compare_worlds, paired_changes
 from experiments.executors import make_executor
 from experiments.intervals import paired_difference_interval, wilson_interval
+from negotiation import Scenario, ScenarioError, load_scenario
+from negotiation.scenario import sync_defaults
 
 
 def _pairs(both: int, first: int, second: int, neither: int) -> tuple[list[bool], list[bool]]:
@@ -114,3 +117,56 @@ def test_bad_comparisons_are_refused_before_running(
 ) -> None:
     assert main(["compare", "--workers", "1", *extra]) == 2
     assert message in capsys.readouterr().err
+
+
+def _with_actor(scenario: Scenario, key: str, **fields: Any) -> Scenario:
+    """``scenario`` with actor ``key``'s fields replaced, validated like a file."""
+    data = scenario.model_dump()
+    for actor in data["actors"]:
+        if actor["key"] == key:
+            actor.update(fields)
+    return Scenario.model_validate(sync_defaults(data))
+
+
+def test_an_alternative_scenario_runs_the_alternative_world() -> None:
+    """The edited actor table of the dashboard: same seeds, another scenario."""
+    flagship = load_scenario("kuala-lumpur-2025")
+    same = _with_actor(flagship, "us_security_hawks")
+    unchanged = compare_worlds(flagship, {}, {}, 12, root_seed=2, alternative_scenario=same)
+    assert unchanged.p_change == 0.0
+    assert all(t.median_change in (0.0, None) for t in unchanged.terms.values())
+    hawkish = _with_actor(flagship, "us_security_hawks", influence=1.0)
+    comparison = compare_worlds(
+        flagship, {}, {"hawk_influence": 4.0}, 40, root_seed=0, alternative_scenario=hawkish
+    )
+    by_parameter = compare_worlds(flagship, {}, {"hawk_influence": 4.0}, 40, root_seed=0)
+    assert comparison.baseline == by_parameter.baseline  # the baseline is the scenario
+    assert comparison.alternative.p_truce < by_parameter.alternative.p_truce
+    assert comparison.alternative.scenario == flagship.name
+
+
+def test_an_alternative_scenario_must_have_the_same_issues() -> None:
+    flagship = load_scenario("kuala-lumpur-2025")
+    other = load_scenario("geneva-2025")
+    with pytest.raises(ValueError, match="are not the baseline's"):
+        compare_worlds(flagship, {}, {}, 2, alternative_scenario=other)
+
+
+def test_the_alternative_parameters_are_checked_against_the_alternative_scenario() -> None:
+    flagship = load_scenario("kuala-lumpur-2025")
+    with pytest.raises(ScenarioError, match="outside its range"):
+        compare_worlds(
+            flagship, {}, {"hawk_influence": 9}, 2, alternative_scenario=flagship.model_copy()
+        )
+
+
+def test_paired_changes_are_what_the_median_change_is_the_median_of() -> None:
+    comparison = compare_worlds(
+        "kuala-lumpur-2025", {}, {"threat_credibility": 1.0}, 30, root_seed=4
+    )
+    for key, terms in comparison.terms.items():
+        changes = paired_changes(comparison, key)
+        assert len(changes) == terms.paired
+        if changes:
+            assert float(np.median(changes)) == pytest.approx(terms.median_change)
+            assert np.mean(np.array(changes) > 1e-9) == pytest.approx(terms.share_higher)
