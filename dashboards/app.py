@@ -15,6 +15,7 @@ from __future__ import annotations
 import solara
 import solara.lab
 
+from dashboards.compare_page import ComparePage
 from dashboards.ensemble_page import EnsemblePage
 from dashboards.live import LivePage
 from dashboards.live_model import LiveChoices, LiveModel
@@ -25,24 +26,36 @@ from dashboards.widgets import PageLanguage
 
 @solara.component
 def Page() -> None:
-    """The dashboard: the live run, the ensemble and the sweep explorer, in tabs."""
+    """The dashboard: the live run, the ensemble, two worlds compared and the sweep
+    explorer, in tabs."""
     router = solara.use_router()
     link = solara.use_memo(lambda: from_query(router.search or ""), [])
     session_model = solara.use_memo(lambda: LiveModel(**link.choices.model_kwargs()), [])
     model: solara.Reactive[LiveModel] = solara.use_reactive(session_model)
     choices: solara.Reactive[LiveChoices] = solara.use_reactive(link.choices)
 
+    tab = solara.use_reactive(0)
+
     def on_reset(applied: LiveChoices) -> None:
         router.push(f"{router.path}?{to_query(applied)}")
+
+    def open_run(wanted: LiveChoices) -> None:
+        """A run picked on another tab, rebuilt and shown on the live tab."""
+        choices.set(wanted)
+        model.set(LiveModel(**wanted.model_kwargs()))
+        on_reset(wanted)
+        tab.set(0)
 
     PageLanguage("en")
     solara.Title("US–China trade talks")
     for problem in link.problems:
         solara.Warning(f"Part of the link was left out: {problem}.")
-    with solara.lab.Tabs(lazy=True):
+    with solara.lab.Tabs(value=tab, lazy=True):
         with solara.lab.Tab("Live run"):
             LivePage(model, choices, on_reset)
         with solara.lab.Tab("Ensemble"):
             EnsemblePage(model)
+        with solara.lab.Tab("Two worlds"):
+            ComparePage(model)
         with solara.lab.Tab("Sweep explorer"):
-            SweepsPage()
+            SweepsPage(on_open=open_run)

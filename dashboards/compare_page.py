@@ -40,7 +40,7 @@ from dashboards.vega_charts import describe, histogram_chart
 from dashboards.widgets import Line, Table, VegaChart, fmt
 from experiments.compare import Comparison, compare_worlds, paired_changes
 from negotiation import Scenario, ScenarioError
-from negotiation.scenario import _validate, sync_defaults
+from negotiation.scenario import scenario_from_data, sync_defaults
 
 DEFAULT_RUNS = 200
 MAX_RUNS = 100_000
@@ -132,9 +132,7 @@ def edited_scenario(scenario: Scenario, edits: Mapping[Cell, str]) -> Scenario:
         else:
             actor[cell.field].pop(cell.issue, None)
     source = f"{scenario.source}, edited actor table"
-    result = _validate(sync_defaults(data), source)  # the path load_scenario takes
-    result._source = source
-    return result
+    return scenario_from_data(sync_defaults(data), source)  # as load_scenario validates
 
 
 def table_words(scenario: Scenario, edits: Mapping[Cell, str]) -> list[str]:

@@ -1,8 +1,10 @@
-"""The ensemble page: N seeded runs of the live page's settings, with a progress bar.
+"""The ensemble page: N seeded runs of the live page's settings, with progress and Cancel.
 
 Runs execute in a background thread (a Solara task, one per browser session), so the
 page stays responsive; they are :func:`experiments.ensemble.run_ensemble`'s runs, so
-run ``i`` here is run ``i`` of ``negotiation ensemble`` with the same root seed.
+run ``i`` here is run ``i`` of ``negotiation ensemble`` with the same root seed. The
+result says what it was run with; while a new ensemble runs, the previous result stays
+on the page marked as the previous one.
 """
 
 from __future__ import annotations
@@ -13,18 +15,19 @@ from typing import Any
 import solara
 import solara.lab
 
-from dashboards.charts import histogram_figure
 from dashboards.live_model import LiveModel
-from dashboards.widgets import PngFigure, Table, fmt
+from dashboards.vega_charts import describe, histogram_chart
+from dashboards.widgets import Table, VegaChart, fmt
 from experiments.ensemble import EnsembleSummary, run_ensemble
 from negotiation import load_scenario
 
 DEFAULT_RUNS = 200
+MAX_RUNS = 100_000
 PROGRESS_INTERVAL_S = 0.25
 
 
-class _Superseded(Exception):
-    """Raised in the worker thread when a newer ensemble replaced this one."""
+class _Stopped(Exception):
+    """Raised in the worker thread when the ensemble was cancelled or replaced."""
 
 
 @solara.lab.task(prefer_threaded=True)
@@ -36,7 +39,7 @@ def ensemble_task(
     def progress(done: int, total: int) -> None:
         nonlocal shown
         if not ensemble_task.is_current():
-            raise _Superseded
+            raise _Stopped
         now = time.monotonic()
         if now - shown >= PROGRESS_INTERVAL_S or done == total:
             shown = now  # each move re-renders the page: a few per second is enough
@@ -44,8 +47,20 @@ def ensemble_task(
 
     try:
         return run_ensemble(scenario_name, runs, params, root_seed=root_seed, on_progress=progress)
-    except _Superseded:
+    except _Stopped:
         return None
+
+
+def parameters_text(params: dict[str, Any]) -> str:
+    """The named parameters an ensemble was run with, in words."""
+    if not params:
+        return "the scenario's defaults"
+    return "; ".join(
+        f"{name.replace('_', ' ')} = {value:g}"
+        if isinstance(value, float)
+        else f"{name.replace('_', ' ')} = {value}"
+        for name, value in sorted(params.items())
+    )
 
 
 @solara.component
@@ -56,60 +71,89 @@ def EnsemblePage(model: solara.Reactive[LiveModel]) -> None:
     # What the live run was given (not its effective values, which hold ``None`` for a
     # parameter that does not apply): the ensemble's runs are then the live run's setting.
     params = dict(live.plan.overrides)
-    with solara.Card("Ensemble of seeded runs"):
+    with solara.Card():
+        solara.Markdown("## Ensemble of seeded runs")
         solara.Text(
-            f"Scenario {live.spec.name} with the live page's settings "
-            "(change them there and press Reset)."
+            f"Scenario {live.spec.name} with the live run's settings ({parameters_text(params)}); "
+            "change them on the Live run tab and press Reset there."
         )
         if live.error:
             solara.Error(f"The live settings are invalid: {live.error}")
         solara.InputInt("Runs", value=runs)
         solara.InputInt("Root seed", value=root_seed)
-        bad = runs.value < 1 or runs.value > 100_000 or root_seed.value < 0
+        bad = runs.value < 1 or runs.value > MAX_RUNS or root_seed.value < 0
         if bad:
-            solara.Error("Runs must be between 1 and 100000 and the root seed not negative.")
-        solara.Button(
-            "Run ensemble",
-            color="primary",
-            disabled=bad or bool(live.error) or ensemble_task.pending,
-            on_click=lambda: ensemble_task(live.spec.name, params, runs.value, root_seed.value),
-        )
+            solara.Error(f"Runs must be between 1 and {MAX_RUNS} and the root seed not negative.")
+        with solara.Row():
+            solara.Button(
+                "Run ensemble",
+                color="primary",
+                disabled=bad or bool(live.error) or ensemble_task.pending,
+                on_click=lambda: ensemble_task(live.spec.name, params, runs.value, root_seed.value),
+            )
+            if ensemble_task.pending:
+                solara.Button(
+                    "Cancel", color="primary", outlined=True, on_click=ensemble_task.cancel
+                )
         if ensemble_task.pending:
             solara.ProgressLinear(ensemble_task.progress or True)
             solara.Text(f"Running… {ensemble_task.progress or 0:.0f}%")
+        elif ensemble_task.cancelled:
+            solara.Info("Cancelled.")
         if ensemble_task.error:
             solara.Error(f"The ensemble failed: {ensemble_task.exception}")
-    summary = ensemble_task.latest if ensemble_task.latest is not None else None
+    summary = ensemble_task.latest
     if summary is not None:
-        EnsembleResults(summary)
+        stale = ensemble_task.pending or ensemble_task.cancelled
+        EnsembleResults(summary, stale)
 
 
 @solara.component
-def EnsembleResults(summary: EnsembleSummary) -> None:
+def EnsembleResults(summary: EnsembleSummary, stale: bool = False) -> None:
     low, high = summary.ci95
-    with solara.Card(f"{summary.runs} runs of {summary.scenario}"):
+    with solara.Card(style={"opacity": "0.6"} if stale else {}):
+        if stale:
+            solara.Warning("Previous result (the one below), not of the ensemble now asked for.")
+        solara.Markdown(f"## {summary.runs} runs of {summary.scenario}")
+        solara.Text(
+            f"Root seed {summary.root_seed}; parameters: {parameters_text(summary.params)}."
+        )
         solara.Markdown(
-            f"## P(truce) = {summary.p_truce:.1%}  (95% interval {low:.1%} – {high:.1%})"
+            f"### P(truce) = {summary.p_truce:.1%}  (95% interval {low:.1%} – {high:.1%})"
         )
         solara.Text(
             f"Deal at the summit: {summary.p_summit_deal:.1%} · no deal: {summary.p_no_deal:.1%}"
+            + (f" · runs that failed: {summary.errors}" if summary.errors else "")
         )
-        PngFigure(
-            lambda: histogram_figure(
-                summary.truce_days, "When truces land", "days before the summit", bins=16
-            ),
+        days = summary.truce_days
+        VegaChart(
+            lambda: histogram_chart(days, "When truces land", "days before the summit"),
             [summary],
+            describe(
+                "histogram",
+                title="the days before the summit at which truces land",
+                runs=len(days),
+                median=fmt(summary.median_days_before_summit, 1),
+            ),
         )
     scenario = load_scenario(summary.scenario)
-    with solara.Card("Agreed value of each issue (truces only)"):
+    with solara.Card(style={"opacity": "0.6"} if stale else {}):
+        solara.Markdown("## Agreed value of each issue (truces only)")
         with solara.Row(style={"flex-wrap": "wrap"}):
             for issue in scenario.space:
-                PngFigure(
-                    lambda issue=issue: histogram_figure(
-                        summary.agreed.get(issue.key, []), issue.label, issue.unit
+                values = summary.agreed.get(issue.key, ())
+                VegaChart(
+                    lambda issue=issue, values=values: histogram_chart(
+                        values, issue.label, issue.unit
                     ),
                     [summary, issue.key],
-                )
+                    describe(
+                        "histogram",
+                        title=f"{issue.label} ({issue.unit})",
+                        runs=len(values),
+                        median=fmt(summary.median_package[issue.key]),
+                    ),
+                ).key(issue.key)
         rows = []
         for issue in scenario.space:
             rows.append((issue.label, fmt(summary.median_package[issue.key]), issue.unit))

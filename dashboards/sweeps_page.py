@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,9 @@ from typing import Any
 import pandas as pd
 import solara
 
-from dashboards.widgets import Table, fmt
+from dashboards.live_model import LiveChoices
+from dashboards.vega_charts import describe, heatmap_chart
+from dashboards.widgets import Table, VegaChart, fmt
 from experiments.intervals import wilson_interval
 from experiments.store import CHUNK_PATTERN, MANIFEST, RUNS
 
@@ -177,23 +179,34 @@ def _value_label(value: Any) -> str:
     return str(value)
 
 
-def _colour(p: float) -> str:
-    """Red (no truce) through yellow to green (truce)."""
-    red = int(255 * min(1.0, 2 * (1 - p)))
-    green = int(200 * min(1.0, 2 * p))
-    return f"rgb({red},{green},60)"
+def open_choices(row: Mapping[str, Any]) -> LiveChoices:
+    """The live page's choices that rebuild one run of a sweep: its scenario, its seed
+    and every named parameter it set (a value equal to the default counts as untouched;
+    a parameter the scenario no longer has is left out, the model reports a bad value)."""
+    choices = LiveChoices(scenario_name=str(row["scenario"]), seed=str(int(row["seed"])))
+    known = choices.scenario.parameters
+    for column, value in row.items():
+        name = str(column).removeprefix(PARAM_PREFIX)
+        if not str(column).startswith(PARAM_PREFIX) or name not in known:
+            continue
+        if value is None or (isinstance(value, float) and value != value):
+            continue  # did not apply to the behaviour the run used
+        choices = choices.with_value(name, value.item() if hasattr(value, "item") else value)
+    return choices
 
 
 @solara.component
-def SweepsPage() -> None:
+def SweepsPage(on_open: Callable[[LiveChoices], None] | None = None) -> None:
     """A folder field (the sample sweep to start), the sweep's size and swept parameters,
-    two axis selects, the heatmap, and the runs behind the clicked cell."""
+    two axis selects, the heatmap, and the runs behind the clicked cell, any of which
+    ``on_open`` opens on the live page."""
     folder = solara.use_reactive(str(sample_sweep_folder()))
     x_name = solara.use_reactive("")
     y_name = solara.use_reactive("")
     selected = solara.use_reactive(None)
     table, error = solara.use_memo(lambda: _try_load(folder.value), [folder.value])
-    with solara.Card("Sweep explorer"):
+    with solara.Card():
+        solara.Markdown("## Sweep explorer")
         solara.InputText("Sweep result folder", value=folder, continuous_update=False)
         if error:
             solara.Error(error)
@@ -215,65 +228,101 @@ def SweepsPage() -> None:
             solara.Select(
                 "y axis", values=[p for p in params if p != x], value=y, on_value=y_name.set
             )
-    grid = truce_grid(table, x, y)
-    Heatmap(grid, x, y, on_cell=selected.set)
+    Heatmap(table, x, y, on_cell=selected.set, source=folder.value)
     if selected.value is not None:
         cx, cy = selected.value
-        RunsBehind(table, x, y, cx, cy)
+        RunsBehind(table, x, y, cx, cy, on_open)
+
+
+def heatmap_cells(grid: pd.DataFrame) -> pd.DataFrame:
+    """:func:`truce_grid`'s cells in the columns :func:`heatmap_chart` draws."""
+    return grid.rename(columns={"p_truce": "p", "count": "runs"})[
+        ["x", "y", "p", "low", "high", "runs"]
+    ]
+
+
+def clicked_cell(grid: pd.DataFrame, datum: Mapping[str, Any] | None) -> tuple[Any, Any] | None:
+    """The (x, y) values of the cell a click landed on, taken from the grid itself (the
+    browser hands back JSON numbers), or ``None`` for a click beside the cells."""
+    if not datum or "x" not in datum or "y" not in datum:
+        return None
+    for row in grid.itertuples():
+        if _same(row.x, datum["x"]) and _same(row.y, datum["y"]):
+            return row.x, row.y
+    return None
+
+
+def _same(value: Any, clicked: Any) -> bool:
+    if isinstance(value, int | float) and isinstance(clicked, int | float):
+        return abs(float(value) - float(clicked)) <= 1e-9 * max(1.0, abs(float(value)))
+    return str(value) == str(clicked)
 
 
 @solara.component
-def Heatmap(grid: pd.DataFrame, x: str, y: str, on_cell: Any) -> None:
-    """P(truce) per cell as coloured buttons (hover: count and 95% interval)."""
-    xs = sorted(grid["x"].unique())
-    ys = sorted(grid["y"].unique(), reverse=True)
-    lookup = {(r.x, r.y): r for r in grid.itertuples()}
-    title = f"P(truce) over {x} (across) and {y} (down); click a cell for its runs"
-    with solara.Card(title), solara.Column(gap="2px"):
-        with solara.Row(gap="2px"):
-            solara.Text(f"{y} \\ {x}", style={"width": "110px", "font-size": "12px"})
-            for xv in xs:
-                solara.Text(
-                    _value_label(xv),
-                    style={"width": "78px", "font-size": "12px", "text-align": "center"},
-                )
-        for yv in ys:
-            with solara.Row(gap="2px"):
-                solara.Text(_value_label(yv), style={"width": "110px", "font-size": "12px"})
-                for xv in xs:
-                    cell = lookup.get((xv, yv))
-                    if cell is None:
-                        solara.Text("–", style={"width": "78px", "text-align": "center"})
-                        continue
-                    solara.Button(
-                        f"{cell.p_truce:.0%}",
-                        style={
-                            "width": "78px",
-                            "background-color": _colour(cell.p_truce),
-                            "color": "black",
-                        },
-                        on_click=lambda xv=xv, yv=yv: on_cell((xv, yv)),
-                        title=f"n={cell.count}, 95% interval {cell.low:.0%}–{cell.high:.0%}",
-                    )
+def Heatmap(table: pd.DataFrame, x: str, y: str, on_cell: Any, source: str = "") -> None:
+    """P(truce) per cell on a fixed colour scale with its legend; a tooltip gives the runs
+    and the 95% interval; a click lists the cell's runs. ``source`` names the table (its
+    folder), so the grid is computed once per table and pair of axes."""
+    grid = solara.use_memo(lambda: truce_grid(table, x, y), [source, id(table), x, y])
+    cells = heatmap_cells(grid)
+
+    def on_click(datum: dict[str, Any] | None) -> None:
+        cell = clicked_cell(grid, datum)
+        if cell is not None:
+            on_cell(cell)
+
+    with solara.Card():
+        solara.Markdown(f"## P(truce) over {_title(x)} and {_title(y)}")
+        solara.Text("Click a cell for its runs.")
+        VegaChart(
+            lambda: heatmap_chart(cells, "x", "y", _title(x), _title(y)),
+            [source, id(table), x, y],
+            describe("heatmap", x=_title(x), y=_title(y)),
+            on_click=on_click,
+        )
+
+
+def _title(name: str) -> str:
+    return name.replace("_", " ")
 
 
 @solara.component
-def RunsBehind(table: pd.DataFrame, x: str, y: str, cx: Any, cy: Any) -> None:
-    """The runs of one cell (the first 200, by run id)."""
+def RunsBehind(
+    table: pd.DataFrame,
+    x: str,
+    y: str,
+    cx: Any,
+    cy: Any,
+    on_open: Callable[[LiveChoices], None] | None = None,
+) -> None:
+    """The runs of one cell (the first 200, by run id), any of which opens on the live
+    page."""
     rows = table[(table[PARAM_PREFIX + x] == cx) & (table[PARAM_PREFIX + y] == cy)]
     columns = [
         c
         for c in ("run_id", "seed", "outcome", "date", "days_before_summit", "reason")
         if c in rows
     ]
-    with solara.Card(
-        f"Runs with {x} = {_value_label(cx)} and {y} = {_value_label(cy)} ({len(rows)})"
-    ):
-        shown = rows.sort_values("run_id") if "run_id" in rows else rows
-        Table(
-            columns,
-            [[_cell(v) for v in r] for r in shown[columns].head(200).itertuples(index=False)],
+    shown = (rows.sort_values("run_id") if "run_id" in rows else rows).head(200)
+    pick: solara.Reactive[int | None] = solara.use_reactive(None)
+    with solara.Card():
+        solara.Markdown(
+            f"### Runs with {_title(x)} = {_value_label(cx)} and {_title(y)} = "
+            f"{_value_label(cy)} ({len(rows)})"
         )
+        if on_open is not None and "run_id" in shown and len(shown):
+            ids = [int(i) for i in shown["run_id"]]
+            chosen = pick.value if pick.value in ids else ids[0]
+            with solara.Row():
+                solara.Select("Run to open", values=ids, value=chosen, on_value=pick.set)
+                solara.Button(
+                    "Open on the Live run tab",
+                    color="primary",
+                    on_click=lambda: on_open(
+                        open_choices(shown[shown["run_id"] == chosen].iloc[0].to_dict())
+                    ),
+                )
+        Table(columns, [[_cell(v) for v in r] for r in shown[columns].itertuples(index=False)])
 
 
 def _cell(value: Any) -> str:

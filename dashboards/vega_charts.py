@@ -313,6 +313,7 @@ def histogram_chart(values: Sequence[float | None], title: str, unit: str) -> al
             x=alt.X("start:Q", title=unit, scale=alt.Scale(zero=False)),
             x2="end:Q",
             y=alt.Y("runs:Q", title="runs"),
+            y2=alt.datum(0),  # a bar from zero (with x and x2 set, no default base)
             tooltip=[
                 alt.Tooltip("start:Q", format=".2f", title="from"),
                 alt.Tooltip("end:Q", format=".2f", title="to"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import altair as alt
@@ -40,13 +41,26 @@ def PngFigure(build: Callable[[], Figure], dependencies: Sequence[Any]) -> Any:
     return rw.Image(value=image, format="png")
 
 
+class _VegaLite(solara.widgets.VegaLite):
+    """Solara's Vega-Lite widget with the Vega modules loaded once per page, and no
+    drawing by a chart removed from the page while it waited (see the template): without
+    both, charts replaced in quick succession (SolaraViz re-renders them every step)
+    raise errors in the page."""
+
+    template_file = str(Path(__file__).resolve().parent / "vue" / "vegalite.vue")
+
+
 @solara.component
 def VegaChart(
-    build: Callable[[], alt.TopLevelMixin], dependencies: Sequence[Any], description: str
+    build: Callable[[], alt.TopLevelMixin],
+    dependencies: Sequence[Any],
+    description: str,
+    on_click: Callable[[dict[str, Any] | None], None] | None = None,
 ) -> Any:
     """An interactive chart (Vega-Lite, drawn by the browser from the local asset store),
     built only when ``dependencies`` change, with ``description`` as its caption and as
-    the accessible name of the figure (its alt text).
+    the accessible name of the figure (its alt text). ``on_click`` is given the data
+    row of the mark clicked (``None`` for the background).
 
     The spec is built once per change and handed to Solara's Vega-Lite widget directly:
     ``solara.FigureAltair`` would serialise the chart again on every render."""
@@ -54,7 +68,9 @@ def VegaChart(
     with solara.v.Html(
         tag="figure", attributes={"aria-label": description}, style_="margin: 0"
     ) as figure:
-        solara.widgets.VegaLite.element(spec=spec)
+        _VegaLite.element(
+            spec=spec, on_click=on_click, listen_to_click=on_click is not None
+        )
         solara.v.Html(
             tag="figcaption",
             children=[description],

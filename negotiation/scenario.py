@@ -953,6 +953,17 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     return scenario
 
 
+def scenario_from_data(data: dict[str, Any], source: str) -> Scenario:
+    """A scenario from data shaped like a scenario file (an edited copy of another
+    scenario's dump, say), validated exactly as :func:`load_scenario` validates a file;
+    ``source`` names it in the error message and in :attr:`Scenario.source`.
+
+    Raises :class:`ScenarioError` with the field, value and what is allowed."""
+    scenario = _validate(data, source)
+    scenario._source = source
+    return scenario
+
+
 def _validate(raw: dict[str, Any], source: str) -> Scenario:
     try:
         scenario = Scenario.model_validate(raw)

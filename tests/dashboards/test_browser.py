@@ -126,12 +126,19 @@ def _open_explorer(page) -> None:  # type: ignore[no-untyped-def]
 def test_sample_sweep_heatmap_and_runs_behind_a_cell(open_page) -> None:  # type: ignore[no-untyped-def]
     page, log = open_page()
     _open_explorer(page)
-    cells = page.get_by_role("button", name=re.compile(r"^\d+%$"))
+    heatmap = page.locator("figure", has_text="P(agreement) for each pair")
+    cells = heatmap.locator("svg.marks g.mark-rect.role-mark path")
     cells.first.wait_for(timeout=30_000)
     assert cells.count() == 25
+    assert "P(agreement)" in (heatmap.locator("svg.marks").text_content() or "")  # legend
     cells.first.click()
     page.get_by_text(re.compile(r"^Runs with .* \(8\)$")).first.wait_for(timeout=30_000)
     screenshot(page, "sweep-explorer")
+    page.get_by_role("button", name="Open on the Live run tab").click()
+    page.get_by_text(re.compile(r"^Scenario kuala-lumpur-2025, seed \d+: ")).first.wait_for(
+        timeout=30_000
+    )
+    page.wait_for_url(re.compile(r"\?scenario=kuala-lumpur-2025&seed=\d+"), timeout=10_000)
     log.assert_clean()
 
 

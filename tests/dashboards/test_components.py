@@ -109,11 +109,11 @@ def test_components_render_before_during_and_after_a_run() -> None:
     rc.close()
 
 
-def test_whole_page_renders_its_three_tabs() -> None:
+def test_whole_page_renders_its_four_tabs() -> None:
     from dashboards.app import Page
 
     _, rc = solara.render(Page(), handle_error=False)
-    for label in ("Live run", "Ensemble", "Sweep explorer"):
+    for label in ("Live run", "Ensemble", "Two worlds", "Sweep explorer"):
         rc.find(v.Tab, children=[label]).assert_single()
     rc.close()
 
