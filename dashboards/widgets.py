@@ -68,9 +68,7 @@ def VegaChart(
     with solara.v.Html(
         tag="figure", attributes={"aria-label": description}, style_="margin: 0"
     ) as figure:
-        _VegaLite.element(
-            spec=spec, on_click=on_click, listen_to_click=on_click is not None
-        )
+        _VegaLite.element(spec=spec, on_click=on_click, listen_to_click=on_click is not None)
         solara.v.Html(
             tag="figcaption",
             children=[description],
