@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import solara
 import solara.lab
@@ -29,13 +28,13 @@ from mesa.visualization.utils import force_update, update_counter
 
 from dashboards.live_model import LiveChoices, LiveModel, applied_changes, control_specs
 from dashboards.share import record_json, to_query, trajectories_csv
-from dashboards.vega_charts import approval_chart, describe, offers_chart, utilities_chart
+from dashboards.vega_charts import approval_spec, describe, offers_spec, utilities_spec
 from dashboards.widgets import Line, Table, VegaChart, fmt
 from negotiation import Scenario
 from negotiation.explain import explain
 
 TITLE = "US–China trade talks: live run"
-PLAY_INTERVAL_MS = 300
+PLAY_INTERVAL_MS = 200
 QUESTION = "Does a truce emerge before the leaders' summit, and on what terms?"
 
 
@@ -171,14 +170,14 @@ def OffersCard(model: LiveModel) -> Any:
     with solara.Card() as card:
         solara.Markdown("## Offers per issue")
         VegaChart(
-            lambda: offers_chart(_trajectory(model), model.spec, _outcome(model)),
+            lambda: offers_spec(_trajectory(model), model.spec, _outcome(model)),
             _drawn_for(model),
             describe("offers", issues=len(model.space)),
         )
     return card
 
 
-def _utilities(model: LiveModel) -> alt.TopLevelMixin:
+def _utilities(model: LiveModel) -> dict[str, Any]:
     labels, of_first, of_second, reservations = [], [], [], []
     first, second = model.sides
     first_offer, second_offer = model.view.last_offer(first), model.view.last_offer(second)
@@ -188,7 +187,7 @@ def _utilities(model: LiveModel) -> alt.TopLevelMixin:
         of_first.append(actor.utility(first_offer) if first_offer is not None else 0.0)
         of_second.append(actor.utility(second_offer) if second_offer is not None else 0.0)
         reservations.append(actor.reservation)
-    return utilities_chart(labels, of_first, of_second, reservations, sides=(first, second))
+    return utilities_spec(labels, of_first, of_second, reservations, sides=(first, second))
 
 
 def UtilitiesCard(model: LiveModel) -> Any:
@@ -207,7 +206,7 @@ def ApprovalCard(model: LiveModel) -> Any:
     with solara.Card() as card:
         solara.Markdown("## Interest-group approval of the best package on the table")
         VegaChart(
-            lambda: approval_chart(_trajectory(model), model.spec, threshold, _outcome(model)),
+            lambda: approval_spec(_trajectory(model), model.spec, threshold, _outcome(model)),
             _drawn_for(model),
             describe("approval", threshold=threshold),
         )

@@ -14,7 +14,7 @@ Every chart also has a one-sentence description (:func:`describe`) for its alt t
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -26,6 +26,8 @@ from negotiation import Scenario
 
 FIRST, SECOND, HOST = "#1f4e9c", "#c0392b", "#6b7780"  # first side, second side, host
 HOST_TEXT = "host's text"
+OFFERS, APPROVAL, NEEDED, MOMENTS = "offers", "approval", "needed", "moments"  # datasets
+UTILITIES, RESERVATIONS = "utilities", "reservations"
 FONT_SIZE = 12
 TITLE_SIZE = 13
 WIDTH, HEIGHT = 230, 150  # one small multiple
@@ -52,8 +54,19 @@ def moments(scenario: Scenario, outcome: Mapping[str, object] | None = None) -> 
     framework and the endorsement once a run has reached them. The record dates them by
     day; the framework is drawn at the time of its round (the record's ``time``) and an
     endorsement at the summit at the summit's opening."""
+    rows = [
+        {"moment": m["moment"], "at": datetime.fromisoformat(m["at"])}
+        for m in moment_records(scenario, outcome)
+    ]
+    return pd.DataFrame(rows)
+
+
+def moment_records(
+    scenario: Scenario, outcome: Mapping[str, object] | None = None
+) -> list[dict[str, str]]:
+    """:func:`moments` as chart rows (times as ISO text)."""
     summit = scenario.calendar.summit
-    rows = [{"moment": "summit (deadline)", "at": summit}]
+    rows = [{"moment": "summit (deadline)", "at": summit.isoformat()}]
     record = outcome or {}
     agreed = datetime.fromisoformat(str(record["time"])) if record.get("time") else None
     for key, label in (("framework_date", "framework"), ("endorsement_date", "endorsement")):
@@ -61,12 +74,13 @@ def moments(scenario: Scenario, outcome: Mapping[str, object] | None = None) -> 
         if not day:
             continue
         if str(day) == summit.date().isoformat() and label == "endorsement":
-            rows.append({"moment": label, "at": summit})
+            at = summit
         elif agreed is not None and str(day) == agreed.date().isoformat():
-            rows.append({"moment": label, "at": agreed})
+            at = agreed
         else:
-            rows.append({"moment": label, "at": datetime.fromisoformat(str(day))})
-    return pd.DataFrame(rows)
+            at = datetime.fromisoformat(str(day))
+        rows.append({"moment": label, "at": at.isoformat()})
+    return rows
 
 
 def offers_chart(
@@ -76,24 +90,27 @@ def offers_chart(
     panel per issue in its own units (the axis spans the issue's bounds), with the status
     quo, the summit and the run's framework and endorsement moments.
 
-    One data set and one faceted chart: building and serialising it is what a Step of
-    the live page waits for."""
-    offers = _offer_rows(trajectory, scenario)
-    offers["layer"] = "offer"
-    marks = moments(scenario, outcome)
-    extra = []
-    for issue in scenario.space:
-        extra.append(
-            pd.DataFrame(
-                {
-                    "issue": _panel(issue.label, issue.unit),
-                    "layer": ["status quo", "bound", "bound"],
-                    "value": [issue.status_quo, issue.low, issue.high],
-                }
-            )
-        )
-        extra.append(marks.assign(issue=_panel(issue.label, issue.unit), layer="moment"))
-    data = pd.concat([offers, *extra], ignore_index=True)
+    One data set (:func:`offer_records`) and one faceted chart; :func:`offers_spec` is
+    the same chart as a spec, built fast enough for every Step."""
+    return _offers_structure(
+        scenario, alt.InlineData(values=offer_records(trajectory, scenario, outcome))
+    )
+
+
+def offers_spec(
+    trajectory: pd.DataFrame, scenario: Scenario, outcome: Mapping[str, object] | None = None
+) -> dict[str, Any]:
+    """:func:`offers_chart` as a Vega-Lite spec: the chart's structure is built once per
+    scenario (building it with Altair is most of a Step's time), only its rows are new."""
+    structure = _cached(
+        ("offers", id(scenario)),
+        scenario,
+        lambda: _offers_structure(scenario, alt.NamedData(name=OFFERS)),
+    )
+    return {**structure, "datasets": {OFFERS: offer_records(trajectory, scenario, outcome)}}
+
+
+def _offers_structure(scenario: Scenario, data: alt.Data) -> alt.TopLevelMixin:
     colour = alt.Color(
         "who:N",
         title=None,
@@ -145,43 +162,71 @@ def offers_chart(
     return _style(chart)
 
 
-def _offer_rows(trajectory: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """Long rows (issue, who, round, time, value) of the offers and the host's texts."""
-    if not len(trajectory):
-        return _no_offers()
-    time = pd.to_datetime(trajectory["time"])
-    parts = []
+def offer_records(
+    trajectory: pd.DataFrame, scenario: Scenario, outcome: Mapping[str, object] | None = None
+) -> list[dict[str, Any]]:
+    """The offers chart's rows: per issue, each side's offer and the host's text per
+    round (``layer`` "offer"), the status quo, the issue's bounds (so the axis spans
+    them) and the run's moments. Times as ISO text, which Vega reads as local time."""
+    rows: list[dict[str, Any]] = []
+    rounds, times = _round_times(trajectory)
+    marks = moment_records(scenario, outcome)
+    first, second = scenario.sides
     for issue in scenario.space:
+        panel = _panel(issue.label, issue.unit)
         for who, column in (
-            (scenario.sides[0], f"offer__{scenario.sides[0]}__{issue.key}"),
-            (scenario.sides[1], f"offer__{scenario.sides[1]}__{issue.key}"),
+            (first, f"offer__{first}__{issue.key}"),
+            (second, f"offer__{second}__{issue.key}"),
             (HOST_TEXT, f"text__{issue.key}"),
         ):
-            if column in trajectory:
-                part = pd.DataFrame(
-                    {
-                        "issue": _panel(issue.label, issue.unit),
-                        "who": who,
-                        "round": trajectory["round"],
-                        "time": time,
-                        "value": trajectory[column],
-                    }
-                )
-                parts.append(part.dropna(subset=["value"]))
-    return pd.concat(parts, ignore_index=True) if parts else _no_offers()
+            if column not in trajectory:
+                continue
+            values = trajectory[column].tolist()
+            for number, at, value in zip(rounds, times, values, strict=True):
+                if value is not None and math.isfinite(value):
+                    rows.append(
+                        {
+                            "issue": panel,
+                            "who": who,
+                            "round": number,
+                            "time": at,
+                            "value": value,
+                            "layer": "offer",
+                        }
+                    )
+        rows.append({"issue": panel, "layer": "status quo", "value": issue.status_quo})
+        rows += [{"issue": panel, "layer": "bound", "value": v} for v in (issue.low, issue.high)]
+        rows += [{**mark, "issue": panel, "layer": "moment"} for mark in marks]
+    return rows
 
 
-def _no_offers() -> pd.DataFrame:
-    """No offer rows yet, with the columns' types (so the chart's data stays typed)."""
-    return pd.DataFrame(
-        {
-            "issue": pd.Series(dtype=object),
-            "who": pd.Series(dtype=object),
-            "round": pd.Series(dtype=float),
-            "time": pd.Series(dtype="datetime64[ns]"),
-            "value": pd.Series(dtype=float),
-        }
-    )
+def _round_times(trajectory: pd.DataFrame) -> tuple[list[int], list[str]]:
+    """The trajectory's round numbers and times (ISO text)."""
+    if not len(trajectory):
+        return [], []
+    rounds = [int(r) for r in trajectory["round"].tolist()]
+    times = [pd.Timestamp(t).isoformat() for t in trajectory["time"].tolist()]
+    return rounds, times
+
+
+_STRUCTURES: dict[tuple[Any, ...], tuple[object, dict[str, Any]]] = {}
+_MAX_STRUCTURES = 64
+
+
+def _cached(
+    key: tuple[Any, ...], owner: object | None, build: Callable[[], alt.TopLevelMixin]
+) -> dict[str, Any]:
+    """A chart's structure as a spec (its data named, not included), built once per
+    ``key``. A key holding an object's id names that object as ``owner``: it is kept
+    with the entry, so that the id is not taken by another object while the entry
+    lives; a key of plain values has no owner."""
+    entry = _STRUCTURES.get(key)
+    if entry is None or (owner is not None and entry[0] is not owner):
+        if len(_STRUCTURES) >= _MAX_STRUCTURES:
+            _STRUCTURES.pop(next(iter(_STRUCTURES)))
+        entry = (owner, spec_of(build()))
+        _STRUCTURES[key] = entry
+    return entry[1]
 
 
 def _panel(label: str, unit: str) -> str:
@@ -189,9 +234,9 @@ def _panel(label: str, unit: str) -> str:
     return f"{label} ({unit})" if unit else label
 
 
-def _moment_rules(marks: pd.DataFrame) -> alt.Chart:
+def _moment_rules(data: alt.Data) -> alt.Chart:
     return (
-        alt.Chart(marks)
+        alt.Chart(data)
         .mark_rule(strokeDash=[6, 3], color="#333333")
         .encode(
             x="at:T",
@@ -209,17 +254,65 @@ def utilities_chart(
 ) -> alt.TopLevelMixin:
     """Each actor's utility of the two standing offers (``first``: of the first side's
     offer, ``second``: of the other's), against its reservation (a tick): an actor whose
-    bar passes its tick would sign that offer."""
-    names = (f"{sides[0]} offer", f"{sides[1]}'s offer")
-    rows = [
+    bar passes its tick would sign that offer. :func:`utilities_spec` is the same chart
+    as a spec, built fast enough for every Step."""
+    bars, ticks = utility_records(labels, first, second, reservations, sides)
+    return _utilities_structure(
+        labels, sides, alt.InlineData(values=bars), alt.InlineData(values=ticks)
+    )
+
+
+def utilities_spec(
+    labels: Sequence[str],
+    first: Sequence[float],
+    second: Sequence[float],
+    reservations: Sequence[float],
+    sides: tuple[str, str] = ("US", "China"),
+) -> dict[str, Any]:
+    """:func:`utilities_chart` as a Vega-Lite spec, its structure built once per set of
+    actors and sides."""
+    structure = _cached(
+        ("utilities", tuple(labels), tuple(sides)),
+        None,
+        lambda: _utilities_structure(
+            labels, sides, alt.NamedData(name=UTILITIES), alt.NamedData(name=RESERVATIONS)
+        ),
+    )
+    bars, ticks = utility_records(labels, first, second, reservations, sides)
+    return {**structure, "datasets": {UTILITIES: bars, RESERVATIONS: ticks}}
+
+
+def utility_records(
+    labels: Sequence[str],
+    first: Sequence[float],
+    second: Sequence[float],
+    reservations: Sequence[float],
+    sides: tuple[str, str] = ("US", "China"),
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The utilities chart's rows: one bar per actor and offer, one tick per actor."""
+    names = _offer_names(sides)
+    bars = [
         {"actor": label, "offer": name, "utility": u, "reservation": r}
         for label, a, b, r in zip(labels, first, second, reservations, strict=True)
         for name, u in zip(names, (a, b), strict=True)
     ]
-    data = pd.DataFrame(rows)
+    ticks = [
+        {"actor": label, "reservation": r} for label, r in zip(labels, reservations, strict=True)
+    ]
+    return bars, ticks
+
+
+def _offer_names(sides: Sequence[str]) -> tuple[str, str]:
+    return f"{sides[0]} offer", f"{sides[1]}'s offer"
+
+
+def _utilities_structure(
+    labels: Sequence[str], sides: Sequence[str], bars_data: alt.Data, ticks_data: alt.Data
+) -> alt.TopLevelMixin:
+    names = _offer_names(sides)
     order = list(labels)
     bars = (
-        alt.Chart(data)
+        alt.Chart(bars_data)
         .mark_bar()
         .encode(
             y=alt.Y("actor:N", sort=order, title=None),
@@ -237,7 +330,7 @@ def utilities_chart(
         )
     )
     ticks = (
-        alt.Chart(data.drop_duplicates("actor"))
+        alt.Chart(ticks_data)
         .mark_tick(color="black", thickness=2, size=18)
         .encode(
             y=alt.Y("actor:N", sort=order),
@@ -255,24 +348,58 @@ def approval_chart(
     outcome: Mapping[str, object] | None = None,
 ) -> alt.TopLevelMixin:
     """Each side's influence-weighted approval of the best package on the table, over
-    calendar time, against the approval needed, with the summit and the run's moments."""
-    rows = []
-    if len(trajectory):
-        time = pd.to_datetime(trajectory["time"])
-        for side in scenario.sides:
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "who": f"{side} groups",
-                        "round": trajectory["round"],
-                        "time": time,
-                        "approval": trajectory[f"approval__{side}"],
-                    }
-                )
-            )
-    data = pd.concat(rows) if rows else pd.DataFrame(columns=["who", "round", "time", "approval"])
+    calendar time, against the approval needed, with the summit and the run's moments.
+    :func:`approval_spec` is the same chart as a spec, built fast enough for every Step."""
+    data = approval_records(trajectory, scenario, threshold, outcome)
+    return _approval_structure(scenario, *(alt.InlineData(values=data[k]) for k in _APPROVAL))
+
+
+def approval_spec(
+    trajectory: pd.DataFrame,
+    scenario: Scenario,
+    threshold: float,
+    outcome: Mapping[str, object] | None = None,
+) -> dict[str, Any]:
+    """:func:`approval_chart` as a Vega-Lite spec, its structure built once per scenario."""
+    structure = _cached(
+        ("approval", id(scenario)),
+        scenario,
+        lambda: _approval_structure(scenario, *(alt.NamedData(name=k) for k in _APPROVAL)),
+    )
+    return {**structure, "datasets": approval_records(trajectory, scenario, threshold, outcome)}
+
+
+_APPROVAL = (APPROVAL, NEEDED, MOMENTS)
+
+
+def approval_records(
+    trajectory: pd.DataFrame,
+    scenario: Scenario,
+    threshold: float,
+    outcome: Mapping[str, object] | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """The approval chart's rows: each side's approval per round, the approval needed
+    and the run's moments."""
+    rounds, times = _round_times(trajectory)
+    lines = [
+        {"who": f"{side} groups", "round": number, "time": at, "approval": value}
+        for side in scenario.sides
+        for number, at, value in zip(
+            rounds, times, trajectory[f"approval__{side}"].tolist() if rounds else [], strict=True
+        )
+    ]
+    return {
+        APPROVAL: lines,
+        NEEDED: [{"approval needed": threshold}],
+        MOMENTS: list(moment_records(scenario, outcome)),
+    }
+
+
+def _approval_structure(
+    scenario: Scenario, lines_data: alt.Data, needed_data: alt.Data, moments_data: alt.Data
+) -> alt.TopLevelMixin:
     lines = (
-        alt.Chart(data)
+        alt.Chart(lines_data)
         .mark_line(point=True, clip=True)
         .encode(
             x=alt.X("time:T", title=None, axis=alt.Axis(format="%a %d %b", labelAngle=0)),
@@ -288,11 +415,11 @@ def approval_chart(
         )
     )
     needed = (
-        alt.Chart(pd.DataFrame({"approval needed": [threshold]}))
+        alt.Chart(needed_data)
         .mark_rule(strokeDash=[4, 2], color="black")
         .encode(y="approval needed:Q", tooltip=["approval needed:Q"])
     )
-    marks = _moment_rules(moments(scenario, outcome))
+    marks = _moment_rules(moments_data)
     return _style(alt.layer(lines, needed, marks).properties(width=420, height=200))
 
 
@@ -377,11 +504,12 @@ def heatmap_chart(
     return _style(alt.layer(chart, text).properties(width=alt.Step(48), height=alt.Step(32)))
 
 
-def spec_of(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """The chart's Vega-Lite spec as strict JSON values: a missing value (NaN, which JSON
-    cannot carry and the browser's parser rejects) becomes ``null``, which Vega reads as
-    missing."""
-    return cast(dict[str, Any], _strict(chart.to_dict()))
+def spec_of(chart: alt.TopLevelMixin | Mapping[str, Any]) -> dict[str, Any]:
+    """The chart's Vega-Lite spec (an Altair chart, or a spec already) as strict JSON
+    values: a missing value (NaN, which JSON cannot carry and the browser's parser
+    rejects) becomes ``null``, which Vega reads as missing."""
+    spec = dict(chart) if isinstance(chart, Mapping) else chart.to_dict()
+    return cast(dict[str, Any], _strict(spec))
 
 
 def _strict(value: Any) -> Any:

@@ -52,7 +52,7 @@ class _VegaLite(solara.widgets.VegaLite):
 
 @solara.component
 def VegaChart(
-    build: Callable[[], alt.TopLevelMixin],
+    build: Callable[[], alt.TopLevelMixin | dict[str, Any]],
     dependencies: Sequence[Any],
     description: str,
     on_click: Callable[[dict[str, Any] | None], None] | None = None,

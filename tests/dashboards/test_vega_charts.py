@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -15,13 +16,16 @@ from dashboards.vega_charts import (
     FIRST,
     SECOND,
     approval_chart,
+    approval_spec,
     describe,
     heatmap_chart,
     histogram_chart,
     moments,
     offers_chart,
+    offers_spec,
     spec_of,
     utilities_chart,
+    utilities_spec,
 )
 from negotiation import TradeTalksModel
 
@@ -167,3 +171,37 @@ def test_every_chart_is_strict_json_before_anything_ran() -> None:
     ]
     for chart in charts:
         json.dumps(spec_of(chart), allow_nan=False)
+
+
+def _without_data(spec: dict[str, Any]) -> str:
+    """A spec's structure: its data references and datasets left out."""
+    text = json.dumps({k: v for k, v in spec.items() if k not in ("datasets", "data")})
+    return re.sub(r'"data": \{[^}]*\}, ', "", text)
+
+
+def test_the_live_specs_are_the_charts_with_their_rows_named(run) -> None:  # type: ignore[no-untyped-def]
+    """What a Step sends (a cached structure and new rows) is the Altair chart itself."""
+    model, trajectory, outcome = run
+    pairs = [
+        (
+            offers_spec(trajectory, model.spec, outcome),
+            offers_chart(trajectory, model.spec, outcome),
+        ),
+        (
+            approval_spec(trajectory, model.spec, 0.6, outcome),
+            approval_chart(trajectory, model.spec, 0.6, outcome),
+        ),
+        (
+            utilities_spec(["Trump", "Xi"], [0.8, 0.2], [0.3, 0.7], [0.5, 0.4]),
+            utilities_chart(["Trump", "Xi"], [0.8, 0.2], [0.3, 0.7], [0.5, 0.4]),
+        ),
+    ]
+    for fast, chart in pairs:
+        slow = spec_of(chart)
+        assert sorted(map(json.dumps, fast["datasets"].values())) == sorted(
+            map(json.dumps, slow["datasets"].values())
+        )
+        assert _without_data(fast) == _without_data(slow)
+    again = offers_spec(trajectory.iloc[:3], model.spec, None)
+    assert again["datasets"]["offers"] != pairs[0][0]["datasets"]["offers"]  # new rows
+    assert again["facet"] is pairs[0][0]["facet"]  # the same structure, built once
