@@ -11,8 +11,9 @@ The sidebar holds the run controls (:func:`RunControls`: Play/Pause, Step and Re
 this session's Mesa model), the settings (:func:`ParameterControls`: each named
 parameter with its range and description; switching scenario rebuilds them, and a
 parameter shows only while it applies to the chosen behaviour) with a notice of what
-changes on Reset, and what the page hands out (:func:`ShareCard`: a link that reopens
-these settings, the run's record and trajectories).
+changes on Reset, a live estimate of the settings shown (:mod:`dashboards.live_estimate`),
+and what the page hands out (:func:`ShareCard`: a link that reopens these settings, the
+run's record and trajectories).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import solara
 import solara.lab
 from mesa.visualization.utils import force_update, update_counter
 
+from dashboards.live_estimate import LiveEstimate
+from dashboards.live_estimate import paused as estimate_paused
 from dashboards.live_model import LiveChoices, LiveModel, applied_changes, control_specs
 from dashboards.share import record_json, to_query, trajectories_csv
 from dashboards.vega_charts import approval_spec, describe, offers_spec, utilities_spec
@@ -303,6 +306,7 @@ def RunControls(
         playing.set(False)
 
     solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
+    solara.use_effect(lambda: estimate_paused.set(playing.value), [playing.value])
 
     def reset() -> None:
         playing.set(False)
@@ -409,10 +413,13 @@ def ParameterControls(choices: solara.Reactive[LiveChoices]) -> None:
             _control(spec, on_value).key(f"{current.scenario_name}:{name}")
             text = help_text(spec)
             if text:
+                # text--secondary: Vuetify's grey for both themes (a fixed #555 was 2.2:1
+                # on the dark theme's cards)
                 solara.v.Html(
                     tag="div",
                     children=[text],
-                    style_="font-size: 0.8rem; color: #555; margin: -6px 0 10px 0",
+                    class_="text--secondary",
+                    style_="font-size: 0.8rem; margin: -6px 0 10px 0",
                 )
 
 
@@ -455,6 +462,8 @@ def LiveControls(
             if pending:
                 solara.Warning(pending)
             ParameterControls(settings)
+        with solara.Card("Live estimate"):
+            LiveEstimate(settings.value)
         with solara.Card("Share and export"):
             ShareCard(model.value, model.value.choices)
 

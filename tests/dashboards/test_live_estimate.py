@@ -1,0 +1,76 @@
+"""The live estimate (dashboards.live_estimate): the runs of ``negotiation ensemble``,
+summarised as they come in, stopped when the settings change."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from dashboards.live_estimate import estimate, estimate_text
+from experiments.ensemble import EnsembleSummary, run_ensemble
+from negotiation import ScenarioError
+
+
+def test_a_finished_estimate_is_the_ensemble_of_the_same_settings() -> None:
+    params = {"threat_credibility": 0.2}
+    published: list[EnsembleSummary] = []
+    done = estimate("kuala-lumpur-2025", params, 24, publish=published.append, refresh_s=0.0)
+    assert done is not None
+    expected = run_ensemble("kuala-lumpur-2025", 24, params, root_seed=0)
+    assert done.to_dict() == expected.to_dict()
+    assert done.truces == expected.truces
+    runs = [s.runs for s in published]
+    assert runs == sorted(runs) and runs[0] < 24 and runs[-1] == 24  # growing, then whole
+    assert published[-1] is done
+
+
+def test_an_estimate_stops_when_told() -> None:
+    calls = iter(range(1000))
+    stopped = estimate("kuala-lumpur-2025", {}, 50, keep_going=lambda: next(calls) < 3)
+    assert stopped is None
+
+
+def test_bad_settings_are_named_before_anything_runs() -> None:
+    with pytest.raises(ScenarioError, match="threat_credibility"):
+        estimate("kuala-lumpur-2025", {"threat_credibility": 7.0}, 10)
+
+
+def test_the_estimate_says_how_many_runs_it_rests_on() -> None:
+    summary = estimate("kuala-lumpur-2025", {}, 10)
+    assert summary is not None
+    text = estimate_text(summary, total=1000)
+    assert text.startswith("P(agreement) ≈ ") and "over 10 of 1,000 runs (refining)" in text
+    assert "(final)" in estimate_text(summary, total=10)
+
+
+def _runs(page) -> int:  # type: ignore[no-untyped-def]
+    text = page.get_by_text(re.compile(r"^P\(agreement\) ≈ ")).first.inner_text()
+    match = re.search(r"over ([\d,]+) of", text)
+    assert match, text
+    return int(match.group(1).replace(",", ""))
+
+
+def test_the_estimate_follows_the_settings_shown_without_reset(open_page) -> None:  # type: ignore[no-untyped-def]
+    page, log = open_page()
+    page.get_by_text("Live estimate of the settings shown").click()
+    page.get_by_text(re.compile(r"^P\(agreement\) ≈ .* over [\d,]+ of 1,000 runs")).first.wait_for(
+        timeout=30_000
+    )
+    page.wait_for_function(
+        "() => /over ([2-9]\\d|\\d{3,}) of/.test(document.body.innerText)", timeout=30_000
+    )
+    before = _runs(page)
+    assert before >= 20
+    seed_field = page.get_by_label("Seed (integer)")  # a change the page has not applied
+    slider = page.get_by_role("slider").nth(1)  # threat credibility
+    slider.focus()
+    page.keyboard.press("Home")
+    page.get_by_text("Press Reset to apply: threat credibility 0.6 → 0.").wait_for()
+    page.wait_for_function(
+        f"() => {{ const m = /over ([\\d,]+) of/.exec(document.body.innerText);"
+        f" return !m || Number(m[1].replace(',', '')) < {before}; }}",
+        timeout=30_000,
+    )  # started again for the new settings
+    assert seed_field.input_value() == "7"
+    log.assert_clean()
