@@ -37,7 +37,7 @@ from solara.components.input import use_change
 
 from dashboards.live_model import LiveModel, parameter_control
 from dashboards.vega_charts import describe, histogram_chart
-from dashboards.widgets import Line, Table, VegaChart, fmt
+from dashboards.widgets import PREVIOUS_RESULT_STYLE, Line, Progress, Table, VegaChart, fmt
 from experiments.compare import Comparison, compare_worlds, paired_changes
 from negotiation import Scenario, ScenarioError
 from negotiation.scenario import scenario_from_data, sync_defaults
@@ -492,7 +492,9 @@ def ComparePage(model: solara.Reactive[LiveModel]) -> None:
         root_seed.value,
     )
     problem = solara.use_memo(lambda: check_request(request), [request])
-    with solara.Card("Two worlds: the same seeded runs under two settings"):
+    with solara.Card():
+        # Headings, not card titles (which are plain text): the tab's one h1, and h2s below.
+        solara.Markdown("# Two worlds: the same seeded runs under two settings")
         solara.Markdown(
             f"Scenario **{base.name}**. Both worlds start from the live page's settings "
             f"({parameter_words(base, live_params)}); run *i* of both has the same seed, "
@@ -747,7 +749,7 @@ def RunControls(
         ErrorText(problem.message)
     if compare_task.pending:
         done = compare_task.progress or 0.0
-        solara.ProgressLinear(done or True)
+        Progress(done or None, "Progress of the comparison")
         solara.Text(f"Running… {done:.0f}% of 2 × {request.runs:,} runs")
     elif compare_task.cancelled:
         solara.Info("Comparison cancelled: its runs stopped; nothing new to show.")
@@ -765,7 +767,8 @@ def ComparisonView(result: CompareResult, stale: bool, running: bool) -> None:
         f"{comparison.runs} paired runs of {comparison.scenario} "
         f"(root seed {comparison.root_seed}; the same seeds in both worlds)"
     )
-    with solara.Card(title, style={"opacity": "0.6"} if stale else {}):
+    with solara.Card(style=PREVIOUS_RESULT_STYLE if stale else {}):
+        solara.Markdown(f"## {title}")
         if stale:
             now = "a new comparison is running" if running else "the settings have changed since"
             solara.Warning(f"Previous result, settings: {request.settings_words()} ({now}).")
@@ -806,7 +809,8 @@ def difference_text(comparison: Comparison) -> str:
 def TimingCard(comparison: Comparison) -> None:
     """When truces land in each world (days before the summit)."""
     a, b = comparison.baseline, comparison.alternative
-    with solara.Card("When truces land"):
+    with solara.Card():
+        solara.Markdown("## When truces land")
         solara.Text(
             f"Median truce {fmt(a.median_days_before_summit)} → "
             f"{fmt(b.median_days_before_summit)} days before the summit."
@@ -852,7 +856,8 @@ def TermsCard(comparison: Comparison, scenario: Scenario) -> None:
                 str(t.paired),
             )
         )
-    with solara.Card("Terms: median over truces; change over the runs agreed in both worlds"):
+    with solara.Card():
+        solara.Markdown("## Terms: median over truces; change over the runs agreed in both worlds")
         Table(
             [
                 "issue",

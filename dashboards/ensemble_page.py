@@ -17,7 +17,7 @@ import solara.lab
 
 from dashboards.live_model import LiveModel
 from dashboards.vega_charts import describe, histogram_chart
-from dashboards.widgets import Table, VegaChart, fmt
+from dashboards.widgets import PREVIOUS_RESULT_STYLE, Progress, Table, VegaChart, fmt
 from experiments.ensemble import EnsembleSummary, run_ensemble
 from negotiation import load_scenario
 
@@ -72,7 +72,7 @@ def EnsemblePage(model: solara.Reactive[LiveModel]) -> None:
     # parameter that does not apply): the ensemble's runs are then the live run's setting.
     params = dict(live.plan.overrides)
     with solara.Card():
-        solara.Markdown("## Ensemble of seeded runs")
+        solara.Markdown("# Ensemble of seeded runs")  # the tab's one h1
         solara.Text(
             f"Scenario {live.spec.name} with the live run's settings ({parameters_text(params)}); "
             "change them on the Live run tab and press Reset there."
@@ -96,7 +96,7 @@ def EnsemblePage(model: solara.Reactive[LiveModel]) -> None:
                     "Cancel", color="primary", outlined=True, on_click=ensemble_task.cancel
                 )
         if ensemble_task.pending:
-            solara.ProgressLinear(ensemble_task.progress or True)
+            Progress(ensemble_task.progress or None, "Progress of the ensemble")
             solara.Text(f"Running… {ensemble_task.progress or 0:.0f}%")
         elif ensemble_task.cancelled:
             solara.Info("Cancelled.")
@@ -111,7 +111,7 @@ def EnsemblePage(model: solara.Reactive[LiveModel]) -> None:
 @solara.component
 def EnsembleResults(summary: EnsembleSummary, stale: bool = False) -> None:
     low, high = summary.ci95
-    with solara.Card(style={"opacity": "0.6"} if stale else {}):
+    with solara.Card(style=PREVIOUS_RESULT_STYLE if stale else {}):
         if stale:
             solara.Warning("Previous result (the one below), not of the ensemble now asked for.")
         solara.Markdown(f"## {summary.runs} runs of {summary.scenario}")
@@ -137,7 +137,7 @@ def EnsembleResults(summary: EnsembleSummary, stale: bool = False) -> None:
             ),
         )
     scenario = load_scenario(summary.scenario)
-    with solara.Card(style={"opacity": "0.6"} if stale else {}):
+    with solara.Card(style=PREVIOUS_RESULT_STYLE if stale else {}):
         solara.Markdown("## Agreed value of each issue (truces only)")
         with solara.Row(style={"flex-wrap": "wrap"}):
             for issue in scenario.space:

@@ -25,7 +25,7 @@ import solara
 import solara.lab
 
 from dashboards.live_model import LiveChoices
-from dashboards.widgets import Line, fmt
+from dashboards.widgets import Line, Progress, fmt
 from experiments.design import run_seed
 from experiments.ensemble import EnsembleSummary, summarise
 from negotiation import ScenarioError, load_scenario, run_once
@@ -138,7 +138,7 @@ def LiveEstimate(choices: LiveChoices) -> None:
         return
     solara.Markdown(f"**{estimate_text(summary)}**")
     if estimate_task.pending:
-        solara.ProgressLinear(estimate_task.progress or True)
+        Progress(estimate_task.progress or None, "Progress of the live estimate")
     if paused.value and estimate_task.pending:
         Line("Paused while the run plays.")
     scenario = load_scenario(summary.scenario)

@@ -206,7 +206,7 @@ def SweepsPage(on_open: Callable[[LiveChoices], None] | None = None) -> None:
     selected = solara.use_reactive(None)
     table, error = solara.use_memo(lambda: _try_load(folder.value), [folder.value])
     with solara.Card():
-        solara.Markdown("## Sweep explorer")
+        solara.Markdown("# Sweep explorer")  # the tab's one h1
         solara.InputText("Sweep result folder", value=folder, continuous_update=False)
         if error:
             solara.Error(error)

@@ -63,16 +63,22 @@ def VegaChart(
     row of the mark clicked (``None`` for the background).
 
     The spec is built once per change and handed to Solara's Vega-Lite widget directly:
-    ``solara.FigureAltair`` would serialise the chart again on every render."""
+    ``solara.FigureAltair`` would serialise the chart again on every render.
+
+    A chart wider than the screen (the offers on a phone) scrolls sideways in its figure,
+    not the page."""
     spec = solara.use_memo(lambda: spec_of(build()), list(dependencies))
     with solara.v.Html(
-        tag="figure", attributes={"aria-label": description}, style_="margin: 0"
+        tag="figure",
+        attributes={"aria-label": description},
+        style_="margin: 0; max-width: 100%; overflow-x: auto",
     ) as figure:
         _VegaLite.element(spec=spec, on_click=on_click, listen_to_click=on_click is not None)
         solara.v.Html(
             tag="figcaption",
             children=[description],
-            style_="font-size: 0.85rem; color: #555; margin-top: 2px",
+            class_="text--secondary",  # readable in both themes, unlike a fixed grey
+            style_="font-size: 0.85rem; margin-top: 2px",
         )
     return figure
 
@@ -95,6 +101,38 @@ class _DocumentLanguage(ipyvuetify.VuetifyTemplate):
 def PageLanguage(language: str) -> Any:
     """The page's language (``<html lang>``), for screen readers and checkers."""
     return _DocumentLanguage.element(language=language)
+
+
+class _AccessibilityFixes(ipyvuetify.VuetifyTemplate):
+    """Repairs of Solara's and Vuetify's markup that no Python argument reaches (names for
+    the app bar's icon buttons, ARIA of selects and expansion panels, a phone-sized
+    sidebar, zoom): see ``vue/accessibility.vue``, which says what each works around."""
+
+    template_file = str(Path(__file__).resolve().parent / "vue" / "accessibility.vue")
+    sidebar_label = traitlets.Unicode("Show or hide the sidebar").tag(sync=True)
+    theme_label = traitlets.Unicode("Colour theme: light, dark or automatic").tag(sync=True)
+
+
+@solara.component
+def AccessibilityFixes() -> Any:
+    """Once per page (the app's top level): the repairs of :class:`_AccessibilityFixes`."""
+    return _AccessibilityFixes.element()
+
+
+# A result kept on the page while another is computed: framed, not dimmed (opacity took
+# its text under the 4.5:1 contrast that text needs); a warning above it says so in words.
+PREVIOUS_RESULT_STYLE = {"outline": "2px dashed #8a8a8a", "outline-offset": "-2px"}
+
+
+def Progress(percent: float | None, label: str) -> Any:
+    """``solara.ProgressLinear`` with a name for screen readers (Solara's has none; axe:
+    aria-progressbar-name): ``percent`` done, or ``None`` while not known."""
+    return solara.v.ProgressLinear(
+        value=percent or 0.0,
+        indeterminate=percent is None,
+        color="primary",
+        attributes={"aria-label": label},
+    )
 
 
 def Table(headers: Sequence[str], rows: Sequence[Sequence[Any]], dense: bool = True) -> Any:
