@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -35,16 +34,23 @@ import solara
 import solara.lab
 from solara.components.input import use_change
 
+from dashboards.ensemble_page import DEFAULT_RUNS, MAX_RUNS
 from dashboards.live_model import LiveModel, parameter_control
 from dashboards.vega_charts import describe, histogram_chart
-from dashboards.widgets import PREVIOUS_RESULT_STYLE, Line, Progress, Table, VegaChart, fmt
+from dashboards.widgets import (
+    PREVIOUS_RESULT_STYLE,
+    Line,
+    ParameterInput,
+    Progress,
+    Table,
+    VegaChart,
+    fmt,
+    throttled_progress,
+)
 from experiments.compare import Comparison, compare_worlds, paired_changes
 from negotiation import Scenario, ScenarioError
 from negotiation.scenario import scenario_from_data, sync_defaults
 
-DEFAULT_RUNS = 200
-MAX_RUNS = 100_000
-PROGRESS_INTERVAL_S = 0.25
 CONTROLS_HEIGHT_PX = 360  # a world's parameter list scrolls within this height
 CHART_BOX_PX = 330  # a histogram of dashboards.vega_charts with its axis titles
 SAME_WORLDS = (
@@ -452,14 +458,7 @@ last_result: solara.Reactive[CompareResult | None] = solara.reactive(None)
 
 @solara.lab.task(prefer_threaded=True)
 def compare_task(request: CompareRequest) -> CompareResult | None:
-    shown = 0.0  # when the progress bar last moved
-
-    def progress(done: int, total: int) -> None:
-        nonlocal shown
-        now = time.monotonic()
-        if now - shown >= PROGRESS_INTERVAL_S or done == total:
-            shown = now  # each move re-renders the page: a few per second is enough
-            compare_task.progress = 100.0 * done / total
+    progress = throttled_progress(compare_task)
 
     try:
         result = run_comparison(request, lambda: not compare_task.is_current(), progress)
@@ -563,7 +562,7 @@ def WorldControls(
             "title": _about(base, name),  # what it means and its range, on hover
         }
         with solara.v.Html(tag="div", attributes=group).key(f"{world}:{base.name}:{name}"):
-            _control(spec, setter(name))
+            ParameterInput(spec, setter(name))
 
 
 def _about(base: Scenario, name: str) -> str:
@@ -573,21 +572,6 @@ def _about(base: Scenario, name: str) -> str:
     if param.low is not None and param.high is not None:
         about += f" (from {param.low:g} to {param.high:g})"
     return about
-
-
-def _control(spec: dict[str, Any], on_value: Callable[[Any], None]) -> Any:
-    """One control from a SolaraViz-style spec (:func:`dashboards.live_model.parameter_control`)."""
-    label, value, kind = spec["label"], spec["value"], spec["type"]
-    if kind == "Select":
-        return solara.Select(label, values=spec["values"], value=value, on_value=on_value)
-    if kind == "Checkbox":
-        return solara.Checkbox(label=label, value=value, on_value=on_value)
-    if kind == "InputFloat":
-        return solara.InputFloat(label, value=value, on_value=on_value)
-    slider = solara.SliderInt if kind == "SliderInt" else solara.SliderFloat
-    return slider(
-        label, value=value, min=spec["min"], max=spec["max"], step=spec["step"], on_value=on_value
-    )
 
 
 @solara.component

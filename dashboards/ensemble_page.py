@@ -9,7 +9,6 @@ on the page marked as the previous one.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import solara
@@ -17,37 +16,31 @@ import solara.lab
 
 from dashboards.live_model import LiveModel
 from dashboards.vega_charts import describe, histogram_chart
-from dashboards.widgets import PREVIOUS_RESULT_STYLE, Progress, Table, VegaChart, fmt
+from dashboards.widgets import (
+    PREVIOUS_RESULT_STYLE,
+    Progress,
+    Stopped,
+    Table,
+    VegaChart,
+    fmt,
+    throttled_progress,
+)
 from experiments.ensemble import EnsembleSummary, run_ensemble
 from negotiation import load_scenario
 
 DEFAULT_RUNS = 200
 MAX_RUNS = 100_000
-PROGRESS_INTERVAL_S = 0.25
-
-
-class _Stopped(Exception):
-    """Raised in the worker thread when the ensemble was cancelled or replaced."""
 
 
 @solara.lab.task(prefer_threaded=True)
 def ensemble_task(
     scenario_name: str, params: dict[str, Any], runs: int, root_seed: int
 ) -> EnsembleSummary | None:
-    shown = 0.0  # when the progress bar last moved
-
-    def progress(done: int, total: int) -> None:
-        nonlocal shown
-        if not ensemble_task.is_current():
-            raise _Stopped
-        now = time.monotonic()
-        if now - shown >= PROGRESS_INTERVAL_S or done == total:
-            shown = now  # each move re-renders the page: a few per second is enough
-            ensemble_task.progress = 100.0 * done / total
+    progress = throttled_progress(ensemble_task, stop=lambda: not ensemble_task.is_current())
 
     try:
         return run_ensemble(scenario_name, runs, params, root_seed=root_seed, on_progress=progress)
-    except _Stopped:
+    except Stopped:
         return None
 
 

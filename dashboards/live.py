@@ -32,7 +32,7 @@ from dashboards.live_estimate import paused as estimate_paused
 from dashboards.live_model import LiveChoices, LiveModel, applied_changes, control_specs
 from dashboards.share import record_json, to_query, trajectories_csv
 from dashboards.vega_charts import approval_spec, describe, offers_spec, utilities_spec
-from dashboards.widgets import Line, Table, VegaChart, fmt
+from dashboards.widgets import Line, ParameterInput, Table, VegaChart, fmt
 from negotiation import Scenario
 from negotiation.explain import explain
 
@@ -343,29 +343,6 @@ def RunControls(
         solara.Info("The run has ended. Press Reset to run it again.")
 
 
-def _control(spec: dict[str, Any], on_value: Callable[[Any], None]) -> Any:
-    """One control from a SolaraViz-style spec (see :func:`control_specs`)."""
-    label, value = spec["label"], spec["value"]
-    kind = spec["type"]
-    if kind == "Select":
-        return solara.Select(label, values=spec["values"], value=value, on_value=on_value)
-    if kind == "Checkbox":
-        return solara.Checkbox(label=label, value=value, on_value=on_value)
-    if kind == "InputText":
-        return solara.InputText(label, value=value, on_value=on_value)
-    if kind == "InputFloat":
-        return solara.InputFloat(label, value=value, on_value=on_value)
-    slider = solara.SliderInt if kind == "SliderInt" else solara.SliderFloat
-    return slider(
-        f"{label}: {value:g}",  # the value in words, not only while dragging
-        value=value,
-        min=spec["min"],
-        max=spec["max"],
-        step=spec["step"],
-        on_value=on_value,
-    )
-
-
 def help_text(spec: dict[str, Any]) -> str | None:
     """The line under a control: what the parameter means and its range."""
     description = str(spec.get("description") or "").strip()
@@ -410,7 +387,7 @@ def ParameterControls(choices: solara.Reactive[LiveChoices]) -> None:
         else:
             on_value = setter(name)
         with solara.Column(gap="0px").key(f"{current.scenario_name}:{name}:box"):
-            _control(spec, on_value).key(f"{current.scenario_name}:{name}")
+            ParameterInput(spec, on_value).key(f"{current.scenario_name}:{name}")
             text = help_text(spec)
             if text:
                 # text--secondary: Vuetify's grey for both themes (a fixed #555 was 2.2:1

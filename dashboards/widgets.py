@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import io
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,33 +12,8 @@ import ipyvuetify
 import solara
 import solara.widgets
 import traitlets
-from matplotlib.figure import Figure
-from solara.alias import rw
-from solara.server import kernel_context
 
 from dashboards.vega_charts import spec_of
-
-
-@solara.component
-def PngFigure(build: Callable[[], Figure], dependencies: Sequence[Any]) -> Any:
-    """A matplotlib figure shown as a PNG, built and drawn only when ``dependencies``
-    change (not on every render of the page).
-
-    Solara scopes matplotlib's settings per browser session, which makes every settings
-    look-up slow (drawing the offers figure took about 1.5x as long in the running
-    server). This app never changes those settings, so figures are built and drawn
-    outside the session's scope, with the global settings: ``build`` must read plain
-    data only, not Solara state.
-    """
-
-    def draw() -> bytes:
-        buffer = io.BytesIO()
-        with kernel_context.without_context():
-            build().savefig(buffer, format="png")
-        return buffer.getvalue()
-
-    image = solara.use_memo(draw, list(dependencies))
-    return rw.Image(value=image, format="png")
 
 
 class _VegaLite(solara.widgets.VegaLite):
@@ -132,6 +107,55 @@ def Progress(percent: float | None, label: str) -> Any:
         indeterminate=percent is None,
         color="primary",
         attributes={"aria-label": label},
+    )
+
+
+class Stopped(Exception):
+    """Raised in a background task's thread when the task was cancelled or replaced."""
+
+
+def throttled_progress(
+    task: Any, stop: Callable[[], bool] | None = None, interval_s: float = 0.25
+) -> Callable[[int, int], None]:
+    """A progress callback for a background task's runs: it moves ``task.progress`` at
+    most every ``interval_s`` seconds and at the end (each move re-renders the page: a
+    few per second is enough), and, given ``stop``, raises :class:`Stopped` as soon as
+    ``stop()`` says the task was cancelled or replaced."""
+    shown = 0.0  # when the progress bar last moved
+
+    def progress(done: int, total: int) -> None:
+        nonlocal shown
+        if stop is not None and stop():
+            raise Stopped
+        now = time.monotonic()
+        if now - shown >= interval_s or done == total:
+            shown = now
+            task.progress = 100.0 * done / total
+
+    return progress
+
+
+def ParameterInput(spec: dict[str, Any], on_value: Callable[[Any], None]) -> Any:
+    """One control from a parameter's spec (:func:`dashboards.live_model.parameter_control`
+    and the seed's): a select, a checkbox, a text or number field, or a slider whose
+    label shows its value (not only while dragging)."""
+    label, value, kind = spec["label"], spec["value"], spec["type"]
+    if kind == "Select":
+        return solara.Select(label, values=spec["values"], value=value, on_value=on_value)
+    if kind == "Checkbox":
+        return solara.Checkbox(label=label, value=value, on_value=on_value)
+    if kind == "InputText":
+        return solara.InputText(label, value=value, on_value=on_value)
+    if kind == "InputFloat":
+        return solara.InputFloat(label, value=value, on_value=on_value)
+    slider = solara.SliderInt if kind == "SliderInt" else solara.SliderFloat
+    return slider(
+        f"{label}: {value:g}",
+        value=value,
+        min=spec["min"],
+        max=spec["max"],
+        step=spec["step"],
+        on_value=on_value,
     )
 
 
