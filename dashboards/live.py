@@ -406,16 +406,17 @@ def ShareCard(model: LiveModel, choices: LiveChoices) -> None:
     update_counter.get()  # the record exists once a step ends the run
     query = to_query(choices)
     solara.Markdown(f"[Link to these settings](?{query})")
+    solara.Text("Download:")  # short labels below: a button's label never wraps
     solara.FileDownload(
         lambda: trajectories_csv(model),
         filename=f"{model.spec.name}-seed{model.seed}-trajectories.csv",
-        label="Download trajectories (CSV)",
+        label="Trajectories (CSV)",
     )
     if model.outcome is not None:
         solara.FileDownload(
             lambda: record_json(model),
             filename=f"{model.spec.name}-seed{model.seed}-record.json",
-            label="Download the outcome record (JSON)",
+            label="Outcome record (JSON)",
         )
     else:
         solara.Text("The outcome record can be downloaded when the run ends.")

@@ -107,13 +107,23 @@ def test_the_downloaded_record_is_the_command_lines(open_page) -> None:  # type:
     page.get_by_role("button", name="Play").click()
     page.get_by_text(END).first.wait_for(timeout=90_000)
     with page.expect_download() as record:
-        page.get_by_role("button", name="Download the outcome record (JSON)").click()
+        page.get_by_role("button", name="Outcome record (JSON)").click()
     text = Path(record.value.path()).read_text(encoding="utf-8")
     assert text == json_text(run_once("kuala-lumpur-2025", seed=7).to_dict())
     with page.expect_download() as rows:
-        page.get_by_role("button", name="Download trajectories (CSV)").click()
+        page.get_by_role("button", name="Trajectories (CSV)").click()
     lines = Path(rows.value.path()).read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("round,") and len(lines) == 1 + 16
     json.loads(text)
+    overflow = page.evaluate(
+        """() => {
+        const drawer = document.querySelector('.v-navigation-drawer');
+        const edge = drawer.getBoundingClientRect().right + 1;
+        return [...drawer.querySelectorAll('*')]
+            .filter(e => e.getBoundingClientRect().right > edge)
+            .map(e => (e.innerText || e.className).slice(0, 40));
+        }"""
+    )
+    assert overflow == [], f"wider than the sidebar, over the page: {overflow}"
     screenshot(page, "live-downloads")
     log.assert_clean()
