@@ -21,7 +21,7 @@ from dashboards.live import LivePage
 from dashboards.live_model import LiveChoices, LiveModel
 from dashboards.share import from_query, to_query
 from dashboards.sweeps_page import SweepsPage
-from dashboards.widgets import AccessibilityFixes, PageLanguage
+from dashboards.widgets import AccessibilityFixes
 
 
 @solara.component
@@ -46,8 +46,7 @@ def Page() -> None:
         on_reset(wanted)
         tab.set(0)
 
-    PageLanguage("en")
-    AccessibilityFixes()
+    AccessibilityFixes(language="en")
     solara.Title("US–China trade talks")
     for problem in link.problems:
         solara.Warning(f"Part of the link was left out: {problem}.")

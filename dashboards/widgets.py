@@ -58,40 +58,24 @@ def VegaChart(
     return figure
 
 
-class _DocumentLanguage(ipyvuetify.VuetifyTemplate):
-    """Sets the ``lang`` of the page's ``<html>`` element when mounted (Solara's page
-    template leaves it out, and screen readers need it to pick a voice)."""
-
-    language = traitlets.Unicode("en").tag(sync=True)
-    template = traitlets.Unicode(
-        "<template><span style='display: none'></span></template>\n"
-        "<script>\nmodule.exports = {\n"
-        "  mounted() { document.documentElement.setAttribute('lang', this.language); },\n"
-        "  watch: { language(value) { document.documentElement.setAttribute('lang', value); } },\n"
-        "};\n</script>"
-    ).tag(sync=True)
-
-
-@solara.component
-def PageLanguage(language: str) -> Any:
-    """The page's language (``<html lang>``), for screen readers and checkers."""
-    return _DocumentLanguage.element(language=language)
-
-
 class _AccessibilityFixes(ipyvuetify.VuetifyTemplate):
     """Repairs of Solara's and Vuetify's markup that no Python argument reaches (names for
     the app bar's icon buttons, ARIA of selects and expansion panels, a phone-sized
-    sidebar, zoom): see ``vue/accessibility.vue``, which says what each works around."""
+    sidebar, zoom, the page's language): see ``vue/accessibility.vue``, which says what
+    each works around."""
 
     template_file = str(Path(__file__).resolve().parent / "vue" / "accessibility.vue")
+    language = traitlets.Unicode("en").tag(sync=True)
     sidebar_label = traitlets.Unicode("Show or hide the sidebar").tag(sync=True)
     theme_label = traitlets.Unicode("Colour theme: light, dark or automatic").tag(sync=True)
 
 
 @solara.component
-def AccessibilityFixes() -> Any:
-    """Once per page (the app's top level): the repairs of :class:`_AccessibilityFixes`."""
-    return _AccessibilityFixes.element()
+def AccessibilityFixes(language: str = "en") -> Any:
+    """Once per page (the app's top level): the repairs of :class:`_AccessibilityFixes`,
+    and the page's ``language`` (``<html lang>``, which Solara's page template leaves out
+    and screen readers need to pick a voice)."""
+    return _AccessibilityFixes.element(language=language)
 
 
 # A result kept on the page while another is computed: framed, not dimmed (opacity took
