@@ -26,6 +26,7 @@ from itertools import pairwise
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from .conftest import screenshot
 
@@ -178,12 +179,15 @@ def test_the_live_run_before_and_after_it_ends(open_page) -> None:  # type: igno
 
 def test_the_live_estimate_while_it_refines(open_page) -> None:  # type: ignore[no-untyped-def]
     page, log = open_page()
-    switch = page.get_by_text("Live estimate of the settings shown")  # its label
-    switch.click()
+    label = page.get_by_text("Live estimate of the settings shown")
+    switch = page.get_by_role("switch", name="Live estimate of the settings shown")
+    label.click()
+    expect(switch).to_be_checked(timeout=30_000)
     page.get_by_text(re.compile(r"^P\(agreement\) ≈ .*\(refining\)$")).wait_for(timeout=30_000)
     audit(page, "live run, the live estimate refining", charts=3)
-    switch.click()  # off again: its runs stop
-    page.get_by_text(re.compile(r"^Off: when on")).wait_for(timeout=10_000)
+    label.click()  # off again: its runs stop
+    expect(switch).not_to_be_checked(timeout=30_000)
+    page.get_by_text(re.compile(r"^Off: when on")).wait_for(timeout=30_000)
     log.assert_clean()
 
 
