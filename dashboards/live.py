@@ -109,10 +109,12 @@ def pending_text(model: LiveModel, choices: LiveChoices) -> str | None:
 # --------------------------------------------------------------------------- main area
 
 
-def IntroCard(scenario: Scenario) -> Any:
-    """What the page is, the question it answers, the scenario and its sources."""
+@solara.component
+def IntroCard(scenario: Scenario) -> None:
+    """What the page is, the question it answers, the scenario and its sources: a
+    component of its own, so a Step (which changes none of it) does not render it again."""
     meta = scenario.scenario
-    with solara.Card() as card:
+    with solara.Card():
         solara.Markdown(f"# {TITLE}\n\n**{QUESTION}** Scenario: {meta.title}.")
         with solara.Details("About the scenario and the model", expand=False):
             solara.Markdown(
@@ -123,7 +125,6 @@ def IntroCard(scenario: Scenario) -> Any:
                 "at the summit. Set the run in the sidebar, then press **Step** or **Play**."
             )
         SourcesList(scenario)
-    return card
 
 
 def SourcesList(scenario: Scenario) -> Any:

@@ -10,6 +10,8 @@ import re
 import shutil
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from .conftest import screenshot
 
 # Refreshed only when asked (UPDATE_DOCS_SCREENSHOT=1), so a test run leaves the tree clean.
@@ -39,7 +41,7 @@ def test_step_until_the_end_shows_status_and_package(open_page) -> None:  # type
     page.get_by_text(END).first.wait_for(timeout=30_000)
     page.get_by_role("cell", name="US additional tariff on Chinese goods").wait_for(timeout=30_000)
     assert page.get_by_role("cell", name="Chinese purchases of US soybeans").is_visible()
-    assert page.get_by_role("button", name="Step").is_disabled()
+    expect(page.get_by_role("button", name="Step")).to_be_disabled(timeout=10_000)
     path = screenshot(page, "live-run-ended")
     if os.environ.get("UPDATE_DOCS_SCREENSHOT") == "1":
         README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ from typing import Any
 import ipyvuetify as v
 import pytest
 import solara
+from playwright.sync_api import expect
 
 from dashboards.compare_page import (
     Cell,
@@ -343,12 +344,13 @@ def test_a_bad_table_value_shows_the_validators_message(
         )
     ).first.wait_for(timeout=10_000)
     assert page.get_by_text("Traceback").count() == 0
-    assert page.get_by_role("button", name="Compare").is_disabled()
+    expect(page.get_by_role("button", name="Compare")).to_be_disabled(timeout=10_000)
     cell.fill("0.25")
     cell.press("Enter")
     download_button = page.get_by_role("button", name="Download the edited scenario (TOML)")
     download_button.wait_for(timeout=10_000)
-    assert page.get_by_role("button", name="Compare").is_enabled()  # the table is the change
+    # the table is the change (the button is enabled in a render of its own)
+    expect(page.get_by_role("button", name="Compare")).to_be_enabled(timeout=10_000)
     with page.expect_download() as download:
         download_button.click()
     saved = tmp_path / download.value.suggested_filename
@@ -383,6 +385,6 @@ def test_cancel_stops_a_large_comparison_and_keeps_the_previous_result(
     page.get_by_text(re.compile(r"^Comparison cancelled")).wait_for(timeout=10_000)
     assert page.get_by_text(re.compile(r"^Running…")).count() == 0
     assert page.get_by_role("button", name="Cancel").count() == 0
-    assert page.get_by_role("button", name="Compare").is_enabled()
+    expect(page.get_by_role("button", name="Compare")).to_be_enabled(timeout=10_000)
     assert page.get_by_text(re.compile(r"^10 paired runs of")).is_visible()  # still shown
     log.assert_clean()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipyvuetify as v
 import pytest
 import solara
+import solara.widgets
 
 from dashboards import live
 from dashboards.live_model import LiveChoices, LiveModel, control_specs, parse_seed
@@ -104,8 +105,8 @@ def test_components_render_before_during_and_after_a_run() -> None:
         else:
             model.run()
     _, rc = solara.render(Wrapped(live.PackageCard, model), handle_error=False)
-    texts = [str(w.children) for w in rc.find(v.Html, tag="td").widgets]
-    assert any("US additional tariff" in t for t in texts)
+    bodies = [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML, tag="tbody").widgets]
+    assert any("<td>US additional tariff on Chinese goods</td>" in b for b in bodies)
     rc.close()
 
 
@@ -142,3 +143,19 @@ def test_sample_sweep_and_grid() -> None:
     ]
     assert cell["p_truce"] == rows["truce"].mean()
     assert cell["low"] <= cell["p_truce"] <= cell["high"]
+
+
+def test_a_table_is_three_widgets_whatever_its_rows_and_escapes_its_text() -> None:
+    from dashboards.widgets import Table
+
+    @solara.component
+    def Shown() -> None:
+        Table(["round", "what"], [(i, f"<b>offer</b> {i} & more") for i in range(50)])
+
+    _, rc = solara.render(Shown(), handle_error=False)
+    (body,) = (w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML, tag="tbody").widgets)
+    assert body.count("<tr>") == 50
+    assert "<td>&lt;b&gt;offer&lt;/b&gt; 49 &amp; more</td>" in body
+    assert "<b>" not in body
+    assert len(rc.find(solara.widgets.HTML).widgets) == 2  # the head and the body
+    rc.close()

@@ -10,6 +10,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
+
 from experiments.summary import json_text
 from negotiation import run_once
 
@@ -51,12 +53,13 @@ def test_play_runs_to_the_end_and_the_page_says_it_ended(open_page) -> None:  # 
     page.get_by_text("The run has ended. Press Reset to run it again.").wait_for(timeout=30_000)
     play = page.get_by_role("button", name="Play")
     play.wait_for(timeout=10_000)  # back to Play (not a greyed Pause) ...
-    assert play.is_disabled() and page.get_by_role("button", name="Step").is_disabled()
+    expect(play).to_be_disabled(timeout=10_000)
+    expect(page.get_by_role("button", name="Step")).to_be_disabled(timeout=10_000)
     assert page.get_by_role("button", name="Pause").count() == 0
     assert page.get_by_role("heading", name="Why").count() == 1  # ... and why, in words
     page.get_by_role("button", name="Reset").click()
     page.get_by_text("Not started: press Step or Play").wait_for(timeout=30_000)
-    assert page.get_by_role("button", name="Play").is_enabled()
+    expect(page.get_by_role("button", name="Play")).to_be_enabled(timeout=10_000)
     log.assert_clean()
 
 
@@ -72,6 +75,57 @@ def test_the_charts_are_interactive_on_a_calendar_axis(open_page) -> None:  # ty
     assert "Chinese purchases of US soybeans (Mt/year)" in text
     for name in ("Each delegation's offer", "Utility of the two standing offers", "approval"):
         assert page.locator(f'figure[aria-label*="{name}"]').count() == 1, name
+    log.assert_clean()
+
+
+# The drawing of every chart of the page, and a full drawing of each from its spec
+# (what a chart does when its structure changes): a Step updates the drawn views' data.
+MARKS = "[...document.querySelectorAll('.vega-embed svg.marks')]"
+DRAWINGS = f"{MARKS}.map(s => s.innerHTML)"
+SHAPES = re.compile(r'<path[^>]* d="([^"]*)"')
+LABELS = re.compile(r"<text ([^>]*)>([^<]*)</text>")
+
+
+def _assert_same_drawing(fresh: str, drawn: str) -> None:
+    """Every mark's shape and every label's text, anchor and place within its group are
+    those of a fresh drawing. Not compared: the order of the items (an update appends the
+    entering ones), Vega's page-wide ids, and the offsets of a faceted chart's rows, laid
+    out from the bounds of the pass before (a pixel, after a data update)."""
+    assert sorted(SHAPES.findall(fresh)) == sorted(SHAPES.findall(drawn))
+    assert sorted(LABELS.findall(fresh)) == sorted(LABELS.findall(drawn))
+
+
+REDRAW = """async () => {
+    for (const element of document.querySelectorAll('.vega-embed')) {
+        let node = element;
+        while (node && !node.__vue__) { node = node.parentElement; }
+        let vm = node.__vue__;
+        while (vm && !vm.do_plot) { vm = vm.$parent; }
+        vm.do_plot();
+    }
+}"""
+
+
+def test_a_step_updates_the_charts_data_as_a_fresh_drawing_would_show_it(open_page) -> None:  # type: ignore[no-untyped-def]
+    page, log = open_page()
+    for n in range(1, 5):
+        if n == 4:  # the drawings of round 3, to tell an update from a new drawing
+            page.evaluate(f"{MARKS}.forEach(s => s.dataset.old = 1)")
+        before = page.evaluate(DRAWINGS)
+        page.get_by_role("button", name="Step").click()
+        page.get_by_text(re.compile(rf"^Round {n} of")).first.wait_for(timeout=30_000)
+        page.wait_for_function(
+            f"{MARKS}.length === 3 && JSON.stringify({DRAWINGS}) !== "
+            f"{json.dumps(json.dumps(before))}",
+            timeout=30_000,
+        )
+    page.wait_for_timeout(500)  # every chart's update drawn
+    assert page.evaluate(f"{MARKS}.filter(s => s.dataset.old).length") == 3  # updated in place
+    updated = page.evaluate(DRAWINGS)
+    page.evaluate(REDRAW)
+    page.wait_for_function(f"{MARKS}.filter(s => !s.dataset.old).length === 3", timeout=30_000)
+    for fresh, drawn in zip(page.evaluate(DRAWINGS), updated, strict=True):
+        _assert_same_drawing(fresh, drawn)
     log.assert_clean()
 
 
