@@ -109,7 +109,7 @@ def test_a_killed_worker_ends_with_one_line_and_resume_continues(
     tmp_path: Path,
     reference_table: Callable[[int], pd.DataFrame],
 ) -> None:
-    study_path = write_study(tmp_path, 300)  # 900 runs
+    study_path = write_study(tmp_path, 150)  # 450 runs, about 100 chunks
     out = tmp_path / "out"
     sweep = cli("sweep", str(study_path), "--out", str(out), "--workers", "2")
     _wait_for(lambda: len(finished_chunks(out)) >= 1, sweep, "a finished chunk")
@@ -119,14 +119,14 @@ def test_a_killed_worker_ends_with_one_line_and_resume_continues(
     code, err = _finish(sweep)
     assert code == 1
     _one_clear_line(err, r"a worker process died", r"\d+ of \d+ chunks are saved", "--resume")
-    pd.testing.assert_frame_equal(_resume_serially(study_path, out), reference_table(300))
+    pd.testing.assert_frame_equal(_resume_serially(study_path, out), reference_table(150))
 
 
 def test_ctrl_c_ends_a_sweep_with_one_line_and_resume_continues(
     tmp_path: Path,
     reference_table: Callable[[int], pd.DataFrame],
 ) -> None:
-    study_path = write_study(tmp_path, 300)
+    study_path = write_study(tmp_path, 150)
     out = tmp_path / "out"
     sweep = cli("sweep", str(study_path), "--out", str(out), "--workers", "2")
     _wait_for(lambda: len(finished_chunks(out)) >= 2, sweep, "two finished chunks")
@@ -134,7 +134,7 @@ def test_ctrl_c_ends_a_sweep_with_one_line_and_resume_continues(
     code, err = _finish(sweep)
     assert code == 130
     _one_clear_line(err, r"^negotiation sweep: interrupted; \d+ of \d+ chunks are saved; --resume")
-    pd.testing.assert_frame_equal(_resume_serially(study_path, out), reference_table(300))
+    pd.testing.assert_frame_equal(_resume_serially(study_path, out), reference_table(150))
 
 
 def test_ctrl_c_ends_an_ensemble_with_one_line() -> None:
@@ -198,7 +198,7 @@ def test_a_killed_scheduler_ends_with_one_line_and_resume_continues(
     reference_table: Callable[[int], pd.DataFrame],
 ) -> None:
     process, address = scheduler
-    study_path = write_study(tmp_path, 300)
+    study_path = write_study(tmp_path, 150)
     out = tmp_path / "out"
     sweep = cli("sweep", str(study_path), "--out", str(out), "--scheduler", address)
     _wait_for(lambda: len(finished_chunks(out)) >= 1, sweep, "a finished chunk")
@@ -208,4 +208,4 @@ def test_a_killed_scheduler_ends_with_one_line_and_resume_continues(
     assert code == 1
     assert time.monotonic() - killed < 20
     _one_clear_line(err, r"scheduler", r"\d+ of \d+ chunks are saved; --resume continues")
-    pd.testing.assert_frame_equal(_resume_serially(study_path, out), reference_table(300))
+    pd.testing.assert_frame_equal(_resume_serially(study_path, out), reference_table(150))
