@@ -63,6 +63,17 @@ def sample_sweep_folder() -> Path:
     return samples_root() / "farmer-credibility"
 
 
+def shown_path(path: Path, started_in: Path | None = None) -> str:
+    """``path`` as the folder field shows it: relative to the working directory the
+    dashboard started in when it lies under it (which is how relative paths are read),
+    so a page does not show more of the server's file system than it needs."""
+    base = STARTED_IN if started_in is None else started_in
+    try:
+        return str(_real(path).relative_to(_real(base)))
+    except ValueError:
+        return str(path)
+
+
 def _real(path: Path) -> Path:
     """``path`` made absolute with every link followed (``..`` resolved after links)."""
     return Path(os.path.realpath(path))
@@ -200,7 +211,7 @@ def SweepsPage(on_open: Callable[[LiveChoices], None] | None = None) -> None:
     """A folder field (the sample sweep to start), the sweep's size and swept parameters,
     two axis selects, the heatmap, and the runs behind the clicked cell, any of which
     ``on_open`` opens on the live page."""
-    folder = solara.use_reactive(str(sample_sweep_folder()))
+    folder = solara.use_reactive(shown_path(sample_sweep_folder()))
     x_name = solara.use_reactive("")
     y_name = solara.use_reactive("")
     selected = solara.use_reactive(None)

@@ -24,6 +24,7 @@ import contextlib
 import ctypes
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -395,4 +396,18 @@ def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / (re.sub(r"[^\w.-]+", "_", name) + ".png")
     page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+
+
+def docs_screenshot(page: Page, name: str, docs_name: str) -> Path:
+    """:func:`screenshot`, and with ``UPDATE_DOCS_SCREENSHOT=1`` in the environment also
+    the README's picture ``docs/images/<docs_name>.png`` (refreshed only when asked, so a
+    test run leaves the tree clean)."""
+    path = screenshot(page, name)
+    if os.environ.get("UPDATE_DOCS_SCREENSHOT") == "1":
+        DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS_IMAGES / f"{docs_name}.png")
     return path

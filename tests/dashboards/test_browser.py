@@ -5,17 +5,12 @@ error, no failed request, nothing fetched from outside the machine."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from pathlib import Path
 
 from playwright.sync_api import expect
 
-from .conftest import screenshot
+from .conftest import docs_screenshot, screenshot
 
-# Refreshed only when asked (UPDATE_DOCS_SCREENSHOT=1), so a test run leaves the tree clean.
-README_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "live-page.png"
 END = re.compile(r"Truce on \d{4}-\d\d-\d\d|No truce before the summit")
 
 
@@ -42,10 +37,7 @@ def test_step_until_the_end_shows_status_and_package(open_page) -> None:  # type
     page.get_by_role("cell", name="US additional tariff on Chinese goods").wait_for(timeout=30_000)
     assert page.get_by_role("cell", name="Chinese purchases of US soybeans").is_visible()
     expect(page.get_by_role("button", name="Step")).to_be_disabled(timeout=10_000)
-    path = screenshot(page, "live-run-ended")
-    if os.environ.get("UPDATE_DOCS_SCREENSHOT") == "1":
-        README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, README_SCREENSHOT)
+    docs_screenshot(page, "live-run-ended", "live-page")
     log.assert_clean()
 
 
@@ -115,7 +107,7 @@ def test_ensemble_shows_progress_and_p_truce(open_page) -> None:  # type: ignore
     page.get_by_text(re.compile(r"^Running… \d+%")).first.wait_for(timeout=30_000)
     page.get_by_text(re.compile(r"P\(truce\) = \d+\.\d%")).first.wait_for(timeout=120_000)
     assert page.get_by_text(re.compile(r"300 runs of kuala-lumpur-2025")).first.is_visible()
-    screenshot(page, "ensemble")
+    docs_screenshot(page, "ensemble", "ensemble-page")
     log.assert_clean()
 
 
@@ -135,7 +127,7 @@ def test_sample_sweep_heatmap_and_runs_behind_a_cell(open_page) -> None:  # type
     assert "P(agreement)" in (heatmap.locator("svg.marks").text_content() or "")  # legend
     cells.first.click()
     page.get_by_text(re.compile(r"^Runs with .* \(8\)$")).first.wait_for(timeout=30_000)
-    screenshot(page, "sweep-explorer")
+    docs_screenshot(page, "sweep-explorer", "sweep-explorer-page")
     page.get_by_role("button", name="Open on the Live run tab").click()
     page.get_by_text(re.compile(r"^Scenario kuala-lumpur-2025, seed \d+: ")).first.wait_for(
         timeout=30_000

@@ -38,6 +38,8 @@ from dashboards.live_model import LiveModel
 from experiments.compare import compare_worlds
 from negotiation import Scenario, ScenarioError, builtin_scenarios, load_scenario
 
+from .conftest import docs_screenshot
+
 COMPARE_PAGE = Path(__file__).parent / "pages" / "compare.py"
 FLAGSHIP = "kuala-lumpur-2025"
 US_TARIFF_SALIENCE = Cell("us_delegation", "salience", "us_tariff_rate")
@@ -314,7 +316,9 @@ def test_compare_two_worlds_in_the_browser(
     _set_runs(page, 40)
     page.get_by_role("button", name="Compare").click()
     expected = compare_worlds(FLAGSHIP, {}, {"threat_credibility": 1.0}, 40, root_seed=0)
-    page.get_by_text(difference_text(expected), exact=True).wait_for(timeout=60_000)
+    page.get_by_text(re.compile(r"^40 paired runs of")).first.wait_for(timeout=60_000)
+    shown = page.get_by_text(re.compile(r"^P\(agreement\) .* → ")).first.inner_text()
+    assert shown == difference_text(expected)  # a mismatch shows what the page said
     for world, summary in (("baseline", expected.baseline), ("alternative", expected.alternative)):
         low, high = summary.ci95
         row = page.get_by_role("row", name=re.compile(f"^{world} "))
@@ -322,6 +326,10 @@ def test_compare_two_worlds_in_the_browser(
         assert row.get_by_role("cell").nth(2).inner_text() == f"{low:.1%} – {high:.1%}"
     page.locator(".vega-embed svg.marks").nth(7).wait_for(timeout=30_000)  # 2 + 6 histograms
     assert page.get_by_text("Previous result").count() == 0
+    page.get_by_text(re.compile(r"^40 paired runs of")).first.evaluate(
+        "e => e.scrollIntoView({block: 'start'})"  # the results, for the README's picture
+    )
+    docs_screenshot(page, "two-worlds", "two-worlds-page")
     log.assert_clean()
 
 

@@ -28,6 +28,7 @@ from dashboards.sweeps_page import (
     resolve_sweep_folder,
     sample_sweep_folder,
     samples_root,
+    shown_path,
     sweep_roots,
 )
 
@@ -152,3 +153,14 @@ def test_the_page_refuses_with_a_message_and_stays_alive(served: Path) -> None:
     rc.find(v.Alert).assert_empty()
     assert "200 runs; swept parameters" in _shown_texts(rc)
     rc.close()
+
+
+def test_the_folder_field_shows_a_path_under_the_start_folder_relative_to_it(
+    tmp_path: Path,
+) -> None:
+    sample = sample_sweep_folder()
+    shown = shown_path(sample, started_in=sample.parent.parent)
+    assert shown == str(Path("samples") / "farmer-credibility")
+    assert shown_path(sample, started_in=tmp_path) == str(sample)  # elsewhere: in full
+    relative = shown_path(sample)  # the page's default, read as the page reads it
+    assert len(load_sweep(resolve_sweep_folder(relative))) == 200
