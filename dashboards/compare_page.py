@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from datetime import time as clock_time
 from functools import partial
@@ -713,7 +713,16 @@ def RunControls(
     problem: Problem | None,
     live_error: bool,
 ) -> None:
-    """Runs, root seed, Compare; while running a progress bar and Cancel."""
+    """Runs, root seed, Compare; while running a progress bar and Cancel.
+
+    Compare reads the runs and the root seed when it is pressed: a value typed just
+    before the click may not have been rendered into ``request`` yet."""
+
+    def start() -> None:
+        fresh = replace(request, runs=runs.value, root_seed=root_seed.value)
+        if check_request(fresh) is None:
+            compare_task(fresh)
+
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.InputInt("Runs", value=runs, style={"max-width": "12em"})
         solara.InputInt("Root seed", value=root_seed, style={"max-width": "12em"})
@@ -721,7 +730,7 @@ def RunControls(
             "Compare",
             color="primary",
             disabled=bool(problem) or live_error or compare_task.pending,
-            on_click=lambda: compare_task(request),
+            on_click=start,
         )
         if compare_task.pending:
             solara.Button("Cancel", color="error", outlined=True, on_click=compare_task.cancel)

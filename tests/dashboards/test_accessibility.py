@@ -210,16 +210,21 @@ def test_the_ensemble_after_a_small_ensemble_and_while_the_next_runs(open_page) 
     log.assert_clean()
 
 
-def test_two_worlds_after_a_small_comparison(open_page) -> None:  # type: ignore[no-untyped-def]
-    page, log = open_page()
-    page.get_by_role("tab", name="Two worlds").click()
+def _an_alternative(page: Any) -> None:
+    """An alternative that differs from the baseline: a certain threat."""
     page.get_by_text("Two worlds: the same seeded runs").first.wait_for(timeout=30_000)
     slider = page.get_by_role("group", name="alternative: threat credibility").get_by_role("slider")
     slider.focus()
-    page.keyboard.press("End")  # an alternative that differs from the baseline
+    page.keyboard.press("End")
     page.get_by_text("Alternative: threat credibility 1 (the scenario: 0.6)", exact=True).wait_for(
         timeout=10_000
     )
+
+
+def test_two_worlds_after_a_small_comparison(open_page) -> None:  # type: ignore[no-untyped-def]
+    page, log = open_page()
+    page.get_by_role("tab", name="Two worlds").click()
+    _an_alternative(page)
     runs = page.get_by_label("Runs", exact=True)
     runs.fill("10")
     runs.press("Enter")
@@ -317,4 +322,38 @@ def test_a_1920_px_screen_shows_sidebar_and_page_side_by_side(new_page, dashboar
     assert _in_reach(page, page.get_by_role("heading", name=NOT_STARTED))
     assert not _overflow(page, 1920), _overflow(page, 1920)
     screenshot(page, "live-1920", full_page=False)
+    log.assert_clean()
+
+
+def test_every_tab_in_the_dark_theme(open_page) -> None:  # type: ignore[no-untyped-def]
+    page, log = open_page()
+    toggle = page.get_by_role("button", name="Colour theme: light, dark or automatic")
+    for _ in range(3):  # the toggle cycles through its themes
+        if page.locator(".v-application.theme--dark").count():
+            break
+        toggle.click()
+        page.wait_for_timeout(300)
+    assert page.locator(".v-application.theme--dark").count() == 1
+    page.get_by_role("button", name="Play").click()
+    page.get_by_text("The run has ended. Press Reset to run it again.").wait_for(timeout=90_000)
+    screenshot(page, "live-run-dark")
+    audit(page, "live run, dark theme, ended", charts=3)
+    page.get_by_role("tab", name="Ensemble").click()
+    runs = page.get_by_role("textbox", name="Runs")
+    runs.fill("20")
+    runs.press("Enter")
+    page.get_by_role("button", name="Run ensemble").click()
+    page.get_by_text(re.compile(r"^20 runs of kuala-lumpur-2025")).wait_for(timeout=60_000)
+    audit(page, "ensemble, dark theme", charts=7)
+    page.get_by_role("tab", name="Two worlds").click()
+    _an_alternative(page)
+    runs = page.get_by_label("Runs", exact=True)
+    runs.fill("10")
+    runs.press("Enter")
+    page.get_by_role("button", name="Compare").click()
+    page.get_by_text(re.compile(r"^10 paired runs of kuala-lumpur-2025")).wait_for(timeout=60_000)
+    audit(page, "two worlds, dark theme", charts=8)
+    page.get_by_role("tab", name="Sweep explorer").click()
+    page.locator("figure", has_text="P(agreement) for each pair").wait_for(timeout=30_000)
+    audit(page, "sweep explorer, dark theme", charts=1)
     log.assert_clean()
