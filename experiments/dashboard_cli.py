@@ -14,6 +14,14 @@ from typing import Any
 
 from experiments.extras import require
 
+# Solara's settings for the dashboard's server: nothing leaves the machine (no usage
+# telemetry); the tab is named before the page has loaded; no "This website runs on
+# Solara" banner, which lay over the page's content at the bottom right.
+SERVER_SETTINGS = {
+    "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+    "SOLARA_THEME_TITLE": "US–China trade talks",
+    "SOLARA_THEME_SHOW_BANNER": "False",
+}
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 DEFAULT_APP = "dashboards.app"
@@ -74,8 +82,7 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     page = "Mesa's SolaraViz page" if args.mesa else "the dashboard"
     print(f"Serving {page} on http://{args.host}:{args.port} (Ctrl-C to stop)", flush=True)
     command = solara_command(args.host, args.port, MESA_APP if args.mesa else DEFAULT_APP)
-    # Nothing leaves the machine: no usage telemetry.
-    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    env = {**os.environ, **SERVER_SETTINGS}
     os.execve(command[0], command, env)
     return 0  # not reached
 

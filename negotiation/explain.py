@@ -57,7 +57,7 @@ def _concessions(model: TradeTalksModel) -> list[str]:
         for side in model.sides
     ]
     parts = [f"{side} {share:.0%}" for side, share in zip(model.sides, shares, strict=True)]
-    return [f"Conceded of the gap between the opening offers: {', '.join(parts)}."]
+    return [f"Share of the gap between the opening offers each side conceded: {', '.join(parts)}."]
 
 
 def _terms(model: TradeTalksModel, package: Package) -> list[str]:

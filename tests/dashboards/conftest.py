@@ -41,6 +41,7 @@ from urllib.parse import urlparse
 import pytest
 
 from experiments import dashboard_cli
+from experiments.dashboard_cli import SERVER_SETTINGS
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -73,7 +74,7 @@ CDN_PATH = "/_solara/cdn/"
 _CLOSED = "http://127.0.0.1:9"
 _PROXIES = {"http_proxy": _CLOSED, "https_proxy": _CLOSED, "no_proxy": "127.0.0.1,localhost,::1"}
 SERVER_ENV: Mapping[str, str] = {
-    "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+    **SERVER_SETTINGS,
     "SOLARA_ASSETS_CDN": _CLOSED + "/",
     **_PROXIES,
     **{name.upper(): value for name, value in _PROXIES.items()},  # lowercase wins if both

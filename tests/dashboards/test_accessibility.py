@@ -12,9 +12,8 @@ and nothing runs off the side; nor on a 1920 px screen.
 What Solara and Vuetify render wrongly is repaired in dashboards/vue/accessibility.vue
 and dashboards/vue/vegalite.vue (each repair says what it works around). axe's moderate
 and minor findings are printed with a failure, for information. Left as they are:
-- ``region`` (moderate): Solara's "This website runs on Solara" banner (its page
-  template), vega-tooltip's tooltip and Vuetify's select menus (attached to the page's
-  root) lie outside the page's landmarks.
+- ``region`` (moderate): vega-tooltip's tooltip and Vuetify's select menus (attached to
+  the page's root) lie outside the page's landmarks.
 - In the dark theme the charts keep their white background (readable, not themed).
 """
 

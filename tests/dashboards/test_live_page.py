@@ -43,6 +43,8 @@ def test_first_sight_says_what_the_page_is_and_asks_for_a_step(open_page) -> Non
     page.get_by_text("Sources of the scenario").click()
     page.get_by_text(re.compile(r"90 FR 47201")).first.wait_for(timeout=10_000)
     assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.title() == "US–China trade talks"
+    assert page.get_by_text(re.compile("This website runs on")).count() == 0  # no banner
     log.assert_clean()
 
 

@@ -20,7 +20,8 @@ def test_a_truce_is_explained_issue_by_issue(shipped_flagship) -> None:  # type:
     assert model.outcome is not None and model.outcome.truce
     lines = explain(model)
     assert lines[0].startswith("Truce") and "endorsed it at the summit" in lines[0]
-    assert any(line.startswith("Conceded of the gap") for line in lines)
+    conceded = "Share of the gap between the opening offers each side conceded: "
+    assert any(line.startswith(conceded) for line in lines)
     settled = next(line for line in lines if line.startswith("Settled:"))
     assert "US additional tariff on Chinese goods 30 → 25 %" in settled
     assert any("President Trump's threat" in line and "audience cost" in line for line in lines)
