@@ -705,11 +705,6 @@ def ErrorText(message: str) -> Any:
     )
 
 
-def compare_label(runs: int) -> str:
-    """The Compare button's label: what pressing it runs."""
-    return f"Compare {runs:,} paired runs"
-
-
 @solara.component
 def RunControls(
     runs: solara.Reactive[int],
@@ -732,7 +727,7 @@ def RunControls(
         solara.InputInt("Runs", value=runs, style={"max-width": "12em"})
         solara.InputInt("Root seed", value=root_seed, style={"max-width": "12em"})
         solara.Button(
-            compare_label(runs.value),  # says what a click runs, once the count is taken
+            "Compare",
             color="primary",
             disabled=bool(problem) or live_error or compare_task.pending,
             on_click=start,

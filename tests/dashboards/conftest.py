@@ -412,23 +412,3 @@ def docs_screenshot(page: Page, name: str, docs_name: str) -> Path:
         DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOCS_IMAGES / f"{docs_name}.png")
     return path
-
-
-def set_compare_runs(page: Page, runs: int) -> None:
-    """Type ``runs`` into the Two worlds tab's Runs field and wait until the page has
-    taken it (the Compare button names the count). A render that reaches the page before
-    the typed value is committed puts the old value back in the field, so the value is
-    typed again until it is taken."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-
-    box = page.get_by_label("Runs", exact=True)
-    button = page.get_by_role("button", name=f"Compare {runs:,} paired runs", exact=True)
-    for _ in range(5):
-        box.fill(str(runs))
-        box.press("Enter")
-        try:
-            button.wait_for(timeout=5_000)
-            return
-        except PlaywrightTimeoutError:
-            continue
-    raise AssertionError(f"the Runs field did not take {runs}: {box.input_value()!r}")

@@ -26,7 +26,7 @@ from typing import Any
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from .conftest import screenshot, set_compare_runs
+from .conftest import screenshot
 
 BLOCKING = ("serious", "critical")
 READY = re.compile(r"^(Round \d+ of|Before round 1)")
@@ -215,7 +215,9 @@ def _small_comparison(page: Any) -> None:
     """10 paired runs on the Two worlds tab, a certain threat against the scenario."""
     page.get_by_role("tab", name="Two worlds").click()
     _an_alternative(page)
-    set_compare_runs(page, 10)
+    runs = page.get_by_label("Runs", exact=True)
+    runs.fill("10")
+    runs.press("Enter")
     page.get_by_role("button", name="Compare").click()
     page.get_by_text(re.compile(r"^10 paired runs of kuala-lumpur-2025")).wait_for(timeout=60_000)
 

@@ -25,7 +25,6 @@ from dashboards.compare_page import (
     ComparisonView,
     WorldChoice,
     check_request,
-    compare_label,
     difference_text,
     edited_scenario,
     parameter_words,
@@ -39,7 +38,7 @@ from dashboards.live_model import LiveModel
 from experiments.compare import compare_worlds
 from negotiation import Scenario, ScenarioError, builtin_scenarios, load_scenario
 
-from .conftest import docs_screenshot, set_compare_runs
+from .conftest import docs_screenshot
 
 COMPARE_PAGE = Path(__file__).parent / "pages" / "compare.py"
 FLAGSHIP = "kuala-lumpur-2025"
@@ -270,10 +269,10 @@ def test_a_cancelled_comparison_stops_within_a_few_runs(flagship: Scenario) -> N
 
 def test_the_page_and_a_result_render(flagship: Scenario) -> None:
     _, rc = solara.render(ComparePage(solara.reactive(LiveModel())), handle_error=False)
-    assert rc.find(v.Btn, children=[compare_label(200)]).widget.disabled  # two identical worlds
+    assert rc.find(v.Btn, children=["Compare"]).widget.disabled  # two identical worlds
     sliders = [w for w in rc.find(v.Slider).widgets if w.label.startswith("threat credibility:")]
     sliders[-1].v_model = 1.0  # the alternative
-    assert not rc.find(v.Btn, children=[compare_label(200)]).widget.disabled
+    assert not rc.find(v.Btn, children=["Compare"]).widget.disabled
     rc.close()
     result = run_comparison(_request(flagship))
     _, rc = solara.render(ComparisonView(result, stale=True, running=True), handle_error=False)
@@ -301,7 +300,9 @@ def _certain_threat_in_the_alternative(page: Any) -> None:
 
 
 def _set_runs(page: Any, runs: int) -> None:
-    set_compare_runs(page, runs)
+    box = page.get_by_label("Runs", exact=True)
+    box.fill(str(runs))
+    box.press("Enter")
 
 
 def test_compare_two_worlds_in_the_browser(
