@@ -22,6 +22,7 @@ from dashboards.live_model import LiveChoices, LiveModel
 from dashboards.share import from_query, to_query
 from dashboards.sweeps_page import SweepsPage
 from dashboards.widgets import AccessibilityFixes
+from experiments.dashboard_cli import PAGE_TITLE
 
 
 @solara.component
@@ -47,7 +48,7 @@ def Page() -> None:
         tab.set(0)
 
     AccessibilityFixes(language="en")
-    solara.Title("US–China trade talks")
+    solara.Title(PAGE_TITLE)
     for problem in link.problems:
         solara.Warning(f"Part of the link was left out: {problem}.")
     with solara.lab.Tabs(value=tab, lazy=True):

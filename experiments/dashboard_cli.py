@@ -17,9 +17,10 @@ from experiments.extras import require
 # Solara's settings for the dashboard's server: nothing leaves the machine (no usage
 # telemetry); the tab is named before the page has loaded; no "This website runs on
 # Solara" banner, which lay over the page's content at the bottom right.
+PAGE_TITLE = "US–China trade talks"  # the browser tab's name, while loading and after
 SERVER_SETTINGS = {
     "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
-    "SOLARA_THEME_TITLE": "US–China trade talks",
+    "SOLARA_THEME_TITLE": PAGE_TITLE,
     "SOLARA_THEME_SHOW_BANNER": "False",
 }
 DEFAULT_HOST = "127.0.0.1"
