@@ -724,8 +724,12 @@ def RunControls(
             compare_task(fresh)
 
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-        solara.InputInt("Runs", value=runs, style={"max-width": "12em"})
-        solara.InputInt("Root seed", value=root_seed, style={"max-width": "12em"})
+        # Committed as typed: a field committed only on Enter or blur lost a value typed
+        # while another render was on its way (the old value came back with it).
+        solara.InputInt("Runs", value=runs, continuous_update=True, style={"max-width": "12em"})
+        solara.InputInt(
+            "Root seed", value=root_seed, continuous_update=True, style={"max-width": "12em"}
+        )
         solara.Button(
             "Compare",
             color="primary",

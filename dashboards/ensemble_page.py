@@ -72,8 +72,10 @@ def EnsemblePage(model: solara.Reactive[LiveModel]) -> None:
         )
         if live.error:
             solara.Error(f"The live settings are invalid: {live.error}")
-        solara.InputInt("Runs", value=runs)
-        solara.InputInt("Root seed", value=root_seed)
+        # Committed as typed, as on the Two worlds tab (a value held back until Enter can
+        # be put back by a render on its way).
+        solara.InputInt("Runs", value=runs, continuous_update=True)
+        solara.InputInt("Root seed", value=root_seed, continuous_update=True)
         bad = runs.value < 1 or runs.value > MAX_RUNS or root_seed.value < 0
         if bad:
             solara.Error(f"Runs must be between 1 and {MAX_RUNS} and the root seed not negative.")
