@@ -25,7 +25,6 @@ from typing import Any
 import pandas as pd
 import solara
 import solara.lab
-from mesa.visualization.utils import force_update, update_counter
 
 from dashboards.live_estimate import LiveEstimate
 from dashboards.live_estimate import paused as estimate_paused
@@ -38,6 +37,20 @@ from negotiation.explain import explain
 
 TITLE = "US–China trade talks: live run"
 PLAY_INTERVAL_MS = 200
+
+# Bumped after every step so that the board, the controls and the downloads render the
+# model's new state. The page's own, like ``mesa.visualization.utils.update_counter``
+# but without importing Mesa's visualisation, which loads matplotlib (about half a
+# second of the server's start). On Mesa's SolaraViz page (:mod:`dashboards.mesa_app`)
+# SolaraViz renders the cards again after its steps with its own counter.
+update_counter: solara.Reactive[int] = solara.reactive(0)
+
+
+def force_update() -> None:
+    """Tell every component that reads :data:`update_counter` that the model stepped."""
+    update_counter.value += 1
+
+
 QUESTION = "Does a truce emerge before the leaders' summit, and on what terms?"
 
 

@@ -23,8 +23,6 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from experiments.design import check_seed
-from experiments.ensemble import MAX_ENSEMBLE_RUNS, run_ensemble
 from experiments.executors import (
     ExecutorError,
     ExecutorLost,
@@ -32,11 +30,10 @@ from experiments.executors import (
     check_workers,
     make_executor,
 )
-from experiments.store import MANIFEST, StoreError, lock_folder, read_manifest
-from experiments.study import StudyError, load_study
 from experiments.summary import json_text
-from experiments.sweep import SweepAborted, SweepInterrupted, describe, run_sweep, summary_json
-from negotiation import load_scenario
+
+# The domain, the store and the sweep load when a command runs, not when the parser is
+# built: every command (``negotiation dashboard`` too) would otherwise wait for them.
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -78,6 +75,9 @@ def _guarded(command: str, body: Callable[[], int], interrupted: str) -> int:
 
     Bad studies, scenarios and arguments propagate to the front door (exit 2 there).
     """
+    from experiments.store import StoreError
+    from experiments.sweep import SweepAborted, SweepInterrupted
+
     try:
         return body()
     except SweepInterrupted as exc:
@@ -104,6 +104,8 @@ def _cmd_ensemble(args: argparse.Namespace) -> int:
 
 def _ensemble(args: argparse.Namespace) -> int:
     from experiments.cli import UsageError
+    from experiments.ensemble import MAX_ENSEMBLE_RUNS, run_ensemble
+    from negotiation import load_scenario
 
     if not 1 <= args.runs <= MAX_ENSEMBLE_RUNS:
         raise UsageError(
@@ -155,6 +157,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from experiments.cli import UsageError
     from experiments.compare import compare_worlds, render_comparison
+    from experiments.ensemble import MAX_ENSEMBLE_RUNS
+    from negotiation import load_scenario
 
     if not 1 <= args.runs <= MAX_ENSEMBLE_RUNS:
         raise UsageError(f"--runs must be from 1 to {MAX_ENSEMBLE_RUNS:,}, got {args.runs}")
@@ -194,6 +198,7 @@ def parse_params(items: list[str] | None) -> dict[str, Any]:
 
 def _check_seed_arg(seed: int) -> None:
     from experiments.cli import UsageError
+    from experiments.design import check_seed
 
     try:
         check_seed(seed)
@@ -210,6 +215,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from experiments.study import load_study
+    from experiments.sweep import describe, run_sweep, summary_json
+
     _check_executor_args(args)
     study = load_study(args.study)
     out = Path(args.out)
@@ -231,6 +239,7 @@ def _sweep(args: argparse.Namespace) -> int:
 def _check_resumable(out: Path, resume: bool) -> None:
     """``--resume`` needs a sweep to continue: refuse a folder without a manifest."""
     from experiments.cli import UsageError
+    from experiments.store import MANIFEST, read_manifest
 
     if resume and out.is_dir() and read_manifest(out) is None:
         raise UsageError(
@@ -242,6 +251,8 @@ def _check_resumable(out: Path, resume: bool) -> None:
 def _check_unlocked(out: Path) -> None:
     """Refuse a folder another sweep is writing to, before any worker starts (the sweep
     itself takes the lock for good; this only fails early)."""
+    from experiments.store import lock_folder
+
     if not out.is_dir():
         return
     with lock_folder(out):
@@ -297,4 +308,4 @@ def _executor_arguments(parser: Any) -> None:
     )
 
 
-__all__ = ["StudyError", "register"]
+__all__ = ["register"]

@@ -307,6 +307,22 @@ def _jsonable(value: Any) -> Any:
 
 
 # --- the parser -------------------------------------------------------------------------
+class _VersionAction(argparse.Action):
+    """``--version``: reads the version only when asked, since importing the domain to
+    learn it would slow every command's start (``negotiation dashboard`` the most)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(
+            option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="print the version"
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from negotiation import __version__
+
+        print(f"trade-talks {__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, sub-commands of the batch and UI layers included."""
     from experiments import backtest_cli, batch_cli, dashboard_cli
@@ -318,9 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from negotiation import __version__
-
-    parser.add_argument("--version", action="version", version=f"trade-talks {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run one seeded negotiation and summarise it")

@@ -5,6 +5,8 @@ its default (SolaraViz passes them all) plays the CLI's run."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 
 from playwright.sync_api import Page
@@ -66,3 +68,15 @@ def test_reset_at_the_defaults_plays_the_cli_run(
         row.get_by_role("cell").nth(1).inner_text() == f"{expected.package['us_tariff_rate']:.1f}"
     )
     log.assert_clean()
+
+
+def test_the_dashboard_does_not_load_mesas_visualisation() -> None:
+    """The analyst's dashboard has its own step counter: importing Mesa's visualisation
+    for it loaded matplotlib, half a second of every server start. Mesa's own page
+    (``dashboards.mesa_app``) still uses it. Checked in a fresh interpreter."""
+    code = (
+        "import sys, dashboards.app; "
+        "print(' '.join(m for m in ('mesa.visualization', 'matplotlib') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""

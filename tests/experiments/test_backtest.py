@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import backtest_cli, calibration
+from experiments import backtest_report, calibration
 from experiments.backtest import (
     CALIBRATED,
     CHINA_EPISODES,
@@ -483,7 +483,7 @@ def test_cli_writes_markdown_and_csv(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_cli_writes_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     result = backtest(runs=2, calibrate=False)
     out = tmp_path / "bt"
-    backtest_cli.write_outputs(result, out, "cmd")
+    backtest_report.write_outputs(result, out, "cmd")
     before = (out / "backtest.md").read_bytes()
 
     def broken_replace(src: str, dst: str) -> None:
@@ -491,7 +491,7 @@ def test_cli_writes_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.setattr("experiments.store.os.replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
-        backtest_cli.write_outputs(result, out, "another command")
+        backtest_report.write_outputs(result, out, "another command")
     assert (out / "backtest.md").read_bytes() == before  # the old report, whole
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
 
@@ -503,7 +503,9 @@ def test_cli_rejects_bad_sizes(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_markdown_table() -> None:
     frame = pd.DataFrame({"a": ["x", "y"], "b": [1.234, math.nan]})
-    text = backtest_cli.markdown_table(frame, {"a": ("A", None), "b": ("B", lambda v: f"{v:.1f}")})
+    text = backtest_report.markdown_table(
+        frame, {"a": ("A", None), "b": ("B", lambda v: f"{v:.1f}")}
+    )
     assert text.splitlines() == ["| A | B |", "|---|---|", "| x | 1.2 |", "| y | nan |"]
 
 

@@ -205,9 +205,9 @@ def test_ctrl_c_in_run_exits_130(
 def test_ctrl_c_in_backtest_exits_130_and_writes_nothing(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    import experiments.backtest_cli
+    import experiments.backtest
 
-    monkeypatch.setattr(experiments.backtest_cli, "backtest", _raising(KeyboardInterrupt()))
+    monkeypatch.setattr(experiments.backtest, "backtest", _raising(KeyboardInterrupt()))
     assert main(["backtest", "--out", str(tmp_path / "bt")]) == 130
     assert _one_line(capsys.readouterr().err) == "negotiation backtest: interrupted\n"
     assert not (tmp_path / "bt").exists()
@@ -304,3 +304,16 @@ def test_version_comes_from_the_package_metadata(capsys) -> None:  # type: ignor
 
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"trade-talks {version('trade-talks')}"
+
+
+def test_the_parser_loads_neither_the_model_nor_the_batch_layer() -> None:
+    """Every command starts by building the whole parser: with the model (Mesa), pandas
+    or the store imported for it, ``negotiation dashboard`` waited over a second before
+    Solara started. Checked in a fresh interpreter, where nothing is imported yet."""
+    code = (
+        "import sys; from experiments.cli import build_parser; build_parser(); "
+        "print(' '.join(m for m in ('negotiation', 'mesa', 'pandas', 'pyarrow', "
+        "'experiments.store', 'experiments.sweep') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""
