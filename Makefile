@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # what a published result ran with. `make lock` regenerates it from pyproject.toml.
 LOCK := requirements/dev.lock
 # The extras the lock covers: all of them (the `dev` extra names the same set).
-LOCK_EXTRAS := dashboard dask analysis notebook docs test
+LOCK_EXTRAS := dashboard dask analysis calibration notebook docs test
 SITE ?= site
 # mkdocs-material prints a banner about MkDocs 2 on every build unless told not to.
 MKDOCS := NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs

@@ -45,7 +45,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -63,6 +63,9 @@ from experiments.calibration import (
 from experiments.design import run_seed
 from negotiation import Outcome, Scenario, ScenarioError, load_scenario, run_once
 from negotiation.scenario import first_release
+
+if TYPE_CHECKING:
+    from experiments.inference import InferenceResult, InferenceSettings
 
 CHINA_EPISODES: tuple[str, ...] = (
     "geneva-2025",
@@ -394,8 +397,9 @@ class BacktestResult:
     issue, predictor) with forecast, observed value or range, and error. ``scoreboard``:
     mean scores per predictor over episodes. ``calibration``: the leave-one-out folds
     (None when not calibrated). ``verdicts``: sentences saying whether the model beats
-    each baseline. ``settings`` records the runs, seed, episodes, grid and the point
-    fitted in sample.
+    each baseline. ``settings`` records the runs, seed, episodes, the calibration's
+    method and settings, and (grid) the point fitted in sample. ``inference``: the
+    ABC-SMC calibration (posterior, checks), when that was the method.
     """
 
     summary: pd.DataFrame
@@ -404,7 +408,12 @@ class BacktestResult:
     calibration: pd.DataFrame | None
     verdicts: list[str]
     settings: dict[str, Any]
+    inference: InferenceResult | None = None
 
+
+#: How the calibrated rows are fitted: ABC-SMC (:mod:`experiments.inference`), or the
+#: grid of the first backtest (:mod:`experiments.calibration`), kept for comparison.
+CALIBRATION_METHODS: tuple[str, ...] = ("abc", "grid")
 
 #: How the episodes' protocol is set: as shipped, or the first release's.
 PROTOCOLS: dict[str, Callable[[Scenario], Scenario]] = {
@@ -422,6 +431,8 @@ def backtest(
     grid: Mapping[str, Sequence[Any]] | None = None,
     calibration_runs: int | None = None,
     protocol: str = "shipped",
+    calibration: str = "abc",
+    inference: InferenceSettings | None = None,
 ) -> BacktestResult:
     """Forecast each episode with the model and the baselines, and score them.
 
@@ -429,14 +440,22 @@ def backtest(
     ``"first-release"`` (every episode switched to the first release's protocol,
     :func:`negotiation.scenario.first_release`), for comparing the two.
 
-    With ``calibrate``, the grid (default :data:`~experiments.calibration.DEFAULT_GRID`)
-    is fitted with ``calibration_runs`` runs per point and episode (default
-    ``min(runs, 100)``), adding the ``model (in-sample calibrated)`` rows (the point
-    best over all episodes) and the ``model (LOO-calibrated)`` rows (for each episode,
-    the point best over the others). The base-rate baseline needs at least two episodes.
+    With ``calibrate``, two more rows per episode: ``model (in-sample calibrated)``,
+    fitted on all episodes, and ``model (LOO-calibrated)``, fitted on the others. With
+    ``calibration="abc"`` (the default) they are the ABC-SMC posterior's predictive
+    forecasts (:func:`experiments.inference.calibrate`, with ``inference``'s sizes; its
+    episodes, seed and protocol are this backtest's). With ``"grid"``, the grid (default
+    :data:`~experiments.calibration.DEFAULT_GRID`) is fitted with ``calibration_runs``
+    runs per point and episode (default ``min(runs, 100)``): the point best over all
+    episodes, and for each episode the point best over the others. The base-rate
+    baseline needs at least two episodes.
     """
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol {protocol!r}: choose one of {', '.join(PROTOCOLS)}")
+    if calibration not in CALIBRATION_METHODS:
+        raise ValueError(
+            f"calibration {calibration!r}: choose one of {', '.join(CALIBRATION_METHODS)}"
+        )
     scenarios = {name: PROTOCOLS[protocol](load_scenario(name)) for name in episodes}
     observed = {name: observed_outcome(s) for name, s in scenarios.items()}
     rates = (
@@ -451,11 +470,18 @@ def backtest(
         forecasts[name].extend(_as_forecast(b) for b in baselines.values())
     folds = None
     fitted_point: dict[str, Any] | None = None
+    fitted: InferenceResult | None = None
+    grid_search = calibrate and calibration == "grid"
     cal_runs = calibration_runs if calibration_runs is not None else min(runs, 100)
-    if calibrate:
+    if grid_search:
         folds, in_sample, calibrated, fitted_point = _calibrate(
             scenarios, observed, grid or DEFAULT_GRID, cal_runs, root_seed
         )
+    elif calibrate:
+        fitted, folds, in_sample, calibrated = _calibrate_abc(
+            list(scenarios), root_seed, protocol, inference
+        )
+    if calibrate:
         for name in scenarios:
             forecasts[name][1:1] = [in_sample[name], calibrated[name]]
     summary, issues = _tables(scenarios, observed, forecasts)
@@ -472,12 +498,17 @@ def backtest(
             "episodes": list(episodes),
             "protocol": protocol,
             "calibrated": calibrate,
-            "calibration_runs": cal_runs if calibrate else None,
-            "grid": {k: list(v) for k, v in (grid or DEFAULT_GRID).items()} if calibrate else None,
+            "calibration": calibration if calibrate else None,
+            "calibration_runs": cal_runs if grid_search else None,
+            "grid": {k: list(v) for k, v in (grid or DEFAULT_GRID).items()}
+            if grid_search
+            else None,
             "in_sample_point": fitted_point,
+            "inference": fitted.settings if fitted is not None else None,
             "p_clip": P_CLIP,
             "move_tolerance": MOVE_TOLERANCE,
         },
+        inference=fitted,
     )
 
 
@@ -493,6 +524,36 @@ def _as_forecast(baseline: Any) -> Forecast:
         package=baseline.package,
         days_before_deadline=baseline.days_before_deadline,
     )
+
+
+def _calibrate_abc(
+    episodes: Sequence[str], root_seed: int, protocol: str, sizes: InferenceSettings | None
+) -> tuple[InferenceResult, pd.DataFrame, dict[str, Forecast], dict[str, Forecast]]:
+    """The ABC-SMC calibration on the backtest's episodes: its result, the folds table
+    (each held-out episode's tolerance, draws kept and scores) and each episode's
+    posterior predictive and leave-one-out forecasts, named as the backtest's rows."""
+    from experiments.inference import LOO, POSTERIOR, InferenceSettings, calibrate
+
+    settings = replace(
+        sizes or InferenceSettings(workers=2),
+        episodes=tuple(episodes),
+        root_seed=root_seed,
+        protocol=protocol,
+        baseline_runs=0,
+    )
+    fitted = calibrate(settings)
+    in_sample = {e: replace(f[POSTERIOR], predictor=IN_SAMPLE) for e, f in fitted.forecasts.items()}
+    held_out = {e: replace(f[LOO], predictor=CALIBRATED) for e, f in fitted.forecasts.items()}
+    scores = fitted.scores.set_index(["episode", "predictor"])
+    folds = fitted.folds.copy()
+    for metric in ("brier", "log_score", "package_error"):
+        folds[f"in_sample__{metric}"] = [scores.loc[(e, POSTERIOR), metric] for e in episodes]
+        folds[f"out_of_sample__{metric}"] = [scores.loc[(e, LOO), metric] for e in episodes]
+    folds["in_sample_loss"] = folds["in_sample__brier"] + folds["in_sample__package_error"]
+    folds["out_of_sample_loss"] = (
+        folds["out_of_sample__brier"] + folds["out_of_sample__package_error"]
+    )
+    return fitted, folds, in_sample, held_out
 
 
 def _calibrate(

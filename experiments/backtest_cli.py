@@ -1,7 +1,7 @@
 """``negotiation backtest``: score the model against the 2025 rounds of talks.
 
-    negotiation backtest [--runs N] [--seed S] [--calibration-runs M] [--no-calibration]
-                         [--json] [--out DIR]
+    negotiation backtest [--runs N] [--seed S] [--calibration abc|grid] [--no-calibration]
+                         [--calibration-runs M] [--abc-population N] ... [--json] [--out DIR]
 
 Prints the table (Markdown, readable in a terminal) or, with ``--json``, the same as JSON;
 always writes ``backtest.md`` and the CSV files into ``--out`` (default
@@ -23,11 +23,17 @@ DEFAULT_OUT = Path("results") / "backtest"
 
 # --- the sub-command --------------------------------------------------------------------
 def _command_line(args: argparse.Namespace) -> str:
+    from experiments.inference_cli import size_words
+
     words = ["negotiation", "backtest", "--runs", str(args.runs), "--seed", str(args.seed)]
     if args.no_calibration:
         words.append("--no-calibration")
-    elif args.calibration_runs is not None:
-        words += ["--calibration-runs", str(args.calibration_runs)]
+    elif args.calibration == "grid":
+        words += ["--calibration", "grid"]
+        if args.calibration_runs is not None:
+            words += ["--calibration-runs", str(args.calibration_runs)]
+    else:
+        words += size_words(args, ABC_PREFIX)
     if args.protocol != "shipped":
         words += ["--protocol", args.protocol]
     return shlex.join(words)
@@ -58,12 +64,24 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     _check_out(out)
+    inference = None
+    if not args.no_calibration and args.calibration == "abc":
+        from experiments.cli import UsageError
+        from experiments.extras import require
+        from experiments.inference_cli import settings_from
+
+        if args.calibration_runs is not None:
+            raise UsageError("--calibration-runs applies to --calibration grid only")
+        require("pyabc", "calibration", "negotiation backtest --calibration abc")
+        inference = settings_from(args, baseline_runs=0)
     result = backtest(
         args.runs,
         args.seed,
         calibrate=not args.no_calibration,
         calibration_runs=args.calibration_runs,
         protocol=args.protocol,
+        calibration=args.calibration,
+        inference=inference,
     )
     command = _command_line(args)
     files = write_outputs(result, out, command)
@@ -75,9 +93,13 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+ABC_PREFIX = "abc-"
+
+
 def register(sub: Any) -> None:
     """Add ``negotiation backtest`` to the command line's sub-commands."""
     from experiments.cli import integer_argument, seed_argument
+    from experiments.inference_cli import add_size_options
 
     runs = integer_argument(1, MAX_RUNS)
     bt = sub.add_parser(
@@ -91,9 +113,17 @@ def register(sub: Any) -> None:
         "--calibration-runs",
         type=runs,
         default=None,
-        help="runs per grid point and episode in the leave-one-out fit (default min(runs, 100))",
+        help="with --calibration grid: runs per grid point and episode (default min(runs, 100))",
+    )
+    bt.add_argument(
+        "--calibration",
+        choices=["abc", "grid"],
+        default="abc",
+        help="how the calibrated rows are fitted: ABC-SMC on all episodes (default; see "
+        "negotiation calibrate) or the 3 x 3 x 3 grid of the first backtest",
     )
     bt.add_argument("--no-calibration", action="store_true", help="skip the leave-one-out fit")
+    add_size_options(bt.add_argument_group("ABC-SMC sizes (with --calibration abc)"), ABC_PREFIX)
     bt.add_argument(
         "--protocol",
         choices=["shipped", "first-release"],

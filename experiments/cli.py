@@ -325,7 +325,7 @@ class _VersionAction(argparse.Action):
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, sub-commands of the batch and UI layers included."""
-    from experiments import backtest_cli, batch_cli, dashboard_cli
+    from experiments import backtest_cli, batch_cli, dashboard_cli, inference_cli
     from experiments.schemas import KINDS as SCHEMA_KINDS
 
     parser = Parser(
@@ -370,7 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("kind", choices=SCHEMA_KINDS, help="which kind of file")
     schema.set_defaults(func=_cmd_schema)
 
-    for module in (batch_cli, dashboard_cli, backtest_cli):
+    for module in (batch_cli, dashboard_cli, backtest_cli, inference_cli):
         module.register(sub)
     for command in sub.choices.values():
         command.epilog = command.epilog or SHORT_EPILOG
@@ -389,6 +389,7 @@ _BAD_INPUT = (
     ("experiments.store", "StoreError"),
     ("experiments.executors", "ExecutorError"),
     ("experiments.extras", "MissingExtra"),
+    ("experiments.inference", "InferenceError"),
 )
 # Failures while running that are not bugs (the message says what happened): exit 1.
 _RUN_FAILURES = (

@@ -442,7 +442,7 @@ def test_leave_one_out_by_hand() -> None:
 
 def test_backtest_calibration_reports_in_and_out_of_sample_errors() -> None:
     grid = {"partner_resolve": (0.0, 0.3), "resolve_noise": (0.1,)}
-    result = backtest(runs=3, root_seed=1, grid=grid, calibration_runs=3)
+    result = backtest(runs=3, root_seed=1, grid=grid, calibration_runs=3, calibration="grid")
     folds = result.calibration
     assert folds is not None and list(folds["held_out"]) == list(EPISODES)
     columns = ["in_sample_loss", "out_of_sample_loss"]
@@ -458,10 +458,59 @@ def test_backtest_calibration_reports_in_and_out_of_sample_errors() -> None:
     assert any("does NOT beat" in v or "beats" in v for v in result.verdicts)
 
 
+TINY_ABC = ["--abc-population", "4", "--abc-generations", "1", "--abc-max-simulations", "8"]
+TINY_ABC += ["--abc-loo-draws", "8", "--abc-check-draws", "4", "--abc-workers", "1"]
+
+
+def test_the_abc_calibration_fills_the_calibrated_rows() -> None:
+    from experiments.inference import InferenceSettings
+
+    episodes = ("geneva-2025", "madrid-2025", "india-2025")
+    sizes = InferenceSettings(
+        population=4, generations=1, max_simulations=8, loo_draws=8, check_draws=4
+    )
+    result = backtest(runs=2, root_seed=1, episodes=episodes, inference=sizes)
+    assert result.inference is not None and result.settings["calibration"] == "abc"
+    assert result.settings["inference"]["episodes"] == episodes
+    assert result.settings["grid"] is None and result.settings["calibration_runs"] is None
+    folds = result.calibration
+    assert folds is not None and list(folds["held_out"]) == list(episodes)
+    assert np.isfinite(folds[["in_sample_loss", "out_of_sample_loss"]].to_numpy(float)).all()
+    for predictor in (CALIBRATED, IN_SAMPLE):
+        rows = result.summary[result.summary["predictor"] == predictor]
+        assert len(rows) == len(episodes) and rows["p_agreement"].between(0, 1).all()
+    text = backtest_report.render_markdown(result, "cmd")
+    assert "## Calibration (ABC-SMC, leave-one-out)" in text and "us_resolve" in text
+
+
+def test_an_unknown_calibration_method_is_refused() -> None:
+    with pytest.raises(ValueError, match="calibration 'bayes': choose one of abc, grid"):
+        backtest(1, 0, episodes=("geneva-2025", "india-2025"), calibration="bayes")
+
+
 # --- the command ---------------------------------------------------------------------------
+def test_cli_backtest_with_abc_writes_the_posterior(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "bt"
+    assert main(["backtest", "--runs", "1", *TINY_ABC, "--out", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert "backtest-posterior.csv" in {Path(f).name for f in report["files"]}
+    assert report["settings"]["calibration"] == "abc"
+    assert {row["parameter"] for row in report["posterior"]} >= {"us_resolve"}
+    text = (out / "backtest.md").read_text(encoding="utf-8")
+    assert "--abc-population 4" in text
+
+
+def test_cli_backtest_refuses_grid_runs_with_abc(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["backtest", "--calibration-runs", "3"]) == 2
+    assert "--calibration-runs applies to --calibration grid only" in capsys.readouterr().err
+
+
 def test_cli_writes_markdown_and_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "bt"
-    args = ["backtest", "--runs", "2", "--calibration-runs", "1", "--out", str(out), "--json"]
+    args = ["backtest", "--runs", "2", "--calibration", "grid", "--calibration-runs", "1"]
+    args += ["--out", str(out), "--json"]
     assert main(args) == 0
     report = json.loads(capsys.readouterr().out)
     names = sorted(p.name for p in out.iterdir())
@@ -476,7 +525,7 @@ def test_cli_writes_markdown_and_csv(tmp_path: Path, capsys: pytest.CaptureFixtu
     table = pd.read_csv(out / "backtest.csv")
     assert set(table.columns) >= SUMMARY_COLUMNS and len(table) == len(EPISODES) * len(PREDICTORS)
     text = (out / "backtest.md").read_text(encoding="utf-8")
-    assert "negotiation backtest --runs 2 --seed 0 --calibration-runs 1" in text
+    assert "negotiation backtest --runs 2 --seed 0 --calibration grid --calibration-runs 1" in text
     assert "| predictor | episodes |" in text and "leave-one-out" in text
 
 
