@@ -73,7 +73,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         if args.calibration_runs is not None:
             raise UsageError("--calibration-runs applies to --calibration grid only")
         require("pyabc", "calibration", "negotiation backtest --calibration abc")
-        inference = settings_from(args, baseline_runs=0)
+        inference = settings_from(args, ABC_PREFIX, baseline_runs=0)
     result = backtest(
         args.runs,
         args.seed,

@@ -45,21 +45,27 @@ SIZES: dict[str, tuple[int, int, int, str]] = {
 }
 
 
+def _dest(prefix: str, name: str) -> str:
+    return (prefix + name).replace("-", "_")
+
+
 def add_size_options(parser: Any, prefix: str = "") -> None:
-    """The calibration's sizes as options (``--<prefix><size>``), and ``--parameters``."""
+    """The calibration's sizes as options (``--<prefix><size>``, stored as
+    ``<prefix>_<size>``, so that ``--abc-runs`` is not the backtest's ``--runs``), and
+    ``--<prefix>parameters``."""
     from experiments.cli import integer_argument
 
     for name, (low, high, default, meaning) in SIZES.items():
         parser.add_argument(
             f"--{prefix}{name.replace('_', '-')}",
-            dest=name,
+            dest=_dest(prefix, name),
             type=integer_argument(low, high),
             default=default,
             help=f"{meaning}, {low} to {high} (default {default})",
         )
     parser.add_argument(
         f"--{prefix}parameters",
-        dest="parameters",
+        dest=_dest(prefix, "parameters"),
         type=_names,
         default=None,
         help="comma-separated parameters to fit (default: "
@@ -71,22 +77,23 @@ def size_words(args: argparse.Namespace, prefix: str = "") -> list[str]:
     """The options of :func:`add_size_options`, as a command line would give them."""
     words = []
     for name in SIZES:
-        words += [f"--{prefix}{name.replace('_', '-')}", str(getattr(args, name))]
-    if args.parameters is not None:
-        words += [f"--{prefix}parameters", ",".join(args.parameters)]
+        words += [f"--{prefix}{name.replace('_', '-')}", str(getattr(args, _dest(prefix, name)))]
+    parameters = getattr(args, _dest(prefix, "parameters"))
+    if parameters is not None:
+        words += [f"--{prefix}parameters", ",".join(parameters)]
     return words
 
 
-def settings_from(args: argparse.Namespace, **fields: Any) -> Any:
-    """The :class:`~experiments.inference.InferenceSettings` the options ask for (a bad
-    combination is a usage error naming it)."""
+def settings_from(args: argparse.Namespace, prefix: str = "", **fields: Any) -> Any:
+    """The :class:`~experiments.inference.InferenceSettings` the options of
+    :func:`add_size_options` ask for (a bad combination is a usage error naming it)."""
     from experiments.cli import UsageError
     from experiments.inference import DEFAULT_PARAMETERS, InferenceError, InferenceSettings
 
     try:
         return InferenceSettings(
-            parameters=args.parameters or DEFAULT_PARAMETERS,
-            **{name: getattr(args, name) for name in SIZES},
+            parameters=getattr(args, _dest(prefix, "parameters")) or DEFAULT_PARAMETERS,
+            **{name: getattr(args, _dest(prefix, name)) for name in SIZES},
             **fields,
         )
     except InferenceError as error:

@@ -493,8 +493,10 @@ def test_cli_backtest_with_abc_writes_the_posterior(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "bt"
-    assert main(["backtest", "--runs", "1", *TINY_ABC, "--out", str(out), "--json"]) == 0
+    assert main(["backtest", "--runs", "2", *TINY_ABC, "--out", str(out), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
+    assert report["settings"]["runs"] == 2  # per episode; --abc-runs is the calibration's
+    assert report["settings"]["inference"]["runs"] == 1
     assert "backtest-posterior.csv" in {Path(f).name for f in report["files"]}
     assert report["settings"]["calibration"] == "abc"
     assert {row["parameter"] for row in report["posterior"]} >= {"us_resolve"}

@@ -199,6 +199,12 @@ def test_the_command_writes_every_table_and_the_history(
     assert len(posterior) == 6 and posterior["weight"].sum() == pytest.approx(1.0)
     assert record["settings"]["episodes"] == list(CHEAP)
     assert "## Leave-one-out" in (tmp_path / "calibration.md").read_text()
+    import pyabc
+
+    history = pyabc.History(f"sqlite:///{tmp_path / 'history.db'}")
+    frame, weights = history.get_distribution(m=0, t=history.max_t)
+    assert history.max_t == 1 and len(frame) == 6  # the two generations, as written
+    np.testing.assert_allclose(np.sort(frame["us_resolve"]), np.sort(posterior["us_resolve"]))
 
 
 @pytest.mark.parametrize(
