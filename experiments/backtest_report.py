@@ -155,9 +155,7 @@ def _inference_text(result: BacktestResult) -> str:
         "(mean over the episodes of Brier + package error, one run of each per "
         f"simulation); posterior predictive p-value of the number of agreements "
         f"{s['ppc_p_value']:.2f}. Posterior:\n\n{posterior_table(fitted)}\n\n{table}\n\n"
-        f"Mean in-sample loss {frame['in_sample_loss'].mean():.3f}; mean out-of-sample loss "
-        f"{frame['out_of_sample_loss'].mean():.3f}; uncalibrated model "
-        f"{frame['default_loss'].mean():.3f}."
+        + _mean_losses(frame)
     )
 
 
@@ -184,8 +182,12 @@ def _calibration_text(result: BacktestResult) -> str:
             "default_loss": ("uncalibrated model's loss", _num(3)),
         },
     )
+    return f"Grid: {grid}. Loss = Brier + package error.\n\n{table}\n\n" + _mean_losses(frame)
+
+
+def _mean_losses(frame: pd.DataFrame) -> str:
+    """The folds' mean losses, in sample, held out and of the uncalibrated model."""
     return (
-        f"Grid: {grid}. Loss = Brier + package error.\n\n{table}\n\n"
         f"Mean in-sample loss {frame['in_sample_loss'].mean():.3f}; mean out-of-sample loss "
         f"{frame['out_of_sample_loss'].mean():.3f}; uncalibrated model "
         f"{frame['default_loss'].mean():.3f}."
