@@ -205,6 +205,7 @@ def test_the_command_writes_every_table_and_the_history(
     frame, weights = history.get_distribution(m=0, t=history.max_t)
     assert history.max_t == 1 and len(frame) == 6  # the two generations, as written
     np.testing.assert_allclose(np.sort(frame["us_resolve"]), np.sort(posterior["us_resolve"]))
+    np.testing.assert_allclose(np.sort(weights / weights.sum()), np.sort(posterior["weight"]))
 
 
 @pytest.mark.parametrize(
