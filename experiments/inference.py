@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import math
 import multiprocessing
-import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -334,12 +333,8 @@ def simulator(settings: InferenceSettings) -> Iterator[EpisodeSimulator]:
     # Spawned, not forked: the calling process may have threads (pyabc's database, a
     # dashboard's server), and forking a process with threads can deadlock.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(settings.workers, context, initializer=_pin_threads) as pool:
+    with ProcessPoolExecutor(settings.workers, context) as pool:
         yield EpisodeSimulator(settings, pool)
-
-
-def _pin_threads() -> None:
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 # --- the result ------------------------------------------------------------------------------
