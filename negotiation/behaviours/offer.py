@@ -31,8 +31,9 @@ from negotiation.bargaining import nash_point, pareto_frontier
 from negotiation.behaviours.interfaces import OfferStrategy
 from negotiation.behaviours.registry import register
 from negotiation.issues import Package
+from negotiation.knapsack import efficient_package
 from negotiation.paths import share_for_budget
-from negotiation.preferences import Preferences, concession_pieces, worst_distance
+from negotiation.preferences import Preferences, worst_distance
 
 if TYPE_CHECKING:
     from negotiation.agents import Delegation
@@ -66,31 +67,27 @@ def efficient_bid(me: Delegation, target: float) -> Package:
     (other side's gain / own loss), the last one partly, until the own utility lost
     reaches ``1 - target`` (a fractional knapsack, exact for additive piecewise-linear
     utilities; Raiffa 1982, ch. 10). With loss aversion, an issue's piece beyond the
-    status quo costs more, so bids leave issues at the status quo first.
+    status quo costs more, so bids leave issues at the status quo first. The pieces are
+    those of :func:`~negotiation.preferences.concession_pieces`; the knapsack runs as
+    one compiled call (:mod:`negotiation.knapsack`).
     """
-    issues, starts, ends, loss, gain = concession_pieces(
-        me.model.prefs, opponent_preferences(me), a_row=me.row
+    prefs, space, estimate = me.model.prefs, me.model.space, me.opponent
+    row = me.row
+    package: Package = efficient_package(
+        prefs.ideal[row],
+        prefs.weight[row],
+        prefs.scale[row],
+        prefs.ref_dist[row],
+        np.asarray(estimate.ideal, dtype=float),
+        np.asarray(estimate.weights, dtype=float),
+        float(estimate.weights.sum()),
+        space.low,
+        space.high,
+        space.reference,
+        prefs.extra,
+        prefs.curvature,
+        1.0 - target,
     )
-    package = me.ideal.copy()
-    budget = 1.0 - target
-    order = np.argsort(-gain / np.maximum(loss, 1e-12), kind="stable")
-    paid = np.maximum(loss[order], 0.0)
-    before = np.cumsum(paid) - paid  # own utility spent before each piece
-    stops = np.flatnonzero((paid > 0) & (budget - before <= 0))  # budget spent: stop there
-    taken = order[: stops[0] if stops.size else len(order)]
-    share = np.ones(len(loss))
-    costly = loss[taken] > 0
-    share[taken[costly]] = np.minimum(
-        (budget - before[: len(taken)][costly]) / loss[taken][costly], 1.0
-    )
-    # Pieces of an issue are taken in order along it, and pieces are numbered issue by
-    # issue: the highest-numbered piece taken of each issue sets its value.
-    if not len(taken):
-        return package
-    ranked = np.sort(taken)
-    of = issues[ranked]
-    piece = ranked[np.append(of[1:] != of[:-1], True)]
-    package[issues[piece]] = starts[piece] + share[piece] * (ends[piece] - starts[piece])
     return package
 
 

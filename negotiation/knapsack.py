@@ -1,0 +1,219 @@
+"""The efficient bid's fractional knapsack, compiled.
+
+Bidding on the efficient frontier (Raiffa 1982, ch. 10) is the model's inner loop: every
+bid of :func:`~negotiation.behaviours.offer.efficient_bid` cuts each issue into pieces
+between the own ideal and the opponent model's ideal, and concedes pieces in decreasing
+order of (the other side's gain / own loss) until the own utility lost reaches the
+budget. Written as numpy calls on vectors of a few issues, one bid was some 60 small
+calls whose fixed cost was most of a run; here it is one compiled call (numba), which
+computes the same numbers in the same order, bit for bit (checked against the numpy
+formulation in ``tests/negotiation/test_knapsack.py``).
+
+The pieces are those of :func:`~negotiation.preferences.concession_pieces`: split where
+either side's loss begins (reference dependence) and, with curved costs, every
+``1 / CURVED_PIECES`` of the way. Curvatures other than 1 and 2 take powers through the C
+library's ``pow``, which may round the last bit unlike numpy. ``NUMBA_DISABLE_JIT=1`` runs
+the same code as plain Python (slowly), for debugging.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+from negotiation.preferences import CURVED_PIECES
+
+Vector = npt.NDArray[np.float64]
+
+_CUTS = CURVED_PIECES + 3  # the grid's ends and inner points, and the two kinks
+_GRID = np.linspace(0.0, 1.0, CURVED_PIECES + 1)  # the grid of ``_curved_pieces``
+
+
+@numba.njit(cache=True)
+def _issue_cost(
+    distance: float, ref_dist: float, extra: float, weight: float, scale: float, gamma: float
+) -> float:
+    """Utility lost on one issue at ``distance`` from the ideal (see
+    :mod:`negotiation.preferences`), with the operations of ``_cost_grid``."""
+    if extra != 0.0:
+        distance = distance + extra * max(distance - ref_dist, 0.0)
+    if gamma != 1.0:
+        x = distance / scale
+        return weight * (x * x if gamma == 2.0 else x**gamma)
+    return (weight / scale) * distance
+
+
+@numba.njit(cache=True)
+def _kink_share(share: float) -> float:
+    """A kink's share of the way, or 0 (a cut that makes no piece) when off the way."""
+    return share if math.isfinite(share) and 0.0 < share < 1.0 else 0.0
+
+
+@numba.njit(cache=True)
+def _cut_values(a: float, b: float, ref_a: float, ref_b: float, gamma: float, cuts: Vector) -> int:
+    """The points that cut the way from ``a`` to ``b`` into pieces, in order along it,
+    written into ``cuts``; returns how many there are."""
+    step = b - a
+    length = abs(step)
+    if gamma != 1.0:  # the grid and both kinks as shares of the way, then values
+        n = CURVED_PIECES + 1
+        cuts[:n] = _GRID
+        cuts[n] = _kink_share(ref_a / length)
+        cuts[n + 1] = _kink_share(1.0 - ref_b / length)
+        shares = np.sort(cuts[: n + 2])
+        for c in range(n + 2):
+            cuts[c] = a + step * shares[c]
+        return n + 2
+    sign = 1.0 if b > a else -1.0
+    count = 1
+    cuts[0] = a
+    for kink in (a + sign * ref_a, b - sign * ref_b):  # where either side's loss begins
+        along = (kink - a) * sign
+        if math.isfinite(kink) and 0.0 < along < length:
+            at = count
+            while at > 1 and (cuts[at - 1] - a) * sign > along:
+                cuts[at] = cuts[at - 1]
+                at -= 1
+            cuts[at] = kink
+            count += 1
+    cuts[count] = b
+    return count + 1
+
+
+@numba.njit(cache=True)
+def efficient_package(
+    own_ideal: Vector,
+    own_weight: Vector,
+    own_scale: Vector,
+    own_ref_dist: Vector,
+    estimate_ideal: Vector,
+    estimate_weight: Vector,
+    estimate_total: float,
+    low: Vector,
+    high: Vector,
+    reference: Vector,
+    extra: float,
+    gamma: float,
+    budget: float,
+) -> Vector:
+    """The package, starting at ``own_ideal``, that concedes pieces toward the other
+    side's estimated ideal in decreasing order of its gain per own loss, the last one in
+    part, until the own loss reaches ``budget``; ties keep the pieces' order (issue by
+    issue, along each issue), as a stable sort does.
+
+    The other side's preferences are the opponent model's estimate as
+    :meth:`~negotiation.preferences.Preferences.build` makes them: the ideal clipped to
+    ``[low, high]``, the weights divided by ``estimate_total`` (their sum, taken by numpy
+    so that it is rounded as there), losses counted from ``reference`` when ``extra`` is
+    not 0. ``extra`` and ``gamma`` are the loss aversion less 1 and the curvature.
+    """
+    k = own_ideal.shape[0]
+    other_ideal = np.minimum(np.maximum(estimate_ideal, low), high)
+    other_weight = estimate_weight / estimate_total
+    other_scale = np.maximum(np.maximum(other_ideal - low, high - other_ideal), 1e-12)
+    other_ref_dist = np.abs(reference - other_ideal) if extra != 0.0 else np.full(k, np.inf)
+    pieces = _pieces(
+        own_ideal,
+        own_weight,
+        own_scale,
+        own_ref_dist,
+        other_ideal,
+        other_weight,
+        other_scale,
+        other_ref_dist,
+        extra,
+        gamma,
+    )
+    return _concede(own_ideal, pieces, budget)
+
+
+@numba.njit(cache=True)
+def _pieces(
+    own_ideal: Vector,
+    own_weight: Vector,
+    own_scale: Vector,
+    own_ref_dist: Vector,
+    other_ideal: Vector,
+    other_weight: Vector,
+    other_scale: Vector,
+    other_ref_dist: Vector,
+    extra: float,
+    gamma: float,
+) -> tuple[npt.NDArray[np.int64], Vector, Vector, Vector, Vector]:
+    """Per piece, in order (issue by issue, along each issue): its issue, start and end
+    values, own utility lost and the other side's gained, as ``concession_pieces``."""
+    most = own_ideal.shape[0] * (_CUTS - 1)
+    issue = np.empty(most, np.int64)
+    start, end, loss, gain = np.empty(most), np.empty(most), np.empty(most), np.empty(most)
+    cuts = np.empty(_CUTS)
+    m = 0
+    for j in range(own_ideal.shape[0]):
+        a, b = own_ideal[j], other_ideal[j]
+        if a == b:
+            continue
+        n = _cut_values(a, b, own_ref_dist[j], other_ref_dist[j], gamma, cuts)
+        tiny = 1e-9 * abs(b - a)
+        cost_a = cost_b = 0.0
+        for c in range(n):
+            next_a = _issue_cost(
+                abs(cuts[c] - a), own_ref_dist[j], extra, own_weight[j], own_scale[j], gamma
+            )
+            next_b = _issue_cost(
+                abs(cuts[c] - b), other_ref_dist[j], extra, other_weight[j], other_scale[j], gamma
+            )
+            if c > 0 and abs(cuts[c] - cuts[c - 1]) > tiny:  # two cuts at one point: none
+                issue[m], start[m], end[m] = j, cuts[c - 1], cuts[c]
+                loss[m], gain[m] = next_a - cost_a, -(next_b - cost_b)
+                m += 1
+            cost_a, cost_b = next_a, next_b
+    return issue[:m], start[:m], end[:m], loss[:m], gain[:m]
+
+
+@numba.njit(cache=True)
+def _stable_order(key: Vector) -> npt.NDArray[np.int64]:
+    """Indices that sort ``key`` ascending, equal keys in their order (insertion sort:
+    each issue's pieces arrive nearly sorted, and there are a hundred or so)."""
+    order = np.arange(key.shape[0])
+    for i in range(1, key.shape[0]):
+        piece, value, at = order[i], key[order[i]], i
+        while at > 0 and key[order[at - 1]] > value:
+            order[at] = order[at - 1]
+            at -= 1
+        order[at] = piece
+    return order
+
+
+@numba.njit(cache=True)
+def _concede(
+    own_ideal: Vector,
+    pieces: tuple[npt.NDArray[np.int64], Vector, Vector, Vector, Vector],
+    budget: float,
+) -> Vector:
+    """Take pieces by decreasing gain per loss until ``budget`` is spent, the last in
+    part; each issue's value is set by the furthest piece taken along it."""
+    issue, start, end, loss, gain = pieces
+    key = np.empty(loss.shape[0])
+    for i in range(loss.shape[0]):
+        key[i] = -gain[i] / max(loss[i], 1e-12)
+    package = own_ideal.copy()
+    last = np.full(package.shape[0], -1, np.int64)
+    share = np.ones(package.shape[0])
+    spent = 0.0
+    for piece in _stable_order(key):
+        paid = max(loss[piece], 0.0)
+        spent += paid
+        before = spent - paid
+        if paid > 0.0 and budget - before <= 0.0:
+            break
+        j = issue[piece]
+        if piece > last[j]:
+            last[j] = piece
+            share[j] = min((budget - before) / loss[piece], 1.0) if loss[piece] > 0.0 else 1.0
+    for j in range(package.shape[0]):
+        if last[j] >= 0:
+            piece = last[j]
+            package[j] = start[piece] + share[j] * (end[piece] - start[piece])
+    return package
