@@ -2,23 +2,29 @@
 the background while the analyst moves the controls.
 
 Whenever the live page's settings change (before Reset: the settings *shown*), the
-estimate starts again for them and grows run by run up to :data:`MAX_RUNS`, publishing
-a summary a few times a second, with its interval narrowing as runs come in. Run ``i``
+estimate starts again for them and grows up to :data:`MAX_RUNS` runs, publishing a
+summary a few times a second, with its interval narrowing as runs come in. Run ``i``
 is run ``i`` of ``negotiation ensemble --runs N --seed ROOT`` with the same settings, so
 a finished estimate equals that ensemble (:func:`estimate`, which the page's task runs,
 is tested against :func:`experiments.ensemble.run_ensemble`).
 
-At about 14 ms a flagship run, the first second gives some 70 runs: a rough estimate at
-once, a firm one after about fifteen seconds. Running a thousand runs within a second of
-a change needs many runs in lockstep (the open lockstep issue); this is the same answer
-delivered progressively. The estimate shares the server's Python with the page, so it
-is a switch (off by default) and pauses while a run plays.
+The runs go to a pool of worker processes that the server starts the first time an
+estimate is asked for and shares between sessions (:func:`shared_pool`: started with
+``spawn``, one per core, never outliving the server), in chunks of :data:`CHUNK_RUNS`,
+so that a change of settings cancels what has not started. At about 3 ms a flagship
+run, a thousand runs take some 1.5 s on two cores (``python -m benchmarks.bench_live``);
+within a second needs many runs in lockstep (the open lockstep issue). The estimate
+pauses while a run plays.
 """
 
 from __future__ import annotations
 
+import atexit
+import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import closing
 from typing import Any
 
 import solara
@@ -27,14 +33,33 @@ import solara.lab
 from dashboards.live_model import LiveChoices
 from dashboards.widgets import Line, Progress, fmt
 from experiments.design import run_seed
-from experiments.ensemble import EnsembleSummary, summarise
-from negotiation import ScenarioError, load_scenario, run_once
+from experiments.ensemble import (
+    EnsembleSummary,
+    chunk_outcomes,
+    summarise_finished,
+)
+from experiments.executors import check_workers, spawned_pool
+from negotiation import Outcome, ScenarioError, load_scenario, run_once
 
 MAX_RUNS = 1000
 ROOT_SEED = 0
 REFRESH_S = 0.4  # how often a partial summary is published
+CHUNK_RUNS = 50  # runs per task sent to a worker (a change cancels the rest)
 
 Publish = Callable[[EnsembleSummary], None]
+
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def shared_pool() -> ProcessPoolExecutor:
+    """The server's worker pool, started on first use (again if it broke)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None or getattr(_pool, "_broken", False):
+            _pool = spawned_pool()
+            atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
+        return _pool
 
 
 def estimate(
@@ -46,29 +71,50 @@ def estimate(
     publish: Publish | None = None,
     keep_going: Callable[[], bool] = lambda: True,
     refresh_s: float = REFRESH_S,
+    executor: Executor | None = None,
 ) -> EnsembleSummary | None:
     """Up to ``runs`` seeded runs of the settings, summarised as they come in:
     ``publish`` gets a summary every ``refresh_s`` seconds, and the whole one at the end
-    (returned too). Stops, returning ``None``, as soon as ``keep_going()`` is false.
+    (returned too). Stops, returning ``None``, as soon as ``keep_going()`` is false. On
+    ``executor`` the runs go in chunks of :data:`CHUNK_RUNS`; without one they run here.
 
     Raises :class:`~negotiation.ScenarioError` for settings that cannot be run."""
     base = load_scenario(scenario_name)
     values = dict(params)
     setting = base.with_parameters(values)  # names a bad parameter before anything runs
-    outcomes = []
+    finished: list[tuple[int, Outcome]] = []
+    errors = 0
     shown = time.monotonic()
-    for i in range(runs):
-        if not keep_going():
-            return None
-        outcomes.append(run_once(base, seed=run_seed(root_seed, i), params=values))
-        now = time.monotonic()
-        if publish is not None and now - shown >= refresh_s and i + 1 < runs:
-            shown = now
-            publish(summarise(setting, outcomes, root_seed, values))
-    summary = summarise(setting, outcomes, root_seed, values)
-    if publish is not None:
-        publish(summary)
-    return summary
+    if executor is None:
+        batches: Any = (
+            ([(i, run_once(base, seed=run_seed(root_seed, i), params=values))], 0)
+            for i in range(runs)
+        )
+    else:
+        batches = chunk_outcomes(
+            base,
+            runs,
+            values,
+            root_seed=root_seed,
+            executor=executor,
+            chunk_size=CHUNK_RUNS,
+            in_flight=2 * check_workers(None),  # two chunks per core: none idles
+        )
+    with closing(batches):
+        while keep_going():
+            batch = next(batches, None)
+            if batch is None:
+                summary = summarise_finished(setting, finished, root_seed, values, errors)
+                if publish is not None:
+                    publish(summary)
+                return summary
+            finished += batch[0]
+            errors += batch[1]
+            now = time.monotonic()
+            if publish is not None and now - shown >= refresh_s and len(finished) < runs:
+                shown = now
+                publish(summarise_finished(setting, finished, root_seed, values, errors))
+    return None
 
 
 def _parameters(choices: LiveChoices) -> dict[str, Any]:
@@ -93,7 +139,14 @@ def estimate_task(scenario_name: str, params: dict[str, Any]) -> EnsembleSummary
             latest.set(summary)
             estimate_task.progress = 100.0 * summary.runs / MAX_RUNS
 
-    return estimate(scenario_name, params, MAX_RUNS, publish=publish, keep_going=keep_going)
+    return estimate(
+        scenario_name,
+        params,
+        MAX_RUNS,
+        publish=publish,
+        keep_going=keep_going,
+        executor=shared_pool(),
+    )
 
 
 def estimate_text(summary: EnsembleSummary, total: int = MAX_RUNS) -> str:

@@ -11,7 +11,7 @@ scenario's parameters. An executor that dies mid-way raises
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
 from html import escape
@@ -134,6 +134,33 @@ def run_ensemble(
     setting = base.with_parameters(params)  # raises ScenarioError for bad parameters
     if executor is None:
         return _serial(base, setting, runs, params, root_seed, on_progress)
+    finished: list[tuple[int, Outcome]] = []
+    errors = 0
+    for batch, failed in chunk_outcomes(
+        base, runs, params, root_seed=root_seed, executor=executor, chunk_size=chunk_size
+    ):
+        finished += batch
+        errors += failed
+        if on_progress:
+            on_progress(len(finished) + errors, runs)
+    return summarise_finished(setting, finished, root_seed, params, errors)
+
+
+def chunk_outcomes(
+    base: Scenario,
+    runs: int,
+    params: dict[str, Any],
+    *,
+    root_seed: int,
+    executor: Executor,
+    chunk_size: int,
+    in_flight: int = 4,
+) -> Iterator[tuple[list[tuple[int, Outcome]], int]]:
+    """The ensemble's runs on ``executor`` in chunks of ``chunk_size``, as they finish:
+    per chunk, its (run id, outcome) pairs and how many of its runs raised. At most
+    ``in_flight`` chunks are submitted at a time; closing the iterator early cancels the
+    chunks not yet started. Inputs are assumed checked (see :func:`run_ensemble`)."""
+    setting = base.with_parameters(params)
     tasks = (
         ChunkTask(
             index=c,
@@ -146,21 +173,24 @@ def run_ensemble(
         )
         for c, start in enumerate(range(0, runs, chunk_size))
     )
-    outcomes: list[tuple[int, Outcome]] = []
-    errors = 0
-    done = 0
-    for _, rows in _run_windowed(executor, tasks, in_flight=4):
-        for row in rows:
-            if row["error"] is None:
-                outcomes.append((row["run_id"], _outcome_from_row(row, setting)))
-            else:
-                errors += 1
-        done += len(rows)
-        if on_progress:
-            on_progress(done, runs)
-    outcomes.sort(key=lambda pair: pair[0])
+    for _, rows in _run_windowed(executor, tasks, in_flight=in_flight):
+        done = [
+            (row["run_id"], _outcome_from_row(row, setting)) for row in rows if row["error"] is None
+        ]
+        yield done, len(rows) - len(done)
+
+
+def summarise_finished(
+    setting: Scenario,
+    finished: list[tuple[int, Outcome]],
+    root_seed: int,
+    params: dict[str, Any],
+    errors: int = 0,
+) -> EnsembleSummary:
+    """:func:`summarise` of (run id, outcome) pairs finished in any order, in run order."""
+    ordered = sorted(finished, key=lambda pair: pair[0])
     return summarise(
-        setting, [o for _, o in outcomes], root_seed, params, errors, [i for i, _ in outcomes]
+        setting, [o for _, o in ordered], root_seed, params, errors, [i for i, _ in ordered]
     )
 
 

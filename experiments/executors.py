@@ -6,6 +6,9 @@
   unlike Mesa's ``batch_run``), so workers are the sweep's own children and see the
   behaviours registered in the session; every worker asks the kernel to kill it when
   its parent dies, so no worker outlives a sweep even when the parent is SIGKILLed.
+- :func:`spawned_pool` starts local workers with ``spawn`` instead: what a threaded
+  server (the dashboard) may start, since forking a process with threads can deadlock;
+  its workers see only the behaviours that importing the package registers.
 - :func:`dask_executor` connects to a Dask scheduler (``tcp://host:8786``) or starts a
   LocalCluster bound to 127.0.0.1 (its dashboard too), and returns the client's
   executor; the scheduler's workers must be able to import this package.
@@ -123,6 +126,14 @@ def process_pool(workers: int | None = None) -> ProcessPoolExecutor:
     """A local process pool of ``workers`` processes (default: all cores)."""
     count = check_workers(workers)
     context = multiprocessing.get_context("fork")
+    return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_worker_init)
+
+
+def spawned_pool(workers: int | None = None) -> ProcessPoolExecutor:
+    """A local pool of ``workers`` processes started with ``spawn`` (default: all cores),
+    for a threaded parent; each worker still dies with its parent."""
+    count = check_workers(workers)
+    context = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_worker_init)
 
 

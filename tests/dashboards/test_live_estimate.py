@@ -9,6 +9,7 @@ import pytest
 
 from dashboards.live_estimate import estimate, estimate_text
 from experiments.ensemble import EnsembleSummary, run_ensemble
+from experiments.executors import spawned_pool
 from negotiation import ScenarioError
 
 
@@ -23,6 +24,32 @@ def test_a_finished_estimate_is_the_ensemble_of_the_same_settings() -> None:
     runs = [s.runs for s in published]
     assert runs == sorted(runs) and runs[0] < 24 and runs[-1] == 24  # growing, then whole
     assert published[-1] is done
+
+
+def test_the_estimate_on_worker_processes_is_the_same_ensemble() -> None:
+    params = {"threat_credibility": 0.2}
+    published: list[EnsembleSummary] = []
+    with spawned_pool(2) as pool:
+        done = estimate(
+            "kuala-lumpur-2025",
+            params,
+            120,
+            publish=published.append,
+            refresh_s=0.0,
+            executor=pool,
+        )
+        assert done is not None
+        expected = run_ensemble("kuala-lumpur-2025", 120, params, root_seed=0)
+        assert done.to_dict() == expected.to_dict()
+        assert done.truces == expected.truces and done.run_ids == expected.run_ids
+        runs = [s.runs for s in published]
+        assert runs == sorted(runs) and len(runs) >= 2 and runs[-1] == 120
+        batches = iter(range(1000))
+        stopped = estimate(
+            "kuala-lumpur-2025", {}, 1000, executor=pool, keep_going=lambda: next(batches) < 2
+        )
+        assert stopped is None  # and the chunks not started are cancelled:
+        assert pool.submit(int, "7").result(timeout=10) == 7
 
 
 def test_an_estimate_stops_when_told() -> None:
