@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from negotiation.behaviours.interfaces import Verdict
 from negotiation.issues import Package
+from negotiation.kernels import loss_terms
 from negotiation.paths import share_for_budget
 
 if TYPE_CHECKING:
@@ -59,6 +60,8 @@ class Actor(mesa.Agent):
             self._scale: Package = _read_only(prefs.scale[row])
             self._extra = prefs.extra
             self._curvature = prefs.curvature
+            self._squared = prefs.curvature == 2.0
+            self._compiled = prefs.curvature in (1.0, 2.0)  # see negotiation.kernels
 
     def _behaviour(self, field: str) -> Any:
         """A fresh instance of this actor's behaviour for ``field`` (its kind).
@@ -71,15 +74,15 @@ class Actor(mesa.Agent):
     def utility(self, package: Package) -> float:
         """This actor's utility of ``package`` (1 at its ideal; see
         :mod:`negotiation.preferences` for the loss term)."""
-        dist = np.abs(package - self._ideal)
+        if self._compiled:
+            terms = loss_terms(
+                package, self._ideal, self._ref_dist, self._scale, self._extra, self._squared
+            )
+            return 1.0 - float((self._weight if self._squared else self._slope).dot(terms))
+        dist = np.abs(package - self._ideal)  # other curvatures: numpy's power
         if self._extra:
             dist += self._extra * np.maximum(dist - self._ref_dist, 0.0)
-        if self._curvature != 1.0:
-            closeness = dist / self._scale
-            if self._curvature == 2.0:
-                return 1.0 - float(self._weight.dot(closeness * closeness))
-            return 1.0 - float(self._weight.dot(closeness**self._curvature))
-        return 1.0 - float(self._slope.dot(dist))
+        return 1.0 - float(self._weight.dot((dist / self._scale) ** self._curvature))
 
     def issue_losses(self, shares: npt.NDArray[np.float64], step: Package) -> Package:
         """Own utility lost at each row of ``shares * step`` away from the ideal (rows of

@@ -31,7 +31,7 @@ from negotiation.bargaining import nash_point, pareto_frontier
 from negotiation.behaviours.interfaces import OfferStrategy
 from negotiation.behaviours.registry import register
 from negotiation.issues import Package
-from negotiation.knapsack import efficient_package
+from negotiation.kernels import efficient_package
 from negotiation.paths import share_for_budget
 from negotiation.preferences import Preferences, worst_distance
 
@@ -69,7 +69,7 @@ def efficient_bid(me: Delegation, target: float) -> Package:
     utilities; Raiffa 1982, ch. 10). With loss aversion, an issue's piece beyond the
     status quo costs more, so bids leave issues at the status quo first. The pieces are
     those of :func:`~negotiation.preferences.concession_pieces`; the knapsack runs as
-    one compiled call (:mod:`negotiation.knapsack`).
+    one compiled call (:mod:`negotiation.kernels`).
     """
     prefs, space, estimate = me.model.prefs, me.model.space, me.opponent
     row = me.row

@@ -1,19 +1,25 @@
-"""The efficient bid's fractional knapsack, compiled.
+"""The model's inner loops, compiled with numba: the same numbers, bit for bit.
 
-Bidding on the efficient frontier (Raiffa 1982, ch. 10) is the model's inner loop: every
-bid of :func:`~negotiation.behaviours.offer.efficient_bid` cuts each issue into pieces
-between the own ideal and the opponent model's ideal, and concedes pieces in decreasing
-order of (the other side's gain / own loss) until the own utility lost reaches the
-budget. Written as numpy calls on vectors of a few issues, one bid was some 60 small
-calls whose fixed cost was most of a run; here it is one compiled call (numba), which
-computes the same numbers in the same order, bit for bit (checked against the numpy
-formulation in ``tests/negotiation/test_knapsack.py``).
+Two computations run so often in a run that the fixed cost of numpy calls on vectors of
+a few issues was most of its time; here each is one compiled call that performs the
+same floating-point operations in the same order as the numpy formulation (checked in
+``tests/negotiation/test_kernels.py``), so seeded results do not change:
 
-The pieces are those of :func:`~negotiation.preferences.concession_pieces`: split where
-either side's loss begins (reference dependence) and, with curved costs, every
-``1 / CURVED_PIECES`` of the way. Curvatures other than 1 and 2 take powers through the C
-library's ``pow``, which may round the last bit unlike numpy. ``NUMBA_DISABLE_JIT=1`` runs
-the same code as plain Python (slowly), for debugging.
+- :func:`efficient_package`, the efficient bid's fractional knapsack. Bidding on the
+  efficient frontier (Raiffa 1982, ch. 10) cuts each issue into pieces between the own
+  ideal and the opponent model's ideal, and concedes pieces in decreasing order of (the
+  other side's gain / own loss) until the own utility lost reaches the budget. The
+  pieces are those of :func:`~negotiation.preferences.concession_pieces`: split where
+  either side's loss begins (reference dependence) and, with curved costs, every
+  ``1 / CURVED_PIECES`` of the way.
+- :func:`loss_terms`, an actor's loss per issue at a package (see
+  :mod:`negotiation.preferences`); the weighted sum stays numpy's ``dot``, whose
+  summation order is BLAS's.
+
+Curvatures other than 1 and 2 take powers through the C library's ``pow``, which may
+round the last bit unlike numpy: the efficient bid accepts that, the utility does not
+(it keeps numpy for them). ``NUMBA_DISABLE_JIT=1`` runs the same code as plain Python
+(slowly), for debugging.
 """
 
 from __future__ import annotations
@@ -30,6 +36,25 @@ Vector = npt.NDArray[np.float64]
 
 _CUTS = CURVED_PIECES + 3  # the grid's ends and inner points, and the two kinks
 _GRID = np.linspace(0.0, 1.0, CURVED_PIECES + 1)  # the grid of ``_curved_pieces``
+
+
+@numba.njit(cache=True)
+def loss_terms(
+    package: Vector, ideal: Vector, ref_dist: Vector, scale: Vector, extra: float, squared: bool
+) -> Vector:
+    """Per issue, the distance of ``package`` from ``ideal`` (each unit beyond
+    ``ref_dist`` counting ``1 + extra``), over ``scale`` and squared when ``squared``:
+    what the weights (squared) or slopes (linear) multiply in a utility."""
+    out = np.empty(package.shape[0])
+    for j in range(package.shape[0]):
+        distance = abs(package[j] - ideal[j])
+        if extra != 0.0:
+            distance = distance + extra * max(distance - ref_dist[j], 0.0)
+        if squared:
+            closeness = distance / scale[j]
+            distance = closeness * closeness
+        out[j] = distance
+    return out
 
 
 @numba.njit(cache=True)

@@ -1,11 +1,12 @@
-"""The compiled knapsack of :mod:`negotiation.knapsack` against its numpy formulation.
+"""The compiled inner loops of :mod:`negotiation.kernels` against their numpy formulation.
 
-The reference below is the efficient bid as numpy calls over the pieces of
-:func:`~negotiation.preferences.concession_pieces` (the model's bid before it was
-compiled). The compiled one must give the same package, bit for bit, on random
-preferences (linear and quadratic, with and without loss aversion) and on every bid of
-real runs of every built-in scenario. Other curvatures take powers through the C
-library's ``pow`` rather than numpy's, which may round the last bit differently.
+The references below are the efficient bid as numpy calls over the pieces of
+:func:`~negotiation.preferences.concession_pieces`, and an actor's utility as numpy
+calls (the model's code before it was compiled). The compiled ones must give the same
+numbers, bit for bit, on random preferences (linear and quadratic, with and without
+loss aversion) and on every bid of real runs of every built-in scenario. Other
+curvatures take powers through the C library's ``pow`` rather than numpy's, which may
+round the last bit differently (the bid accepts that; the utility keeps numpy).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import negotiation.behaviours.offer as offer
 from negotiation import builtin_scenarios, load_scenario, run_once
 from negotiation.agents import Delegation
 from negotiation.issues import Issue, IssueSpace, Package
-from negotiation.knapsack import efficient_package
+from negotiation.kernels import efficient_package, loss_terms
 from negotiation.preferences import Preferences, concession_pieces
 
 
@@ -126,3 +127,29 @@ def test_every_bid_of_real_runs_matches(monkeypatch: pytest.MonkeyPatch) -> None
         for seed in range(2):
             run_once(scenario, seed=seed)
     assert checked > 500
+
+
+def numpy_utility(own: Preferences, package: Package) -> float:
+    """An actor's utility as numpy calls (the formulation before it was compiled)."""
+    dist = np.abs(package - own.ideal[0])
+    if own.extra:
+        dist += own.extra * np.maximum(dist - own.ref_dist[0], 0.0)
+    if own.curvature == 2.0:
+        closeness = dist / own.scale[0]
+        return 1.0 - float(own.weight[0].dot(closeness * closeness))
+    return 1.0 - float(own.slope[0].dot(dist))
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_compiled_loss_terms_give_the_numpy_utility_bitwise(seed: int) -> None:
+    checked = 0
+    for own, estimate, _, space, _ in random_cases(seed, 400):
+        if own.curvature not in (1.0, 2.0):
+            continue
+        package = space.clip(estimate)
+        squared = own.curvature == 2.0
+        terms = loss_terms(package, own.ideal[0], own.ref_dist[0], own.scale[0], own.extra, squared)
+        weights = own.weight[0] if squared else own.slope[0]
+        assert 1.0 - float(weights.dot(terms)) == numpy_utility(own, package)
+        checked += 1
+    assert checked > 100
