@@ -78,20 +78,30 @@ def _kink_share(share: float) -> float:
 
 
 @numba.njit(cache=True)
+def _insert_sorted(values: Vector, count: int, value: float) -> int:
+    """Insert ``value`` into the sorted ``values[:count]``; returns the new count."""
+    at = count
+    while at > 0 and values[at - 1] > value:
+        values[at] = values[at - 1]
+        at -= 1
+    values[at] = value
+    return count + 1
+
+
+@numba.njit(cache=True)
 def _cut_values(a: float, b: float, ref_a: float, ref_b: float, gamma: float, cuts: Vector) -> int:
     """The points that cut the way from ``a`` to ``b`` into pieces, in order along it,
     written into ``cuts``; returns how many there are."""
     step = b - a
     length = abs(step)
     if gamma != 1.0:  # the grid and both kinks as shares of the way, then values
-        n = CURVED_PIECES + 1
-        cuts[:n] = _GRID
-        cuts[n] = _kink_share(ref_a / length)
-        cuts[n + 1] = _kink_share(1.0 - ref_b / length)
-        shares = np.sort(cuts[: n + 2])
-        for c in range(n + 2):
+        shares = cuts  # sorted in place, then turned into values
+        shares[: CURVED_PIECES + 1] = _GRID
+        n = _insert_sorted(shares, CURVED_PIECES + 1, _kink_share(ref_a / length))
+        n = _insert_sorted(shares, n, _kink_share(1.0 - ref_b / length))
+        for c in range(n):
             cuts[c] = a + step * shares[c]
-        return n + 2
+        return n
     sign = 1.0 if b > a else -1.0
     count = 1
     cuts[0] = a
@@ -198,9 +208,39 @@ def _pieces(
 
 
 @numba.njit(cache=True)
-def _stable_order(key: Vector) -> npt.NDArray[np.int64]:
-    """Indices that sort ``key`` ascending, equal keys in their order (insertion sort:
-    each issue's pieces arrive nearly sorted, and there are a hundred or so)."""
+def _stable_order(key: Vector, issue: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Indices that sort ``key`` ascending, equal keys in their order, as numpy's stable
+    argsort. Pieces come issue by issue, each issue's keys ascending along it (the other
+    side's gain per own loss falls along an issue): merging those runs is that order,
+    ties going to the earlier issue. Should rounding leave a run unsorted, an insertion
+    sort does it (NaN keys too, though not where numpy puts them: last)."""
+    m = key.shape[0]
+    order = np.arange(m)
+    runs = np.empty(issue.shape[0] + 1, np.int64)  # where each issue's run begins
+    count = 0
+    for i in range(m):
+        if key[i] != key[i]:  # NaN
+            return _insertion_order(key)
+        if i == 0 or issue[i] != issue[i - 1]:
+            runs[count] = i
+            count += 1
+        elif not key[i - 1] <= key[i]:
+            return _insertion_order(key)
+    runs[count] = m
+    head = runs[:count].copy()
+    for out in range(m):
+        best = -1
+        for r in range(count):
+            if head[r] < runs[r + 1] and (best < 0 or key[head[r]] < key[head[best]]):
+                best = r
+        order[out] = head[best]
+        head[best] += 1
+    return order
+
+
+@numba.njit(cache=True)
+def _insertion_order(key: Vector) -> npt.NDArray[np.int64]:
+    """Indices that sort ``key`` ascending, equal keys in their order (insertion sort)."""
     order = np.arange(key.shape[0])
     for i in range(1, key.shape[0]):
         piece, value, at = order[i], key[order[i]], i
@@ -227,7 +267,7 @@ def _concede(
     last = np.full(package.shape[0], -1, np.int64)
     share = np.ones(package.shape[0])
     spent = 0.0
-    for piece in _stable_order(key):
+    for piece in _stable_order(key, issue):
         paid = max(loss[piece], 0.0)
         spent += paid
         before = spent - paid

@@ -20,7 +20,7 @@ import negotiation.behaviours.offer as offer
 from negotiation import builtin_scenarios, load_scenario, run_once
 from negotiation.agents import Delegation
 from negotiation.issues import Issue, IssueSpace, Package
-from negotiation.kernels import efficient_package, loss_terms
+from negotiation.kernels import _stable_order, efficient_package, loss_terms
 from negotiation.preferences import Preferences, concession_pieces
 
 
@@ -153,3 +153,16 @@ def test_compiled_loss_terms_give_the_numpy_utility_bitwise(seed: int) -> None:
         assert 1.0 - float(weights.dot(terms)) == numpy_utility(own, package)
         checked += 1
     assert checked > 100
+
+
+@pytest.mark.parametrize("sorted_runs", [True, False])
+def test_the_pieces_order_is_numpys_stable_argsort(sorted_runs: bool) -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        sizes = rng.integers(1, 20, rng.integers(1, 8))
+        issue = np.repeat(np.arange(len(sizes)), sizes)
+        key = np.round(rng.normal(size=len(issue)), 1)  # rounded: many ties
+        if sorted_runs:
+            key = np.concatenate([np.sort(run) for run in np.split(key, np.cumsum(sizes)[:-1])])
+        expected = np.argsort(key, kind="stable")
+        assert np.array_equal(_stable_order(key, issue), expected)
