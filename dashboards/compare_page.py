@@ -14,8 +14,9 @@ a valid one can be downloaded as a TOML scenario file that ``negotiation.load_sc
 reads back as the same scenario (:func:`scenario_toml`; no TOML writer is among the
 project's dependencies, so a small one for the shape of a scenario is here).
 
-Comparisons run in a background thread (a Solara task, one per browser session) with a
-progress bar and a Cancel button; while one runs, the previous result stays on the page,
+Comparisons are driven from a background thread (a Solara task, one per browser
+session), their runs going to the server's worker processes (:mod:`dashboards.workers`),
+with a progress bar and a Cancel button; while one runs, the previous result stays on the page,
 marked as the result of its own settings.
 """
 
@@ -47,6 +48,7 @@ from dashboards.widgets import (
     fmt,
     throttled_progress,
 )
+from dashboards.workers import CHUNK_RUNS, shared_pool
 from experiments.compare import Comparison, compare_worlds, paired_changes
 from negotiation import Scenario, ScenarioError
 from negotiation.scenario import scenario_from_data, sync_defaults
@@ -424,7 +426,7 @@ def run_comparison(
     stop: Callable[[], bool] = lambda: False,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> CompareResult:
-    """Run ``request`` (both worlds, the same seeds), serially in this thread. ``stop``
+    """Run ``request`` (both worlds, the same seeds) on the server's workers. ``stop``
     is asked as runs finish; when it says so, :class:`ComparisonCancelled` is raised
     within a few runs and nothing is returned."""
 
@@ -441,6 +443,8 @@ def run_comparison(
         request.alternative,
         request.runs,
         root_seed=request.root_seed,
+        executor=shared_pool(),
+        chunk_size=CHUNK_RUNS,
         on_progress=progress,
         alternative_scenario=None if other is request.scenario else other,
     )

@@ -1,7 +1,8 @@
 """The ensemble page: N seeded runs of the live page's settings, with progress and Cancel.
 
-Runs execute in a background thread (a Solara task, one per browser session), so the
-page stays responsive; they are :func:`experiments.ensemble.run_ensemble`'s runs, so
+Runs are driven from a background thread (a Solara task, one per browser session) and
+run on the server's worker processes (:mod:`dashboards.workers`), so the page stays
+responsive; they are :func:`experiments.ensemble.run_ensemble`'s runs, so
 run ``i`` here is run ``i`` of ``negotiation ensemble`` with the same root seed. The
 result says what it was run with; while a new ensemble runs, the previous result stays
 on the page marked as the previous one.
@@ -25,6 +26,7 @@ from dashboards.widgets import (
     fmt,
     throttled_progress,
 )
+from dashboards.workers import CHUNK_RUNS, shared_pool
 from experiments.ensemble import EnsembleSummary, run_ensemble
 from negotiation import load_scenario
 
@@ -39,7 +41,15 @@ def ensemble_task(
     progress = throttled_progress(ensemble_task, stop=lambda: not ensemble_task.is_current())
 
     try:
-        return run_ensemble(scenario_name, runs, params, root_seed=root_seed, on_progress=progress)
+        return run_ensemble(
+            scenario_name,
+            runs,
+            params,
+            root_seed=root_seed,
+            executor=shared_pool(),
+            chunk_size=CHUNK_RUNS,
+            on_progress=progress,
+        )
     except Stopped:
         return None
 

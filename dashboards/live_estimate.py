@@ -8,10 +8,8 @@ is run ``i`` of ``negotiation ensemble --runs N --seed ROOT`` with the same sett
 a finished estimate equals that ensemble (:func:`estimate`, which the page's task runs,
 is tested against :func:`experiments.ensemble.run_ensemble`).
 
-The runs go to a pool of worker processes that the server starts the first time an
-estimate is asked for and shares between sessions (:func:`shared_pool`: started with
-``spawn``, one per core, never outliving the server), in chunks of :data:`CHUNK_RUNS`,
-so that a change of settings cancels what has not started. At about 3 ms a flagship
+The runs go to the server's worker pool (:mod:`dashboards.workers`), in chunks, so that
+a change of settings cancels what has not started. At about 3 ms a flagship
 run, a thousand runs take some 1.5 s on two cores (``python -m benchmarks.bench_live``);
 within a second needs many runs in lockstep (the open lockstep issue). The estimate
 pauses while a run plays.
@@ -19,11 +17,9 @@ pauses while a run plays.
 
 from __future__ import annotations
 
-import atexit
-import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from contextlib import closing
 from typing import Any
 
@@ -32,34 +28,21 @@ import solara.lab
 
 from dashboards.live_model import LiveChoices
 from dashboards.widgets import Line, Progress, fmt
+from dashboards.workers import CHUNK_RUNS, shared_pool
 from experiments.design import run_seed
 from experiments.ensemble import (
     EnsembleSummary,
     chunk_outcomes,
     summarise_finished,
 )
-from experiments.executors import check_workers, spawned_pool
+from experiments.executors import check_workers
 from negotiation import Outcome, ScenarioError, load_scenario, run_once
 
 MAX_RUNS = 1000
 ROOT_SEED = 0
 REFRESH_S = 0.4  # how often a partial summary is published
-CHUNK_RUNS = 50  # runs per task sent to a worker (a change cancels the rest)
 
 Publish = Callable[[EnsembleSummary], None]
-
-_pool: ProcessPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def shared_pool() -> ProcessPoolExecutor:
-    """The server's worker pool, started on first use (again if it broke)."""
-    global _pool
-    with _pool_lock:
-        if _pool is None or getattr(_pool, "_broken", False):
-            _pool = spawned_pool()
-            atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
-        return _pool
 
 
 def estimate(

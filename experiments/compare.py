@@ -74,12 +74,14 @@ def compare_worlds(
     *,
     root_seed: int = 0,
     executor: Executor | None = None,
+    chunk_size: int = 250,
     on_progress: Progress | None = None,
     alternative_scenario: Scenario | None = None,
 ) -> Comparison:
     """Run ``runs`` seeded runs of ``scenario`` under the ``baseline`` and the
     ``alternative`` named parameters (same seeds) and compare them. Both sets of
-    parameters are checked before anything runs.
+    parameters are checked before anything runs; on ``executor`` the runs go in chunks of
+    ``chunk_size``.
 
     ``alternative_scenario`` runs the alternative on another scenario (the same talks
     with, say, an edited actor table): it must have the same issues, and its named
@@ -97,6 +99,7 @@ def compare_worlds(
             params,
             root_seed=root_seed,
             executor=executor,
+            chunk_size=chunk_size,
             on_progress=None if on_progress is None else _half(on_progress, runs, k),
         )
         for k, (world, params) in enumerate(worlds)

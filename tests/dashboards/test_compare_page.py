@@ -35,6 +35,7 @@ from dashboards.compare_page import (
     world_words,
 )
 from dashboards.live_model import LiveModel
+from dashboards.workers import CHUNK_RUNS
 from experiments.compare import compare_worlds
 from negotiation import Scenario, ScenarioError, builtin_scenarios, load_scenario
 
@@ -264,7 +265,8 @@ def test_a_cancelled_comparison_stops_within_a_few_runs(flagship: Scenario) -> N
             stop=lambda: len(seen) >= 2,
             on_progress=lambda done, _total: seen.append(done),
         )
-    assert seen == [10, 20]  # stopped at the next progress report, not after 4,000 runs
+    # stopped at the next progress report (a chunk of runs), not after 4,000 runs
+    assert seen == [CHUNK_RUNS, 2 * CHUNK_RUNS]
 
 
 def test_the_page_and_a_result_render(flagship: Scenario) -> None:
