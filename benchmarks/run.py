@@ -13,7 +13,9 @@ Measures, as medians over repeats, each ratio taken side by side in the same pro
    Conceder, 100 rounds, no host or groups; next to it, the same protocol written as one
    bare numpy loop (``benchmarks/bare_bilateral.py``), the floor of any Python version;
 4. sweep throughput serial and on the process pool, and peak memory of a sweep
-   (delegated to ``benchmarks/bench_sweep.py``);
+   (delegated to ``benchmarks/bench_sweep.py``); the dashboard in a browser
+   (``benchmarks/bench_dashboard.py``) and its live estimate of 1,000 runs
+   (``benchmarks/bench_live.py``);
 5. import time of ``negotiation`` beyond Mesa, and construction time of the flagship;
 6. for scale, one numpy ufunc call on vectors as long as a package, and the flagship's
    round expressed in such calls.
@@ -57,6 +59,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "pool_parallel_efficiency": (">=", 0.85),
     "parent_peak_rss_mb": ("<=", 500.0),
     "largest_worker_peak_rss_mb": ("<=", 500.0),
+    "live_estimate_s": ("<=", 1.0),
 }
 
 
@@ -229,18 +232,31 @@ def bench_dashboard() -> dict[str, Any]:
         return {"dashboard": json.loads(out.read_text())}
 
 
+def bench_live() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "live.json"
+        subprocess.run(
+            [sys.executable, "-m", "benchmarks.bench_live", "--json", str(out)], check=True
+        )
+        return {"live": json.loads(out.read_text())}
+
+
 def to_markdown(results: dict[str, Any]) -> str:
     lines = ["# Benchmark results", "", f"- machine: {results['machine']}"]
     lines += [f"- commit: {results['commit']}", ""]
     lines += ["| measure | value | target |", "| --- | --- | --- |"]
     for key, value in results.items():
-        if key in ("machine", "commit", "sweep", "dashboard"):
+        if key in ("machine", "commit", "sweep", "dashboard", "live"):
             continue
         lines.append(f"| {key} | {_shown(value)} | {_verdict(key, value)} |")
     dashboard = results.get("dashboard")
     if isinstance(dashboard, dict):
         lines += ["", "## Dashboard", "", "| measure | value |", "| --- | --- |"]
         lines += [f"| {k} | {v:.3g} |" for k, v in dashboard.items()]
+    live = results.get("live")
+    if isinstance(live, dict):
+        lines += ["", "## Live estimate", "", "| measure | value | target |", "| --- | --- | --- |"]
+        lines += [f"| {k} | {_shown(v)} | {_verdict(k, v)} |" for k, v in live.items()]
     sweep = results.get("sweep")
     if isinstance(sweep, dict):
         lines += ["", "## Sweeps", "", "| measure | value | target |", "| --- | --- | --- |"]
@@ -307,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         results.update(bench_sweep(args.quick))
     if not args.no_dashboard:
         results.update(bench_dashboard())
+        results.update(bench_live())
     _write_atomic(args.out / "latest.json", json.dumps(results, indent=2) + "\n")
     markdown = to_markdown(results)
     _write_atomic(args.out / "latest.md", markdown)

@@ -22,6 +22,7 @@ from dashboards.live_model import LiveChoices, LiveModel
 from dashboards.share import from_query, to_query
 from dashboards.sweeps_page import SweepsPage
 from dashboards.widgets import AccessibilityFixes
+from dashboards.workers import warm_up
 from experiments.dashboard_cli import PAGE_TITLE
 
 
@@ -47,6 +48,7 @@ def Page() -> None:
         on_reset(wanted)
         tab.set(0)
 
+    solara.use_effect(warm_up, [])  # the background runs' workers, once per server
     AccessibilityFixes(language="en")
     solara.Title(PAGE_TITLE)
     for problem in link.problems:

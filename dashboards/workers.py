@@ -3,9 +3,11 @@
 The live estimate, the ensemble and the two-worlds comparison send their runs here in
 chunks of :data:`CHUNK_RUNS` (about 0.1 s each), so that a cancel or a change of
 settings stops what has not started and the pages stay responsive. The pool starts the
-first time it is asked for, one worker per core, with ``spawn`` (the server has
-threads; forking it could deadlock), is started again if a worker died, and never
-outlives the server (:func:`experiments.executors.spawned_pool`). Results equal those
+first time it is asked for, or a few seconds after the first page is shown
+(:func:`warm_up`, so that its workers' imports neither slow that page nor make the first
+ensemble wait), one worker per core, with ``spawn`` (the server has threads; forking it
+could deadlock); it is started again if a worker died, and never outlives the server
+(:func:`experiments.executors.spawned_pool`). Results equal those
 of the same runs in one process, since every run's seed depends only on its run id.
 """
 
@@ -15,11 +17,13 @@ import atexit
 import threading
 from concurrent.futures import ProcessPoolExecutor
 
-from experiments.executors import spawned_pool
+from experiments.executors import check_workers, spawned_pool
 
 CHUNK_RUNS = 50  # runs per task sent to a worker
+WARM_UP_DELAY_S = 3.0  # after the first page, before the workers start
 
 _pool: ProcessPoolExecutor | None = None
+_warming = False
 _lock = threading.Lock()
 
 
@@ -31,3 +35,30 @@ def shared_pool() -> ProcessPoolExecutor:
             _pool = spawned_pool()
             atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
         return _pool
+
+
+def warm_up(delay_s: float = WARM_UP_DELAY_S) -> None:
+    """Start the pool and have every worker import the model, ``delay_s`` seconds from
+    now, in the background; only the first call does anything."""
+    global _warming
+    with _lock:
+        if _warming:
+            return
+        _warming = True
+    timer = threading.Timer(delay_s, _start_workers)
+    timer.daemon = True
+    timer.start()
+
+
+def _start_workers() -> None:
+    pool = shared_pool()
+    for _ in range(check_workers(None)):
+        pool.submit(_ready)
+
+
+def _ready() -> bool:
+    """Run in a worker: import the model and load its compiled kernels."""
+    from negotiation import load_scenario, run_once
+
+    run_once(load_scenario("kuala-lumpur-2025"), seed=0)
+    return True

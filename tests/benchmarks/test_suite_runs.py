@@ -46,3 +46,15 @@ def test_bare_bilateral_baseline_is_the_same_workload() -> None:
     number, package = bare_bilateral.run(bare_bilateral.workload(scenario))
     assert outcome.truce and number == outcome.round
     assert package == pytest.approx(list(outcome.package.values()), abs=1e-6)
+
+
+def test_the_live_estimate_benchmark_reports_its_figures(tmp_path: Path) -> None:
+    from benchmarks import bench_live
+
+    out = tmp_path / "live.json"
+    assert bench_live.main(["--repeats", "1", "--runs", "60", "--json", str(out)]) == 0
+    results = json.loads(out.read_text())
+    assert results["live_runs"] == 60
+    for key in ("live_estimate_s", "live_estimate_in_process_s", "live_pool_start_s"):
+        assert results[key] > 0
+    assert 0 <= results["live_runs_in_first_second"] <= 60
