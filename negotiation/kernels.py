@@ -94,13 +94,12 @@ def _cut_values(a: float, b: float, ref_a: float, ref_b: float, gamma: float, cu
     written into ``cuts``; returns how many there are."""
     step = b - a
     length = abs(step)
-    if gamma != 1.0:  # the grid and both kinks as shares of the way, then values
-        shares = cuts  # sorted in place, then turned into values
-        shares[: CURVED_PIECES + 1] = _GRID
-        n = _insert_sorted(shares, CURVED_PIECES + 1, _kink_share(ref_a / length))
-        n = _insert_sorted(shares, n, _kink_share(1.0 - ref_b / length))
+    if gamma != 1.0:  # the grid and both kinks as sorted shares of the way, then values
+        cuts[: CURVED_PIECES + 1] = _GRID
+        n = _insert_sorted(cuts, CURVED_PIECES + 1, _kink_share(ref_a / length))
+        n = _insert_sorted(cuts, n, _kink_share(1.0 - ref_b / length))
         for c in range(n):
-            cuts[c] = a + step * shares[c]
+            cuts[c] = a + step * cuts[c]
         return n
     sign = 1.0 if b > a else -1.0
     count = 1
