@@ -20,7 +20,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dashboards.live_estimate import MAX_RUNS, estimate, shared_pool
+from dashboards.live_estimate import MAX_RUNS, estimate
+from dashboards.workers import CHUNK_RUNS, shared_pool
+from experiments.executors import check_workers
 
 SCENARIO = "kuala-lumpur-2025"
 
@@ -49,7 +51,8 @@ def _timed(runs: int, credibility: float, executor: Any) -> tuple[float, int]:
 def bench(repeats: int, runs: int) -> dict[str, Any]:
     started = time.perf_counter()
     pool = shared_pool()
-    estimate(SCENARIO, {}, 200, executor=pool)  # every worker started and warm
+    warm = 2 * CHUNK_RUNS * check_workers(None)  # two chunks a worker: every one warm
+    estimate(SCENARIO, {}, warm, executor=pool)
     start_s = time.perf_counter() - started
     pooled, serial, early = [], [], []
     for r in range(repeats):

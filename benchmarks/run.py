@@ -232,12 +232,13 @@ def bench_dashboard() -> dict[str, Any]:
         return {"dashboard": json.loads(out.read_text())}
 
 
-def bench_live() -> dict[str, Any]:
+def bench_live(quick: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "live.json"
-        subprocess.run(
-            [sys.executable, "-m", "benchmarks.bench_live", "--json", str(out)], check=True
-        )
+        args = [sys.executable, "-m", "benchmarks.bench_live", "--json", str(out)]
+        if quick:
+            args += ["--repeats", "1", "--runs", "200"]
+        subprocess.run(args, check=True)
         return {"live": json.loads(out.read_text())}
 
 
@@ -308,7 +309,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--number", type=int, default=200, help="runs per repeat")
     parser.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
     parser.add_argument("--no-sweep", action="store_true", help="skip the sweep benchmarks")
-    parser.add_argument("--no-dashboard", action="store_true", help="skip the browser benchmark")
+    parser.add_argument(
+        "--no-dashboard",
+        action="store_true",
+        help="skip the dashboard's benchmarks (the browser and the live estimate)",
+    )
     args = parser.parse_args(argv)
     repeats, number = (3, 30) if args.quick else (args.repeats, args.number)
     results: dict[str, Any] = {
@@ -323,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         results.update(bench_sweep(args.quick))
     if not args.no_dashboard:
         results.update(bench_dashboard())
-        results.update(bench_live())
+        results.update(bench_live(args.quick))
     _write_atomic(args.out / "latest.json", json.dumps(results, indent=2) + "\n")
     markdown = to_markdown(results)
     _write_atomic(args.out / "latest.md", markdown)

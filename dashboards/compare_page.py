@@ -48,7 +48,7 @@ from dashboards.widgets import (
     fmt,
     throttled_progress,
 )
-from dashboards.workers import CHUNK_RUNS, shared_pool
+from dashboards.workers import CHUNK_RUNS, on_workers
 from experiments.compare import Comparison, compare_worlds, paired_changes
 from negotiation import Scenario, ScenarioError
 from negotiation.scenario import scenario_from_data, sync_defaults
@@ -437,16 +437,18 @@ def run_comparison(
             on_progress(done, total)
 
     other = edited_scenario(request.scenario, request.edits)
-    comparison = compare_worlds(
-        request.scenario,
-        request.baseline,
-        request.alternative,
-        request.runs,
-        root_seed=request.root_seed,
-        executor=shared_pool(),
-        chunk_size=CHUNK_RUNS,
-        on_progress=progress,
-        alternative_scenario=None if other is request.scenario else other,
+    comparison = on_workers(
+        lambda pool: compare_worlds(
+            request.scenario,
+            request.baseline,
+            request.alternative,
+            request.runs,
+            root_seed=request.root_seed,
+            executor=pool,
+            chunk_size=CHUNK_RUNS,
+            on_progress=progress,
+            alternative_scenario=None if other is request.scenario else other,
+        )
     )
     return CompareResult(request, comparison)
 

@@ -26,7 +26,7 @@ from dashboards.widgets import (
     fmt,
     throttled_progress,
 )
-from dashboards.workers import CHUNK_RUNS, shared_pool
+from dashboards.workers import CHUNK_RUNS, on_workers
 from experiments.ensemble import EnsembleSummary, run_ensemble
 from negotiation import load_scenario
 
@@ -41,14 +41,16 @@ def ensemble_task(
     progress = throttled_progress(ensemble_task, stop=lambda: not ensemble_task.is_current())
 
     try:
-        return run_ensemble(
-            scenario_name,
-            runs,
-            params,
-            root_seed=root_seed,
-            executor=shared_pool(),
-            chunk_size=CHUNK_RUNS,
-            on_progress=progress,
+        return on_workers(
+            lambda pool: run_ensemble(
+                scenario_name,
+                runs,
+                params,
+                root_seed=root_seed,
+                executor=pool,
+                chunk_size=CHUNK_RUNS,
+                on_progress=progress,
+            )
         )
     except Stopped:
         return None

@@ -8,8 +8,9 @@ is run ``i`` of ``negotiation ensemble --runs N --seed ROOT`` with the same sett
 a finished estimate equals that ensemble (:func:`estimate`, which the page's task runs,
 is tested against :func:`experiments.ensemble.run_ensemble`).
 
-The runs go to the server's worker pool (:mod:`dashboards.workers`), in chunks, so that
-a change of settings cancels what has not started. At about 3 ms a flagship
+The runs go to the server's worker pool (:mod:`dashboards.workers`), one chunk per
+worker at a time, so that after a change of settings only the chunks already running
+finish (about 0.1 s). At about 3 ms a flagship
 run, a thousand runs take some 1.5 s on two cores (``python -m benchmarks.bench_live``);
 within a second needs many runs in lockstep (the open lockstep issue). The estimate
 pauses while a run plays.
@@ -28,14 +29,14 @@ import solara.lab
 
 from dashboards.live_model import LiveChoices
 from dashboards.widgets import Line, Progress, fmt
-from dashboards.workers import CHUNK_RUNS, shared_pool
+from dashboards.workers import CHUNK_RUNS, on_workers
 from experiments.design import run_seed
 from experiments.ensemble import (
     EnsembleSummary,
     chunk_outcomes,
     summarise_finished,
 )
-from experiments.executors import check_workers
+from experiments.executors import ExecutorLost, check_workers
 from negotiation import Outcome, ScenarioError, load_scenario, run_once
 
 MAX_RUNS = 1000
@@ -81,7 +82,7 @@ def estimate(
             root_seed=root_seed,
             executor=executor,
             chunk_size=CHUNK_RUNS,
-            in_flight=2 * check_workers(None),  # two chunks per core: none idles
+            in_flight=check_workers(None),  # a chunk per core: a change waits for few
         )
     with closing(batches):
         while keep_going():
@@ -122,13 +123,15 @@ def estimate_task(scenario_name: str, params: dict[str, Any]) -> EnsembleSummary
             latest.set(summary)
             estimate_task.progress = 100.0 * summary.runs / MAX_RUNS
 
-    return estimate(
-        scenario_name,
-        params,
-        MAX_RUNS,
-        publish=publish,
-        keep_going=keep_going,
-        executor=shared_pool(),
+    return on_workers(
+        lambda pool: estimate(
+            scenario_name,
+            params,
+            MAX_RUNS,
+            publish=publish,
+            keep_going=keep_going,
+            executor=pool,
+        )
     )
 
 
@@ -165,6 +168,12 @@ def LiveEstimate(choices: LiveChoices) -> None:
         return
     if estimate_task.error:
         problem = estimate_task.exception
+        if isinstance(problem, ExecutorLost):
+            solara.Error(
+                f"The background workers stopped ({problem}), twice; switch the estimate "
+                "off and on to start them again."
+            )
+            return
         message = str(problem) if isinstance(problem, ScenarioError) else repr(problem)
         solara.Error(f"Cannot estimate these settings: {message}")
         return

@@ -158,8 +158,10 @@ def chunk_outcomes(
 ) -> Iterator[tuple[list[tuple[int, Outcome]], int]]:
     """The ensemble's runs on ``executor`` in chunks of ``chunk_size``, as they finish:
     per chunk, its (run id, outcome) pairs and how many of its runs raised. At most
-    ``in_flight`` chunks are submitted at a time; closing the iterator early cancels the
-    chunks not yet started. Inputs are assumed checked (see :func:`run_ensemble`)."""
+    ``in_flight`` chunks are submitted at a time; closing the iterator early submits no
+    more and cancels those the executor has not handed to a worker (a process pool hands
+    over one more than it has workers at once). Inputs are assumed checked (see
+    :func:`run_ensemble`)."""
     setting = base.with_parameters(params)
     tasks = (
         ChunkTask(

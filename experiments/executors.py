@@ -8,7 +8,8 @@
   its parent dies, so no worker outlives a sweep even when the parent is SIGKILLed.
 - :func:`spawned_pool` starts local workers with ``spawn`` instead: what a threaded
   server (the dashboard) may start, since forking a process with threads can deadlock;
-  its workers see only the behaviours that importing the package registers.
+  its workers see only the behaviours that importing the package registers, and each
+  ends within half a second of its parent process.
 - :func:`dask_executor` connects to a Dask scheduler (``tcp://host:8786``) or starts a
   LocalCluster bound to 127.0.0.1 (its dashboard too), and returns the client's
   executor; the scheduler's workers must be able to import this package.
@@ -30,6 +31,8 @@ import os
 import re
 import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -40,6 +43,7 @@ from experiments.extras import require
 PR_SET_PDEATHSIG = 1
 WORKERS_PER_CORE = 4
 CONNECT_TIMEOUT = 5.0  # seconds to reach a scheduler (Dask's default is 30)
+PARENT_POLL_S = 0.5  # how often a spawned worker checks that its parent lives
 WORKER_WAIT = 30.0  # seconds to wait for a scheduler to have at least one worker
 SCHEDULER_FORM = re.compile(r"^(tcp|tls)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$")
 
@@ -131,10 +135,30 @@ def process_pool(workers: int | None = None) -> ProcessPoolExecutor:
 
 def spawned_pool(workers: int | None = None) -> ProcessPoolExecutor:
     """A local pool of ``workers`` processes started with ``spawn`` (default: all cores),
-    for a threaded parent; each worker still dies with its parent."""
+    for a threaded parent; each worker still ends when its parent process does.
+
+    Such a pool starts its workers from whichever thread submits, and Linux delivers the
+    parent-death signal when that *thread* ends, so these workers watch their parent
+    process instead (:func:`_watch_parent`)."""
     count = check_workers(workers)
     context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_worker_init)
+    return ProcessPoolExecutor(
+        max_workers=count, mp_context=context, initializer=_spawned_worker_init
+    )
+
+
+def _spawned_worker_init() -> None:
+    parent = os.getppid()
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+
+
+def _watch_parent(parent: int, every_s: float = PARENT_POLL_S) -> None:
+    """End this process within ``every_s`` seconds of its parent's death (it is then
+    adopted by another process, so its parent id changes)."""
+    while os.getppid() == parent:
+        time.sleep(every_s)
+    os._exit(1)
 
 
 @contextmanager

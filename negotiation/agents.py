@@ -76,7 +76,12 @@ class Actor(mesa.Agent):
         :mod:`negotiation.preferences` for the loss term)."""
         if self._compiled:
             terms = loss_terms(
-                package, self._ideal, self._ref_dist, self._scale, self._extra, self._squared
+                np.asarray(package, dtype=float),
+                self._ideal,
+                self._ref_dist,
+                self._scale,
+                self._extra,
+                self._squared,
             )
             return 1.0 - float((self._weight if self._squared else self._slope).dot(terms))
         dist = np.abs(package - self._ideal)  # other curvatures: numpy's power

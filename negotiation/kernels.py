@@ -11,7 +11,7 @@ same floating-point operations in the same order as the numpy formulation (check
   other side's gain / own loss) until the own utility lost reaches the budget. The
   pieces are those of :func:`~negotiation.preferences.concession_pieces`: split where
   either side's loss begins (reference dependence) and, with curved costs, every
-  ``1 / CURVED_PIECES`` of the way.
+  ``1 / CURVED_PIECES`` of the way (:data:`~negotiation.preferences.PIECE_GRID`).
 - :func:`loss_terms`, an actor's loss per issue at a package (see
   :mod:`negotiation.preferences`); the weighted sum stays numpy's ``dot``, whose
   summation order is BLAS's.
@@ -30,12 +30,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from negotiation.preferences import CURVED_PIECES
-
 Vector = npt.NDArray[np.float64]
-
-_CUTS = CURVED_PIECES + 3  # the grid's ends and inner points, and the two kinks
-_GRID = np.linspace(0.0, 1.0, CURVED_PIECES + 1)  # the grid of ``_curved_pieces``
 
 
 @numba.njit(cache=True)
@@ -45,6 +40,8 @@ def loss_terms(
     """Per issue, the distance of ``package`` from ``ideal`` (each unit beyond
     ``ref_dist`` counting ``1 + extra``), over ``scale`` and squared when ``squared``:
     what the weights (squared) or slopes (linear) multiply in a utility."""
+    if package.shape[0] != ideal.shape[0]:
+        raise ValueError("a package needs one value per issue")
     out = np.empty(package.shape[0])
     for j in range(package.shape[0]):
         distance = abs(package[j] - ideal[j])
@@ -89,14 +86,17 @@ def _insert_sorted(values: Vector, count: int, value: float) -> int:
 
 
 @numba.njit(cache=True)
-def _cut_values(a: float, b: float, ref_a: float, ref_b: float, gamma: float, cuts: Vector) -> int:
+def _cut_values(
+    a: float, b: float, ref_a: float, ref_b: float, gamma: float, grid: Vector, cuts: Vector
+) -> int:
     """The points that cut the way from ``a`` to ``b`` into pieces, in order along it,
-    written into ``cuts``; returns how many there are."""
+    written into ``cuts``; returns how many there are. ``grid`` holds the shares of the
+    way that cut curved costs (0 and 1 included)."""
     step = b - a
     length = abs(step)
     if gamma != 1.0:  # the grid and both kinks as sorted shares of the way, then values
-        cuts[: CURVED_PIECES + 1] = _GRID
-        n = _insert_sorted(cuts, CURVED_PIECES + 1, _kink_share(ref_a / length))
+        cuts[: grid.shape[0]] = grid
+        n = _insert_sorted(cuts, grid.shape[0], _kink_share(ref_a / length))
         n = _insert_sorted(cuts, n, _kink_share(1.0 - ref_b / length))
         for c in range(n):
             cuts[c] = a + step * cuts[c]
@@ -131,6 +131,7 @@ def efficient_package(
     reference: Vector,
     extra: float,
     gamma: float,
+    grid: Vector,
     budget: float,
 ) -> Vector:
     """The package, starting at ``own_ideal``, that concedes pieces toward the other
@@ -142,9 +143,19 @@ def efficient_package(
     :meth:`~negotiation.preferences.Preferences.build` makes them: the ideal clipped to
     ``[low, high]``, the weights divided by ``estimate_total`` (their sum, taken by numpy
     so that it is rounded as there), losses counted from ``reference`` when ``extra`` is
-    not 0. ``extra`` and ``gamma`` are the loss aversion less 1 and the curvature.
+    not 0. ``extra`` and ``gamma`` are the loss aversion less 1 and the curvature;
+    ``grid``, the shares of the way that cut curved costs (passed in, not read from a
+    module constant, so that numba's cache cannot keep an old one).
+
+    An estimate that is not finite, or weights whose total is not positive, are refused
+    (``ValueError``): the numpy formulation raised for the one and gave NaN for the other.
     """
     k = own_ideal.shape[0]
+    if not estimate_total > 0.0:
+        raise ValueError("the opponent model's issue weights must have a positive total")
+    for j in range(k):
+        if not (math.isfinite(estimate_ideal[j]) and math.isfinite(estimate_weight[j])):
+            raise ValueError("the opponent model's estimate must be finite")
     other_ideal = np.minimum(np.maximum(estimate_ideal, low), high)
     other_weight = estimate_weight / estimate_total
     other_scale = np.maximum(np.maximum(other_ideal - low, high - other_ideal), 1e-12)
@@ -160,6 +171,7 @@ def efficient_package(
         other_ref_dist,
         extra,
         gamma,
+        grid,
     )
     return _concede(own_ideal, pieces, budget)
 
@@ -176,19 +188,21 @@ def _pieces(
     other_ref_dist: Vector,
     extra: float,
     gamma: float,
+    grid: Vector,
 ) -> tuple[npt.NDArray[np.int64], Vector, Vector, Vector, Vector]:
     """Per piece, in order (issue by issue, along each issue): its issue, start and end
     values, own utility lost and the other side's gained, as ``concession_pieces``."""
-    most = own_ideal.shape[0] * (_CUTS - 1)
+    room = grid.shape[0] + 2  # the grid's cuts and both kinks
+    most = own_ideal.shape[0] * (room - 1)
     issue = np.empty(most, np.int64)
     start, end, loss, gain = np.empty(most), np.empty(most), np.empty(most), np.empty(most)
-    cuts = np.empty(_CUTS)
+    cuts = np.empty(room)
     m = 0
     for j in range(own_ideal.shape[0]):
         a, b = own_ideal[j], other_ideal[j]
         if a == b:
             continue
-        n = _cut_values(a, b, own_ref_dist[j], other_ref_dist[j], gamma, cuts)
+        n = _cut_values(a, b, own_ref_dist[j], other_ref_dist[j], gamma, grid, cuts)
         tiny = 1e-9 * abs(b - a)
         cost_a = cost_b = 0.0
         for c in range(n):

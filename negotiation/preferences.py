@@ -227,7 +227,8 @@ def concession_pieces(
     return index, start_v, end_v, loss, gain
 
 
-_PIECE_GRID = np.linspace(0.0, 1.0, CURVED_PIECES + 1)
+PIECE_GRID = np.linspace(0.0, 1.0, CURVED_PIECES + 1)  # the cuts of a curved issue's way
+PIECE_GRID.setflags(write=False)
 
 
 def _curved_pieces(
@@ -243,7 +244,7 @@ def _curved_pieces(
     step = (ib - ia)[moving]
     length = np.abs(step)
     shares = np.empty((len(moving), CURVED_PIECES + 3))
-    shares[:, : CURVED_PIECES + 1] = _PIECE_GRID
+    shares[:, : CURVED_PIECES + 1] = PIECE_GRID
     kinks = shares[:, CURVED_PIECES + 1 :]
     kinks[:, 0] = a.ref_dist[a_row, moving] / length
     kinks[:, 1] = 1.0 - b.ref_dist[b_row, moving] / length

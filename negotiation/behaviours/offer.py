@@ -33,7 +33,7 @@ from negotiation.behaviours.registry import register
 from negotiation.issues import Package
 from negotiation.kernels import efficient_package
 from negotiation.paths import share_for_budget
-from negotiation.preferences import Preferences, worst_distance
+from negotiation.preferences import PIECE_GRID, Preferences, worst_distance
 
 if TYPE_CHECKING:
     from negotiation.agents import Delegation
@@ -86,6 +86,7 @@ def efficient_bid(me: Delegation, target: float) -> Package:
         space.reference,
         prefs.extra,
         prefs.curvature,
+        PIECE_GRID,
         1.0 - target,
     )
     return package

@@ -4,12 +4,14 @@ summarised as they come in, stopped when the settings change."""
 from __future__ import annotations
 
 import re
+from concurrent.futures import Executor, Future, wait
+from typing import Any
 
 import pytest
 
 from dashboards.live_estimate import estimate, estimate_text
 from experiments.ensemble import EnsembleSummary, run_ensemble
-from experiments.executors import spawned_pool
+from experiments.executors import check_workers, spawned_pool
 from negotiation import ScenarioError
 
 
@@ -44,12 +46,37 @@ def test_the_estimate_on_worker_processes_is_the_same_ensemble() -> None:
         assert done.truces == expected.truces and done.run_ids == expected.run_ids
         runs = [s.runs for s in published]
         assert runs == sorted(runs) and len(runs) >= 2 and runs[-1] == 120
+
+
+class CountingExecutor(Executor):
+    """An executor that forwards to another and counts what it was given."""
+
+    def __init__(self, inner: Executor) -> None:
+        self.inner = inner
+        self.submitted: list[Future[Any]] = []
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future = self.inner.submit(fn, *args, **kwargs)
+        self.submitted.append(future)
+        return future
+
+
+def test_a_stopped_estimate_submits_no_more_chunks_than_its_workers() -> None:
+    with spawned_pool(2) as pool:
+        counting = CountingExecutor(pool)
         batches = iter(range(1000))
         stopped = estimate(
-            "kuala-lumpur-2025", {}, 1000, executor=pool, keep_going=lambda: next(batches) < 2
+            "kuala-lumpur-2025",
+            {},
+            1000,
+            executor=counting,
+            keep_going=lambda: next(batches) < 2,  # stop after two chunks
         )
-        assert stopped is None  # and the chunks not started are cancelled:
-        assert pool.submit(int, "7").result(timeout=10) == 7
+        assert stopped is None
+        # two chunks taken, then as many in flight as there are workers: not the 20
+        # chunks of 1,000 runs
+        assert len(counting.submitted) <= 2 + check_workers(None)
+        wait(counting.submitted, timeout=60)  # what was handed over still finishes
 
 
 def test_an_estimate_stops_when_told() -> None:

@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 
 import negotiation.behaviours.offer as offer
-from negotiation import builtin_scenarios, load_scenario, run_once
+from negotiation import TradeTalksModel, builtin_scenarios, load_scenario, run_once
 from negotiation.agents import Delegation
 from negotiation.issues import Issue, IssueSpace, Package
 from negotiation.kernels import _stable_order, efficient_package, loss_terms
-from negotiation.preferences import Preferences, concession_pieces
+from negotiation.preferences import PIECE_GRID, Preferences, concession_pieces
 
 
 def reference_bid(own: Preferences, other: Preferences, budget: float) -> Package:
@@ -64,6 +64,7 @@ def compiled_bid(
         space.reference,
         own.extra,
         own.curvature,
+        PIECE_GRID,
         budget,
     )
 
@@ -166,3 +167,22 @@ def test_the_pieces_order_is_numpys_stable_argsort(sorted_runs: bool) -> None:
             key = np.concatenate([np.sort(run) for run in np.split(key, np.cumsum(sizes)[:-1])])
         expected = np.argsort(key, kind="stable")
         assert np.array_equal(_stable_order(key, issue), expected)
+
+
+def test_a_non_finite_or_weightless_estimate_is_refused() -> None:
+    own, estimate, weights, space, budget = next(random_cases(9, 1))
+    bad_ideal = estimate.copy()
+    bad_ideal[0] = np.nan
+    with pytest.raises(ValueError, match="must be finite"):
+        compiled_bid(own, bad_ideal, weights, space, budget)
+    with pytest.raises(ValueError, match="positive total"):
+        compiled_bid(own, estimate, 0.0 * weights, space, budget)
+
+
+def test_an_actors_utility_takes_any_sequence_of_one_value_per_issue() -> None:
+    model = TradeTalksModel("kuala-lumpur-2025", rng=0)
+    delegation = next(iter(model.delegations.values()))
+    package = model.space.status_quo
+    assert delegation.utility(list(package)) == delegation.utility(package)
+    with pytest.raises(ValueError, match="one value per issue"):
+        delegation.utility(np.append(package, 0.0))
