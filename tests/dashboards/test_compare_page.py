@@ -314,8 +314,11 @@ def test_compare_two_worlds_in_the_browser(
     P(agreement) figures with their intervals and the difference with Newcombe's interval,
     the figures of ``compare_worlds`` itself."""
     page, log = _open(solara_server, new_page)
-    _certain_threat_in_the_alternative(page)
+    # The runs first: the slider's change, then awaited on the page, is rendered after
+    # the server has taken them (a render already on its way could put 200 back).
     _set_runs(page, 40)
+    _certain_threat_in_the_alternative(page)
+    assert page.get_by_label("Runs", exact=True).input_value() == "40"
     page.get_by_role("button", name="Compare").click()
     expected = compare_worlds(FLAGSHIP, {}, {"threat_credibility": 1.0}, 40, root_seed=0)
     page.get_by_text(re.compile(r"^40 paired runs of")).first.wait_for(timeout=60_000)
