@@ -211,35 +211,29 @@ def bench_import(repeats: int) -> dict[str, Any]:
     }
 
 
+def _delegated(key: str, args: list[str]) -> dict[str, Any]:
+    """``{key: figures}`` from a benchmark run as a child process that writes its figures
+    as JSON to the path given after ``--json``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"{key}.json"
+        subprocess.run([sys.executable, *args, "--json", str(out)], check=True)
+        return {key: json.loads(out.read_text())}
+
+
 def bench_sweep(quick: bool) -> dict[str, Any]:
     script = HERE / "bench_sweep.py"
     if not script.exists():
         return {"sweep": "benchmarks/bench_sweep.py not present"}
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "sweep.json"
-        args = [sys.executable, str(script), "--json", str(out)]
-        if quick:
-            args.append("--quick")
-        subprocess.run(args, check=True)
-        return {"sweep": json.loads(out.read_text())}
+    return _delegated("sweep", [str(script), *(["--quick"] if quick else [])])
 
 
 def bench_dashboard() -> dict[str, Any]:
-    script = HERE / "bench_dashboard.py"
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "dashboard.json"
-        subprocess.run([sys.executable, str(script), "--json", str(out)], check=True)
-        return {"dashboard": json.loads(out.read_text())}
+    return _delegated("dashboard", [str(HERE / "bench_dashboard.py")])
 
 
 def bench_live(quick: bool) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "live.json"
-        args = [sys.executable, "-m", "benchmarks.bench_live", "--json", str(out)]
-        if quick:
-            args += ["--repeats", "1", "--runs", "200"]
-        subprocess.run(args, check=True)
-        return {"live": json.loads(out.read_text())}
+    small = ["--repeats", "1", "--runs", "200"] if quick else []
+    return _delegated("live", ["-m", "benchmarks.bench_live", *small])
 
 
 def to_markdown(results: dict[str, Any]) -> str:

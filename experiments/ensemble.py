@@ -162,11 +162,11 @@ def chunk_outcomes(
     more and cancels those the executor has not handed to a worker (a process pool hands
     over one more than it has workers at once). Inputs are assumed checked (see
     :func:`run_ensemble`)."""
-    setting = base.with_parameters(params)
+    scenario_json = base.model_dump_json()  # once: every chunk carries the same text
     tasks = (
         ChunkTask(
             index=c,
-            scenario_json=base.model_dump_json(),
+            scenario_json=scenario_json,
             first_run=start,
             stop_run=min(start + chunk_size, runs),
             replications=runs,
@@ -177,7 +177,7 @@ def chunk_outcomes(
     )
     for _, rows in _run_windowed(executor, tasks, in_flight=in_flight):
         done = [
-            (row["run_id"], _outcome_from_row(row, setting)) for row in rows if row["error"] is None
+            (row["run_id"], _outcome_from_row(row, base)) for row in rows if row["error"] is None
         ]
         yield done, len(rows) - len(done)
 
