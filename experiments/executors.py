@@ -223,7 +223,12 @@ def _wait_for_a_worker(client: Any, address: str) -> None:
 @contextmanager
 def _quiet_dask_logs() -> Iterator[None]:
     """Mute the tracebacks Dask and Tornado log when a scheduler connection drops."""
-    names = ("distributed.client", "distributed.core", "tornado.application")
+    names = (
+        "distributed.client",
+        "distributed.core",
+        "distributed.batched",  # "Batched Comm Closed" with a traceback, when mid-send
+        "tornado.application",
+    )
     loggers = [logging.getLogger(n) for n in names]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
