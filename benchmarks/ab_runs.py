@@ -13,11 +13,13 @@ hashing their JSON. Prints medians (ms per run), the ratio and the hashes.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +52,20 @@ def batch(tree: Path, scenario: str, runs: int) -> tuple[float, str]:
     return float(out[0]), out[1]
 
 
+@contextlib.contextmanager
+def checked_out(revision: str) -> Iterator[Path]:
+    """``revision`` checked out into a temporary worktree, removed afterwards."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "baseline"
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", "-q", str(tree), revision], cwd=ROOT, check=True
+        )
+        try:
+            yield tree
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("baseline", help="the git revision to compare against")
@@ -57,23 +73,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=200, help="runs per batch")
     parser.add_argument("--scenario", default="kuala-lumpur-2025")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        old = Path(tmp) / "baseline"
-        subprocess.run(
-            ["git", "worktree", "add", "--detach", "-q", str(old), args.baseline],
-            cwd=ROOT,
-            check=True,
-        )
-        try:
-            times: dict[str, list[float]] = {"baseline": [], "working tree": []}
-            hashes: dict[str, set[str]] = {"baseline": set(), "working tree": set()}
-            for _ in range(args.batches):
-                for name, tree in (("baseline", old), ("working tree", ROOT)):
-                    ms, digest = batch(tree, args.scenario, args.runs)
-                    times[name].append(ms)
-                    hashes[name].add(digest)
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT)
+    times: dict[str, list[float]] = {"baseline": [], "working tree": []}
+    hashes: dict[str, set[str]] = {"baseline": set(), "working tree": set()}
+    with checked_out(args.baseline) as old:
+        for _ in range(args.batches):
+            for name, tree in (("baseline", old), ("working tree", ROOT)):
+                ms, digest = batch(tree, args.scenario, args.runs)
+                times[name].append(ms)
+                hashes[name].add(digest)
     before, after = (statistics.median(times[k]) for k in ("baseline", "working tree"))
     print(f"{args.baseline}: {before:.3f} ms per run (median of {args.batches} batches)")
     print(f"working tree: {after:.3f} ms per run; ratio {after / before:.3f}")

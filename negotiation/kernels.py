@@ -1,17 +1,36 @@
-"""The model's inner loops, compiled with numba: the same numbers, bit for bit.
+"""The model's inner loops, compiled with numba.
 
 Two computations run so often in a run that the fixed cost of numpy calls on vectors of
-a few issues was most of its time; here each is one compiled call that performs the
-same floating-point operations in the same order as the numpy formulation (checked in
-``tests/negotiation/test_kernels.py``), so seeded results do not change:
+a few issues was most of its time; here each is one compiled call:
 
-- :func:`efficient_package`, the efficient bid's fractional knapsack. Bidding on the
-  efficient frontier (Raiffa 1982, ch. 10) cuts each issue into pieces between the own
-  ideal and the opponent model's ideal, and concedes pieces in decreasing order of (the
-  other side's gain / own loss) until the own utility lost reaches the budget. The
-  pieces are those of :func:`~negotiation.preferences.concession_pieces`: split where
-  either side's loss begins (reference dependence) and, with curved costs, every
-  ``1 / CURVED_PIECES`` of the way (:data:`~negotiation.preferences.PIECE_GRID`).
+- :func:`efficient_package`, the efficient bid: the package of a given own utility that
+  the other side (as the opponent model estimates it) values most (Raiffa 1982,
+  ch. 10).
+
+  - For linear (and other than quadratic) costs, a fractional knapsack: each issue is
+    cut into pieces between the own ideal and the opponent model's ideal, and pieces
+    are conceded in decreasing order of (the other side's gain / own loss) until the own
+    utility lost reaches the budget. The pieces are those of
+    :func:`~negotiation.preferences.concession_pieces`: split where either side's loss
+    begins (reference dependence) and, with curved costs, every ``1 / CURVED_PIECES``
+    of the way (:data:`~negotiation.preferences.PIECE_GRID`). It performs the same
+    floating-point operations in the same order as the numpy formulation it replaced
+    (checked in ``tests/negotiation/test_kernels.py``).
+  - For quadratic costs (the default, ``settings.issue_curvature = 2``), the problem is
+    solved exactly instead (:func:`efficient_quadratic_package`): the knapsack is exact
+    only at the ends of its pieces and linear between. Maximising ``sum_j G_j(x_j)``,
+    the other side's gain from conceding ``x_j`` on issue ``j``, subject to the own loss
+    ``sum_j C_j(x_j)`` being the budget, with ``C_j`` convex and ``G_j`` concave (both
+    quadratic, kinked where a loss against the status quo begins; Kahneman & Tversky
+    1979), the Karush–Kuhn–Tucker conditions give one multiplier ``lam`` with
+    ``G_j'(x_j) = lam * C_j'(x_j)`` on every issue conceded in part: the marginal rates
+    of exchange are equal across issues. Between kinks both derivatives are affine, so
+    each issue's concession at a given ``lam`` is a ratio of affine functions of it
+    (:func:`concession_at`), pinned at a kink while the marginal ratio jumps across
+    ``lam`` there; the own loss falls continuously as ``lam`` rises, and a safeguarded
+    Newton search on ``lam`` meets the budget to rounding. About ten steps of a few
+    multiply-adds per issue, against sorting about a hundred pieces.
+
 - :func:`loss_terms`, an actor's loss per issue at a package (see
   :mod:`negotiation.preferences`); the weighted sum stays numpy's ``dot``, whose
   summation order is BLAS's.
@@ -134,10 +153,11 @@ def efficient_package(
     grid: Vector,
     budget: float,
 ) -> Vector:
-    """The package, starting at ``own_ideal``, that concedes pieces toward the other
-    side's estimated ideal in decreasing order of its gain per own loss, the last one in
-    part, until the own loss reaches ``budget``; ties keep the pieces' order (issue by
-    issue, along each issue), as a stable sort does.
+    """The package, starting at ``own_ideal``, that concedes toward the other side's
+    estimated ideal what it values most for an own loss of ``budget``: exactly for
+    quadratic costs (``gamma`` 2, :func:`efficient_quadratic_package`), otherwise by
+    pieces in decreasing order of its gain per own loss, the last one in part; ties keep
+    the pieces' order (issue by issue, along each issue), as a stable sort does.
 
     The other side's preferences are the opponent model's estimate as
     :meth:`~negotiation.preferences.Preferences.build` makes them: the ideal clipped to
@@ -160,6 +180,19 @@ def efficient_package(
     other_weight = estimate_weight / estimate_total
     other_scale = np.maximum(np.maximum(other_ideal - low, high - other_ideal), 1e-12)
     other_ref_dist = np.abs(reference - other_ideal) if extra != 0.0 else np.full(k, np.inf)
+    if gamma == 2.0:
+        return efficient_quadratic_package(
+            own_ideal,
+            own_weight,
+            own_scale,
+            own_ref_dist,
+            other_ideal,
+            other_weight,
+            other_scale,
+            other_ref_dist,
+            extra,
+            budget,
+        )
     pieces = _pieces(
         own_ideal,
         own_weight,
@@ -295,3 +328,261 @@ def _concede(
             piece = last[j]
             package[j] = start[piece] + share[j] * (end[piece] - start[piece])
     return package
+
+
+# --- the efficient bid for quadratic costs, exactly (see the module docstring) -----------
+SEARCH_STEPS = 200  # the Newton search's cap; it converges in about ten
+
+
+@numba.njit(cache=True)
+def _slopes(
+    x: float, distance: float, own_kink: float, other_kink: float, e: float
+) -> tuple[float, float, float, float]:
+    """On the stretch of the way holding ``x``, the own marginal loss ``p + q x`` and the
+    other's marginal gain ``u - t x``, per unit of weight over squared scale (times 2).
+
+    The own loss at ``x`` is ``(x + e max(x - own_kink, 0))**2``; the other's, at its
+    distance ``distance - x``, ``(y + e max(y - other_kink, 0))**2``."""
+    if e != 0.0 and x > own_kink:
+        q, p = (1.0 + e) * (1.0 + e), -(1.0 + e) * e * own_kink
+    else:
+        q, p = 1.0, 0.0
+    if e != 0.0 and distance - x > other_kink:
+        t = (1.0 + e) * (1.0 + e)
+        u = t * distance - (1.0 + e) * e * other_kink
+    else:
+        t, u = 1.0, distance
+    return p, q, u, t
+
+
+@numba.njit(cache=True)
+def concession_at(
+    lam: float,
+    distance: float,
+    own_kink: float,
+    other_kink: float,
+    e: float,
+    own_rate: float,
+    other_rate: float,
+) -> float:
+    """How far to concede one issue at multiplier ``lam``: the ``x`` in ``[0, distance]``
+    where the other's marginal gain equals ``lam`` times the own marginal loss.
+
+    ``own_rate`` and ``other_rate`` are each side's weight over its squared scale; the
+    marginal gain minus ``lam`` times the marginal loss falls along the way (concave gain,
+    convex loss), so the first stretch on which it reaches 0 holds the answer, at the
+    stretch's start when it jumps below 0 at a kink."""
+    first = second = distance  # the kinks on the way, in order (the end if none)
+    if e != 0.0:
+        for kink in (own_kink, distance - other_kink):
+            if 0.0 < kink < distance:
+                if kink < first:
+                    first, second = kink, first
+                elif kink < second:
+                    second = kink
+    for lo, hi in ((0.0, first), (first, second), (second, distance)):
+        if hi <= lo:
+            continue
+        p, q, u, t = _slopes(0.5 * (lo + hi), distance, own_kink, other_kink, e)
+        a, b = other_rate * u - lam * own_rate * p, other_rate * t + lam * own_rate * q
+        if a - b * lo <= 0.0:
+            return lo
+        if a - b * hi < 0.0:
+            return min(max(a / b, lo), hi)
+    return distance
+
+
+@numba.njit(cache=True)
+def _own_loss(x: float, own_kink: float, e: float, weight: float, scale: float) -> float:
+    """Own utility lost at ``x`` from the ideal, as the utility counts it."""
+    distance = x + e * max(x - own_kink, 0.0) if e != 0.0 else x
+    closeness = distance / scale
+    return weight * (closeness * closeness)
+
+
+@numba.njit(cache=True)
+def _spend(
+    lam: float,
+    distance: Vector,
+    own_kink: Vector,
+    other_kink: Vector,
+    e: float,
+    weight: Vector,
+    scale: Vector,
+    other_rate: Vector,
+    out: Vector,
+) -> float:
+    """Concessions at ``lam`` (into ``out``) and the own utility they lose."""
+    total = 0.0
+    for j in range(distance.shape[0]):
+        if distance[j] <= 0.0:
+            out[j] = 0.0
+            continue
+        rate = weight[j] / (scale[j] * scale[j])
+        out[j] = concession_at(lam, distance[j], own_kink[j], other_kink[j], e, rate, other_rate[j])
+        total += _own_loss(out[j], own_kink[j], e, weight[j], scale[j])
+    return total
+
+
+@numba.njit(cache=True)
+def _spend_slope(
+    lam: float,
+    x: Vector,
+    distance: Vector,
+    own_kink: Vector,
+    other_kink: Vector,
+    e: float,
+    weight: Vector,
+    scale: Vector,
+    other_rate: Vector,
+) -> float:
+    """d(own loss)/d(lam) at the concessions ``x`` of ``lam`` (0 for pinned issues)."""
+    slope = 0.0
+    for j in range(distance.shape[0]):
+        if distance[j] <= 0.0 or x[j] <= 0.0 or x[j] >= distance[j]:
+            continue
+        p, q, u, t = _slopes(x[j], distance[j], own_kink[j], other_kink[j], e)
+        rate = weight[j] / (scale[j] * scale[j])
+        a, b = other_rate[j] * u - lam * rate * p, other_rate[j] * t + lam * rate * q
+        if b <= 0.0 or abs(a / b - x[j]) > 1e-9 * distance[j]:
+            continue  # pinned at a kink
+        dx = -rate * (p * other_rate[j] * t + q * other_rate[j] * u) / (b * b)
+        slope += 2.0 * rate * (p + q * x[j]) * dx  # C' = 2 rate (p + q x)
+    return slope
+
+
+@numba.njit(cache=True)
+def _invert_loss(budget: float, distance: float, own_kink: float, e: float, rate: float) -> float:
+    """The ``x`` in ``[0, distance]`` whose own loss ``rate * (x + e max(x - k, 0))**2``
+    is ``budget``."""
+    if rate <= 0.0:
+        return distance
+    reach = math.sqrt(budget / rate)  # the distance as the utility counts it
+    x = reach if e == 0.0 or reach <= own_kink else own_kink + (reach - own_kink) / (1.0 + e)
+    return min(x, distance)
+
+
+@numba.njit(cache=True)
+def efficient_quadratic_package(
+    own_ideal: Vector,
+    own_weight: Vector,
+    own_scale: Vector,
+    own_ref_dist: Vector,
+    other_ideal: Vector,
+    other_weight: Vector,
+    other_scale: Vector,
+    other_ref_dist: Vector,
+    extra: float,
+    budget: float,
+) -> Vector:
+    """The package that concedes from ``own_ideal`` toward ``other_ideal`` what the other
+    side values most for an own utility loss of ``budget``, both sides' costs quadratic
+    (weights, scales and distances to the status quo per issue, ``extra`` the loss
+    aversion less 1; the other side's as the opponent model estimates them).
+
+    ``lam`` is searched between a bracket that halves or doubles until it holds the
+    budget, then by Newton steps kept inside it (bisection when a step leaves it). If
+    the whole way to the other's ideal costs less than ``budget``, the issues the other
+    side does not care about are conceded with what is left, in issue order, as the
+    knapsack does (their order does not matter to it)."""
+    k = own_ideal.shape[0]
+    distance = np.abs(other_ideal - own_ideal)
+    other_rate = other_weight / (other_scale * other_scale)
+    x = np.zeros(k)
+    if budget > 0.0:
+        if (
+            _spend(
+                0.0,
+                distance,
+                own_ref_dist,
+                other_ref_dist,
+                extra,
+                own_weight,
+                own_scale,
+                other_rate,
+                x,
+            )
+            > budget
+        ):
+            _search(
+                budget,
+                distance,
+                own_ref_dist,
+                other_ref_dist,
+                extra,
+                own_weight,
+                own_scale,
+                other_rate,
+                x,
+            )
+        else:
+            left = budget
+            for j in range(k):
+                left -= _own_loss(x[j], own_ref_dist[j], extra, own_weight[j], own_scale[j])
+            for j in range(k):
+                if distance[j] > 0.0 and other_rate[j] <= 0.0 and left > 0.0:
+                    rate = own_weight[j] / (own_scale[j] * own_scale[j])
+                    x[j] = _invert_loss(left, distance[j], own_ref_dist[j], extra, rate)
+                    left -= _own_loss(x[j], own_ref_dist[j], extra, own_weight[j], own_scale[j])
+    package = own_ideal.copy()
+    for j in range(k):
+        if x[j] >= distance[j]:
+            package[j] = other_ideal[j]
+        elif x[j] > 0.0:
+            package[j] = own_ideal[j] + (x[j] if other_ideal[j] > own_ideal[j] else -x[j])
+    return package
+
+
+@numba.njit(cache=True)
+def _search(
+    budget: float,
+    distance: Vector,
+    own_kink: Vector,
+    other_kink: Vector,
+    e: float,
+    weight: Vector,
+    scale: Vector,
+    other_rate: Vector,
+    x: Vector,
+) -> None:
+    """The multiplier whose concessions lose ``budget``, concessions left in ``x`` (the
+    loss at a multiplier of 0, the whole way, is known to exceed it). A bracket that
+    doubles or halves from 1 until it holds the budget, then Newton steps kept inside it
+    (bisection when a step leaves it), to a loss within rounding of the budget or, at
+    worst, the bracket's end that is within it."""
+    lo, hi = 0.0, 1.0
+    if _spend(hi, distance, own_kink, other_kink, e, weight, scale, other_rate, x) > budget:
+        while True:
+            lo, hi = hi, 2.0 * hi
+            if hi > 1e300:
+                return
+            if (
+                _spend(hi, distance, own_kink, other_kink, e, weight, scale, other_rate, x)
+                <= budget
+            ):
+                break
+    else:
+        while hi > 1e-300:
+            if (
+                _spend(0.5 * hi, distance, own_kink, other_kink, e, weight, scale, other_rate, x)
+                > budget
+            ):
+                lo = 0.5 * hi
+                break
+            hi *= 0.5
+    lam = hi
+    for _ in range(SEARCH_STEPS):
+        spent = _spend(lam, distance, own_kink, other_kink, e, weight, scale, other_rate, x)
+        gap = spent - budget
+        if abs(gap) <= 1e-14 * budget:
+            return
+        if gap > 0.0:
+            lo = lam
+        else:
+            hi = lam
+        if hi - lo <= 1e-15 * hi:
+            break
+        slope = _spend_slope(lam, x, distance, own_kink, other_kink, e, weight, scale, other_rate)
+        step = lam - gap / slope if slope < 0.0 else -1.0
+        lam = step if lo < step < hi else 0.5 * (lo + hi)
+    _spend(hi, distance, own_kink, other_kink, e, weight, scale, other_rate, x)

@@ -63,13 +63,16 @@ def opponent_preferences(me: Delegation) -> Preferences:
 def efficient_bid(me: Delegation, target: float) -> Package:
     """The package of own utility ``target`` that the opponent model values most.
 
-    Concede pieces of issues toward the opponent model's ideal in decreasing order of
-    (other side's gain / own loss), the last one partly, until the own utility lost
-    reaches ``1 - target`` (a fractional knapsack, exact for additive piecewise-linear
-    utilities; Raiffa 1982, ch. 10). With loss aversion, an issue's piece beyond the
-    status quo costs more, so bids leave issues at the status quo first. The pieces are
-    those of :func:`~negotiation.preferences.concession_pieces`; the knapsack runs as
-    one compiled call (:mod:`negotiation.kernels`).
+    Concede toward the opponent model's ideal, issue by issue, what the other side gains
+    most from per unit of own utility lost, until the own utility lost reaches
+    ``1 - target`` (Raiffa 1982, ch. 10). With the default quadratic costs this is
+    solved exactly: the other side's marginal gain per own marginal loss is equalised
+    across the issues conceded in part. Otherwise the issues are cut into pieces
+    (:func:`~negotiation.preferences.concession_pieces`) conceded in decreasing order of
+    gain per loss, the last one partly (a fractional knapsack, exact for piecewise-linear
+    utilities). With loss aversion, a concession beyond the status quo costs more, so
+    bids leave issues at the status quo first. Either runs as one compiled call
+    (:mod:`negotiation.kernels`).
     """
     prefs, space, estimate = me.model.prefs, me.model.space, me.opponent
     row = me.row
@@ -292,11 +295,13 @@ class Logrolling(TimeDependent):
     """Time-dependent aspiration, bid by trading off issues (Raiffa 1982; Faratin et al. 2002).
 
     The aspiration follows exponent ``e`` (Faratin et al. 1998), but the package that
-    reaches it concedes first, and fully, the issues the opponent model says the other
-    side values more than I do (order: the other's weight / own weight, per unit of
-    range): a fractional knapsack, so at equal own utility its offers are worth more to
-    the other side than a uniform concession (the trade-off idea of Faratin, Sierra &
-    Jennings 2002, exact for linear additive utilities).
+    reaches it is on the efficient frontier of the estimated utilities
+    (:func:`efficient_bid`): it concedes most on the issues the opponent model says the
+    other side values more than I do, so at equal own utility its offers are worth more
+    to the other side than a uniform concession (the trade-off idea of Faratin, Sierra &
+    Jennings 2002). With linear costs issues are conceded whole, one after another; with
+    the default quadratic costs each issue is conceded until the other side's marginal
+    gain per own marginal loss is the same on all of them.
     """
 
     e: Exponent = 0.5

@@ -23,7 +23,13 @@ def test_a_truce_is_explained_issue_by_issue(shipped_flagship) -> None:  # type:
     conceded = "Share of the gap between the opening offers each side conceded: "
     assert any(line.startswith(conceded) for line in lines)
     settled = next(line for line in lines if line.startswith("Settled:"))
-    assert "US additional tariff on Chinese goods 30 → 25 %" in settled
+    assert model.agreement is not None
+    moved = model.agreement != model.space.status_quo
+    for issue, value, changed in zip(model.space, model.agreement, moved, strict=True):
+        if changed:  # "label status quo → agreed unit", as the record rounds it
+            assert f"{issue.label} {issue.status_quo:g} → {value:.3g}" in settled
+        else:
+            assert issue.label not in settled
     assert any("President Trump's threat" in line and "audience cost" in line for line in lines)
 
 

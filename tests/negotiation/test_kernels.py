@@ -1,12 +1,15 @@
-"""The compiled inner loops of :mod:`negotiation.kernels` against their numpy formulation.
+"""The compiled inner loops of :mod:`negotiation.kernels` against their numpy formulation,
+and the exact efficient bid for quadratic costs against its definition.
 
 The references below are the efficient bid as numpy calls over the pieces of
 :func:`~negotiation.preferences.concession_pieces`, and an actor's utility as numpy
-calls (the model's code before it was compiled). The compiled ones must give the same
-numbers, bit for bit, on random preferences (linear and quadratic, with and without
-loss aversion) and on every bid of real runs of every built-in scenario. Other
-curvatures take powers through the C library's ``pow`` rather than numpy's, which may
-round the last bit differently (the bid accepts that; the utility keeps numpy).
+calls (the model's code before it was compiled). For linear costs the compiled ones
+must give the same numbers, bit for bit, on random preferences (with and without loss
+aversion) and on every bid of real runs. Other curvatures than 1 and 2 take powers
+through the C library's ``pow`` rather than numpy's, which may round the last bit
+differently (the bid accepts that; the utility keeps numpy). For quadratic costs the
+bid solves the problem exactly (one multiplier): it must spend exactly its budget and
+give the other side at least what the knapsack gives, on a grid 64 times finer too.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import numpy as np
 import pytest
 
 import negotiation.behaviours.offer as offer
-from negotiation import TradeTalksModel, builtin_scenarios, load_scenario, run_once
+from negotiation import TradeTalksModel, builtin_scenarios, kernels, load_scenario, run_once
 from negotiation.agents import Delegation
 from negotiation.issues import Issue, IssueSpace, Package
 from negotiation.kernels import _stable_order, efficient_package, loss_terms
@@ -103,31 +106,54 @@ def test_compiled_bid_equals_numpy_bid_bitwise(seed: int) -> None:
         other = Preferences.build(estimate, weights, space, own.loss_aversion, own.curvature)
         expected = reference_bid(own, other, budget)
         got = compiled_bid(own, estimate, weights, space, budget)
-        if own.curvature in (1.0, 2.0):
+        if own.curvature == 2.0:
+            continue  # exact, not the knapsack's: see the quadratic tests below
+        if own.curvature == 1.0:
             assert np.array_equal(got, expected), (got, expected)
         else:
             np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
 
 def test_every_bid_of_real_runs_matches(monkeypatch: pytest.MonkeyPatch) -> None:
-    checked = 0
+    """Linear costs: the knapsack, bit for bit; quadratic (every built-in scenario): the
+    exact bid, at the target utility and worth at least the knapsack's to the other."""
+    checked = {1.0: 0, 2.0: 0}
     compiled = offer.efficient_bid
 
     def both(me: Delegation, target: float) -> Package:
-        nonlocal checked
-        other = offer.opponent_preferences(me)
-        expected = reference_bid(me.model.prefs.row(me.row), other, 1.0 - target)
+        own, other = me.model.prefs.row(me.row), offer.opponent_preferences(me)
+        expected = reference_bid(own, other, 1.0 - target)
         got = compiled(me, target)
-        assert np.array_equal(got, expected), (got, expected)
-        checked += 1
+        if own.curvature == 1.0:
+            assert np.array_equal(got, expected), (got, expected)
+        else:
+            assert_exact_quadratic_bid(own, other, 1.0 - target, got, expected)
+        checked[own.curvature] += 1
         return got
 
     monkeypatch.setattr(offer, "efficient_bid", both)
     for name in builtin_scenarios():
         scenario = load_scenario(name)
+        settings = scenario.settings.model_copy(update={"issue_curvature": 1.0})
+        linear = scenario.model_copy(update={"settings": settings})
         for seed in range(2):
             run_once(scenario, seed=seed)
-    assert checked > 500
+            run_once(linear, seed=seed)
+    assert checked[1.0] > 500 and checked[2.0] > 500
+
+
+def assert_exact_quadratic_bid(
+    own: Preferences, other: Preferences, budget: float, got: Package, knapsack: Package
+) -> None:
+    """``got`` spends the budget (or all there is to concede) and is worth at least the
+    knapsack's bid to the other side."""
+    spent = 1.0 - float(own.utility(got)[0])
+    whole = 1.0 - float(own.utility(other.ideal[0])[0])
+    if budget <= 0:
+        assert np.array_equal(got, own.ideal[0])
+    else:
+        assert spent == pytest.approx(min(budget, whole), rel=1e-12, abs=1e-13)
+    assert float(other.utility(got)[0]) >= float(other.utility(knapsack)[0]) - 1e-12
 
 
 def numpy_utility(own: Preferences, package: Package) -> float:
@@ -186,3 +212,107 @@ def test_an_actors_utility_takes_any_sequence_of_one_value_per_issue() -> None:
     assert delegation.utility(list(package)) == delegation.utility(package)
     with pytest.raises(ValueError, match="one value per issue"):
         delegation.utility(np.append(package, 0.0))
+
+
+QuadraticCase = tuple[Preferences, Preferences, Package, Package, IssueSpace, float]
+
+
+def quadratic_cases(seed: int, count: int) -> Iterator[QuadraticCase]:
+    """Random quadratic-cost cases: own preferences, the other side's as estimated (and
+    the raw estimate), a budget from nothing to more than the whole way costs."""
+    rng = np.random.default_rng(seed + 100)
+    for own, estimate, weights, space, _ in random_cases(seed, 4 * count):
+        if own.curvature != 2.0:
+            continue
+        other = Preferences.build(estimate, weights, space, own.loss_aversion, 2.0)
+        whole = 1.0 - float(own.utility(other.ideal[0])[0])
+        yield own, other, estimate, weights, space, float(rng.uniform(-0.1, 1.2) * whole)
+
+
+def fine_knapsack(own: Preferences, other: Preferences, budget: float, pieces: int) -> Package:
+    """The knapsack bid with quadratic costs cut into ``pieces`` per issue."""
+    k = own.ideal.shape[1]
+    other_ref = other.ref_dist[0] if own.extra else np.full(k, np.inf)
+    cut = kernels._pieces(
+        own.ideal[0],
+        own.weight[0],
+        own.scale[0],
+        own.ref_dist[0],
+        other.ideal[0],
+        other.weight[0],
+        other.scale[0],
+        other_ref,
+        own.extra,
+        2.0,
+        np.linspace(0.0, 1.0, pieces + 1),
+    )
+    return kernels._concede(own.ideal[0], cut, budget)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_quadratic_bid_spends_its_budget_and_beats_every_knapsack(seed: int) -> None:
+    checked = 0
+    for own, other, estimate, weights, space, budget in quadratic_cases(seed, 200):
+        got = compiled_bid(own, estimate, weights, space, budget)
+        assert np.all((got >= space.low) & (got <= space.high))
+        for pieces in (16, 1024):
+            assert_exact_quadratic_bid(
+                own, other, budget, got, fine_knapsack(own, other, budget, pieces)
+            )
+        checked += 1
+    assert checked > 150
+
+
+def test_the_quadratic_bid_converges_to_the_knapsacks_limit() -> None:
+    """A knapsack on ever finer pieces tends to the exact bid from below."""
+    gaps = []
+    for own, other, estimate, weights, space, budget in quadratic_cases(5, 100):
+        exact = float(other.utility(compiled_bid(own, estimate, weights, space, budget))[0])
+        coarse, fine = (
+            float(other.utility(fine_knapsack(own, other, budget, n))[0]) for n in (16, 4096)
+        )
+        assert exact - fine <= exact - coarse + 1e-12
+        gaps.append(exact - fine)
+    assert max(gaps) < 1e-5
+
+
+def marginal_loss(prefs: Preferences, j: int, distance: float) -> float:
+    """d/d(distance) of ``weight * ((d + extra max(d - ref, 0)) / scale)**2`` on issue ``j``,
+    off the kink."""
+    beyond = prefs.extra if prefs.extra and distance > prefs.ref_dist[0][j] else 0.0
+    counted = distance + beyond * (distance - prefs.ref_dist[0][j]) if beyond else distance
+    return 2.0 * prefs.weight[0][j] / prefs.scale[0][j] ** 2 * counted * (1.0 + beyond)
+
+
+def test_the_quadratic_bid_equalises_marginal_rates_of_exchange() -> None:
+    """Raiffa's condition at the optimum: on every issue conceded in part (off the kinks),
+    the other side's marginal gain per own marginal loss is the same."""
+    checked = 0
+    for own, other, estimate, weights, space, budget in quadratic_cases(11, 200):
+        got = compiled_bid(own, estimate, weights, space, budget)
+        a, b = own.ideal[0], other.ideal[0]
+        ratios = []
+        for j in range(len(a)):
+            x, y, whole = abs(got[j] - a[j]), abs(b[j] - got[j]), abs(b[j] - a[j])
+            kinks = (own.ref_dist[0][j], whole - other.ref_dist[0][j]) if own.extra else ()
+            if min(x, y) <= 1e-9 * whole or any(abs(x - k) < 1e-9 * whole for k in kinks):
+                continue  # not conceded, conceded whole, or pinned at a kink
+            ratios.append(marginal_loss(other, j, y) / marginal_loss(own, j, x))
+        if len(ratios) >= 2:
+            assert max(ratios) == pytest.approx(min(ratios), rel=1e-9)
+            checked += 1
+    assert checked > 20
+
+
+def test_the_quadratic_bid_at_its_limits() -> None:
+    own, other, estimate, weights, space, _ = next(quadratic_cases(3, 50))
+    assert np.array_equal(compiled_bid(own, estimate, weights, space, 0.0), own.ideal[0])
+    everything = compiled_bid(own, estimate, weights, space, 10.0)
+    assert np.array_equal(everything, other.ideal[0])  # the whole way, and budget to spare
+    weights = weights.copy()
+    weights[0] = 0.0  # an issue the other side does not care about: conceded last
+    moved = other.ideal[0][0] != own.ideal[0][0]
+    whole = compiled_bid(own, estimate, weights, space, 10.0)
+    assert whole[0] == (other.ideal[0][0] if moved else own.ideal[0][0])
+    rest = 1.0 - float(own.utility(np.where(np.arange(len(whole)) == 0, own.ideal[0], whole))[0])
+    assert compiled_bid(own, estimate, weights, space, rest)[0] == own.ideal[0][0]
