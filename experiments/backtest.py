@@ -34,7 +34,7 @@ Baselines (:mod:`experiments.baselines`, including "always deal" and the leave-o
 base rate) and a calibration (:mod:`experiments.calibration`) complete the table: the
 ``model (in-sample calibrated)`` rows use the grid point fitted on all episodes, the
 ``model (LOO-calibrated)`` rows the point fitted on the others. Seeds follow the sweep convention,
-``SeedSequence(root_seed, spawn_key=(i,))``, so run ``i`` here is run ``i`` of
+:func:`experiments.design.run_seed`, so run ``i`` here is run ``i`` of
 ``negotiation ensemble``. The ensemble API's summary counts only pre-deadline truces in
 its median package; the backtest needs summit deals too, so it runs its own loop.
 """

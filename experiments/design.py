@@ -3,9 +3,9 @@
 A design is a table of *points* (one row per parameter combination, columns = parameter
 names). Run ``run_id`` visits point ``run_id // replications`` as replicate
 ``run_id % replications``, so a sweep of millions of runs never materialises a row per
-run, and any chunk of run ids can be run anywhere. Seeds come from
-``SeedSequence(root_seed, spawn_key=(run_id,))``: a run's seed depends on nothing but
-the root seed and its id, whatever the executor or chunking.
+run, and any chunk of run ids can be run anywhere. A run's seed is a counter-based hash
+of the root seed and its id (:func:`run_seeds`, :mod:`negotiation.streams`): it depends
+on nothing else, whatever the executor, chunking or batch.
 
 Designs: full factorial grid; simple random sampling; Latin hypercube (McKay, Beckman &
 Conover 1979); Morris trajectories for elementary effects (Morris 1991) and
@@ -20,9 +20,12 @@ import itertools
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from experiments.study import MAX_RUNS, Range, Study, StudyError
+from negotiation import streams
+from negotiation.streams import Stream
 
 MAX_SEED = 2**63 - 1
 
@@ -35,11 +38,14 @@ def check_seed(seed: object, what: str = "seed") -> int:
 
 
 def run_seed(root_seed: int, run_id: int) -> int:
-    """The 64-bit seed of run ``run_id``."""
-    state = np.random.SeedSequence(root_seed, spawn_key=(run_id,)).generate_state(
-        1, dtype=np.uint64
-    )
-    return int(state[0])
+    """The seed of run ``run_id`` (63 bits, what Parquet's int64 holds)."""
+    return int(run_seeds(root_seed, np.array([run_id]))[0])
+
+
+def run_seeds(root_seed: int, run_ids: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """The seeds of many runs at once: a counter-based hash of the root seed and each run
+    id (:mod:`negotiation.streams`), a few vectorised integer operations per run."""
+    return (streams.words(root_seed, Stream.RUN_SEED, run_ids) >> np.uint64(1)).astype(np.int64)
 
 
 def design_points(study: Study) -> pd.DataFrame:

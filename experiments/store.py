@@ -55,7 +55,7 @@ IDENTITY_KEYS = (
     "code_version",
     "run_versions",
 )
-RUN_PACKAGES = ("mesa", "numpy")  # libraries whose version can change a run's outcome
+RUN_PACKAGES = ("mesa", "numpy", "numba")  # libraries whose version can change a run's outcome
 
 
 class ResumeError(ValueError):

@@ -2,10 +2,11 @@
 
 An event dated at a moment fires just before the first round played at or after it
 (at model time ``round - 0.5``; Mesa plays round ``n`` at time ``n``). Random shocks are
-drawn once, when the model is built, from the model's seeded generator: for each shock
-and each calendar day, it happens with probability ``1 - exp(-rate * shock_scale)``, at a
-round of that day chosen uniformly. Drawing everything up front keeps a run's random
-stream independent of what the behaviours do.
+drawn once, when the model is built, from the run's counter-based streams
+(:mod:`negotiation.streams`): for each shock and each calendar day, it happens with
+probability ``1 - exp(-rate * shock_scale)``, at a round of that day chosen uniformly.
+Each shock has a stream of its own and each day two indices in it, so a draw depends on
+the run's seed, the shock and the day alone, never on what the behaviours do.
 
 Mesa holds event callbacks by weak reference, so each scheduled event is an object kept
 alive by the model, scheduled through its bound method.
@@ -19,8 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from negotiation import streams
 from negotiation.calendar import Calendar
 from negotiation.scenario import EffectSpec, Scenario
+from negotiation.streams import Stream
 
 if TYPE_CHECKING:
     from negotiation.model import TradeTalksModel
@@ -56,13 +59,13 @@ def schedule_all(model: TradeTalksModel) -> list[ScheduledEvent]:
     kept = [
         _schedule(model, number, label, kind, effects) for number, label, kind, effects in dated
     ]
-    for p, label, kind, effects in shocks:
-        hits = model.rng.random(len(days)) < p
-        picks = model.rng.integers(0, 1 << 30, len(days))
-        for numbers, hit, pick in zip(days, hits, picks, strict=True):
-            if hit:
-                number = numbers[int(pick) % len(numbers)]
-                kept.append(_schedule(model, number, label, kind, effects))
+    day = np.arange(len(days))
+    for s, (p, label, kind, effects) in enumerate(shocks):
+        hits = streams.uniform(model.stream_key, Stream.SHOCK + s, 2 * day) < p
+        for d in np.flatnonzero(hits):
+            numbers = days[d]
+            at = float(streams.uniform(model.stream_key, Stream.SHOCK + s, 2 * d + 1))
+            kept.append(_schedule(model, numbers[int(at * len(numbers))], label, kind, effects))
     return kept
 
 

@@ -22,6 +22,7 @@ from typing import Any
 import mesa
 import numpy as np
 
+from negotiation import streams
 from negotiation.agents import Delegation, Host, InterestGroup, Leader
 from negotiation.behaviours.interfaces import Verdict
 from negotiation.calendar import Calendar
@@ -31,6 +32,7 @@ from negotiation.outcome import Outcome, build_outcome
 from negotiation.plan import BehaviourTable, Plan, plan_for
 from negotiation.preferences import Preferences
 from negotiation.scenario import EffectSpec, Scenario, load_scenario
+from negotiation.streams import Stream
 from negotiation.threats import perceived_no_deal
 from negotiation.view import TalksView
 
@@ -41,7 +43,8 @@ class TradeTalksModel(mesa.Model):
     """US–China trade talks as a two-level game with a host, to a summit deadline.
 
     ``scenario`` is a :class:`Scenario` or the name/path of one; ``rng`` seeds every
-    random draw; keyword arguments set the scenario's named parameters. With
+    random draw (see :mod:`negotiation.streams`: a run's draws depend on its seed alone);
+    keyword arguments set the scenario's named parameters. With
     ``collect=False`` no per-round trajectories are kept (what sweeps want).
     """
 
@@ -53,7 +56,12 @@ class TradeTalksModel(mesa.Model):
         collect: bool = True,
         **params: Any,
     ) -> None:
+        # One 64-bit key decides every draw of the run (negotiation.streams); a fresh one
+        # when none is given, recorded so that the run can be repeated.
+        if rng is None:
+            rng = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
         super().__init__(rng=rng)
+        self.stream_key: int = _stream_key(rng, self.rng)
         base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         self.plan: Plan = plan_for(base, params)
         self.spec: Scenario = self.plan.scenario
@@ -164,17 +172,18 @@ class TradeTalksModel(mesa.Model):
         Analysts cannot observe how far each government will really go; the spread of
         that uncertainty is ``settings.resolve_noise`` (standard deviation, utility).
         """
-        sd = self.spec.settings.resolve_noise
+        sd, key, n = self.spec.settings.resolve_noise, self.stream_key, len(self.sides)
         if sd > 0:
-            draws = self.rng.normal(0.0, sd, size=2 * len(self.sides))
+            own = streams.normal(key, Stream.DELEGATION_RESOLVE, n)
+            principal = streams.normal(key, Stream.LEADER_RESOLVE, n)
             for i, side in enumerate(self.sides):
-                self.delegations[side].reservation_shift += float(draws[2 * i])
-                self.leaders[side].reservation_shift += float(draws[2 * i + 1])
+                self.delegations[side].reservation_shift += sd * own[i]
+                self.leaders[side].reservation_shift += sd * principal[i]
         scale = self.spec.settings.ratification_noise
         if scale > 0:  # the domestic mood at ratification (Iida 1993), unknown in advance
-            moods = self.rng.logistic(0.0, scale, size=len(self.sides))
+            moods = streams.logistic(key, Stream.DOMESTIC_MOOD, n)
             for side, mood in zip(self.sides, moods, strict=True):
-                self.leaders[side].domestic_mood = float(mood)
+                self.leaders[side].domestic_mood = scale * mood
 
     def _perceived_no_deal(self) -> Package:
         """No-deal package as expected: threatened values weighted by their credibility."""
@@ -391,6 +400,16 @@ class TradeTalksModel(mesa.Model):
             self.step()
         assert self.outcome is not None
         return self.outcome
+
+
+def _stream_key(rng: int | np.random.SeedSequence | np.random.Generator, mesa_rng: Any) -> int:
+    """The 64-bit key of a run's draws: the seed itself, or a word drawn from the seed
+    sequence or generator given instead."""
+    if isinstance(rng, int | np.integer):
+        return streams.seed_key(int(rng))
+    if isinstance(rng, np.random.SeedSequence):
+        return int(rng.generate_state(1, np.uint64)[0])
+    return int(mesa_rng.integers(0, 2**63))
 
 
 def run_once(

@@ -147,8 +147,10 @@ def test_logrolling_offers_the_other_side_more_than_uniform_concession(flagship)
         traded, uniform = efficient_bid(us, target), us.concede_uniformly(target)
         assert us.utility(traded) == pytest.approx(target) == pytest.approx(us.utility(uniform))
         assert china.utility(traded) > china.utility(uniform) + 1e-6
-    # In runs, with the frequency model's learned estimate, it still gives more on average.
-    for seed in range(3):
+    # In runs, with the frequency model's learned estimate, it still gives more on average:
+    # in every run, and by more than 0.005 of China's utility over ten runs.
+    means = []
+    for seed in range(10):
         model = TradeTalksModel(flagship, rng=seed, collect=False, us_offer_strategy="logrolling")
         us, china = model.delegations["US"], model.delegations["China"]
         better = []
@@ -157,7 +159,8 @@ def test_logrolling_offers_the_other_side_more_than_uniform_concession(flagship)
             offer = model.offers["US"][-1]
             uniform = model.space.clip(us.concede_uniformly(us.utility(offer)))
             better.append(china.utility(offer) - china.utility(uniform))
-        assert np.mean(better) > 0.005
+        means.append(np.mean(better))
+    assert min(means) > 0 and np.mean(means) > 0.005
 
 
 def test_paced_bids_reach_their_target_and_settle_issues_part_way(flagship) -> None:  # type: ignore[no-untyped-def]
@@ -494,7 +497,7 @@ def test_audience_costs_buy_terms_at_the_risk_of_no_deal(flagship) -> None:  # t
     """A leader whose threat engaged a high audience cost gets better terms when there is
     a deal, and there is a deal less often (Fearon 1994; Schelling 1960)."""
     results = {}
-    for cost in (0.0, 1.0):
+    for cost in (0.0, 0.5):  # at 1.0 almost no deal is left (5 in 200 runs)
         outs = [
             run_once(flagship, seed, {"audience_cost": cost, "threat_credibility": 0.8})
             for seed in range(40)
@@ -502,8 +505,8 @@ def test_audience_costs_buy_terms_at_the_risk_of_no_deal(flagship) -> None:  # t
         deals = [o for o in outs if o.truce]
         tariff = np.median([o.package["us_tariff_rate"] for o in deals])
         results[cost] = (len(deals) / len(outs), tariff)
-    assert results[1.0][0] < results[0.0][0] - 0.1
-    assert results[1.0][1] > results[0.0][1]
+    assert results[0.5][0] < results[0.0][0] - 0.1
+    assert results[0.5][1] > results[0.0][1]
 
 
 def test_a_retaliating_leader_answers_threats_with_threats(flagship) -> None:  # type: ignore[no-untyped-def]

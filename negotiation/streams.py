@@ -1,0 +1,91 @@
+"""Counter-based random draws: a run's random numbers depend only on its seed and on
+what each number is for, never on how many runs are computed together or in what order.
+
+A draw is a pure function of (the run's seed, its stream, its index in the stream): the
+64-bit output function of SplitMix64 (Steele, Lea & Flood 2014), a bijective mixer that
+passes BigCrush as a generator, applied to the stream's key plus the index times the
+golden-ratio increment; the stream's key is the mixer of the seed and the stream's
+number. There is no generator state to create, advance or pass around, so the draws of
+one run or of a million are the same numbers, and the arithmetic vectorises over runs
+(numpy ``uint64``, wrapping as the algorithm requires).
+
+Uniform variates take the top 53 bits, offset by half a unit so that they are never 0
+or 1. Normal variates use the Box–Muller transform (two uniforms each), logistic ones
+the logit; their ``log``, ``sqrt`` and ``cos`` are the C library's, element by element
+(Python's :mod:`math`), not numpy's vectorised loops, whose last bits may depend on an
+element's position in an array. Each of the model's random inputs has a stream of its
+own (:class:`Stream`), so that adding one never changes another.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import IntEnum
+
+import numpy as np
+import numpy.typing as npt
+
+Words = npt.NDArray[np.uint64]
+
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # SplitMix64's increment: 2**64 / the golden ratio
+_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_UNIT = 2.0**-53
+
+
+class Stream(IntEnum):
+    """What a run's random numbers are for (the stream number of each)."""
+
+    DELEGATION_RESOLVE = 1  # private resolve of each side's delegation (normal)
+    LEADER_RESOLVE = 2  # ... and of each side's leader (normal)
+    DOMESTIC_MOOD = 3  # each side's domestic mood at ratification (logistic)
+    SHOCK = 16  # random shock s on calendar day d: SHOCK + s, indices 2d (hit), 2d + 1 (round)
+    RUN_SEED = 1 << 20  # the seeds of an ensemble's runs, from its root seed
+
+
+def mix64(z: Words) -> Words:
+    """SplitMix64's output function: a bijection of 64-bit words that mixes every bit."""
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> np.uint64(30))) * _M1
+        z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
+
+
+def words(seed: int | npt.ArrayLike, stream: int, index: npt.ArrayLike) -> Words:
+    """The 64-bit words at ``index`` (any shape) of ``stream`` for each ``seed``
+    (broadcast together): ``mix64(key + (index + 1) * GOLDEN)``, ``key`` the mixed seed
+    and stream."""
+    seeds = np.asarray(seed, dtype=np.uint64)
+    key = mix64(seeds ^ mix64(np.asarray(stream, dtype=np.uint64)))
+    with np.errstate(over="ignore"):
+        counter = (np.asarray(index, dtype=np.uint64) + np.uint64(1)) * GOLDEN
+        return mix64(key + counter)
+
+
+def uniform(
+    seed: int | npt.ArrayLike, stream: int, index: npt.ArrayLike
+) -> npt.NDArray[np.float64]:
+    """Uniform variates in the open interval (0, 1)."""
+    top = (words(seed, stream, index) >> np.uint64(11)).astype(np.float64)
+    return (top + 0.5) * _UNIT
+
+
+def normal(seed: int, stream: int, count: int) -> list[float]:
+    """``count`` standard normal variates of one run's ``stream`` (Box–Muller, the C
+    library's functions)."""
+    u = uniform(seed, stream, np.arange(2 * count)).tolist()
+    return [
+        math.sqrt(-2.0 * math.log(u[2 * i])) * math.cos(2.0 * math.pi * u[2 * i + 1])
+        for i in range(count)
+    ]
+
+
+def logistic(seed: int, stream: int, count: int) -> list[float]:
+    """``count`` standard logistic variates of one run's ``stream`` (the logit of a
+    uniform)."""
+    return [math.log(u / (1.0 - u)) for u in uniform(seed, stream, np.arange(count)).tolist()]
+
+
+def seed_key(seed: int) -> int:
+    """A seed as the 64-bit word the streams take (negative or wider seeds are refused
+    upstream; this keeps the low 64 bits)."""
+    return int(seed) & 0xFFFFFFFFFFFFFFFF
