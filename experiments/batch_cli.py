@@ -21,8 +21,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tqdm.auto import tqdm
-
 from experiments.executors import (
     ExecutorError,
     ExecutorLost,
@@ -32,8 +30,8 @@ from experiments.executors import (
 )
 from experiments.summary import json_text
 
-# The domain, the store and the sweep load when a command runs, not when the parser is
-# built: every command (``negotiation dashboard`` too) would otherwise wait for them.
+# The domain, the store, the sweep and tqdm load when a command runs, not when the parser
+# is built: every command (``negotiation dashboard`` too) would otherwise wait for them.
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -103,6 +101,8 @@ def _cmd_ensemble(args: argparse.Namespace) -> int:
 
 
 def _ensemble(args: argparse.Namespace) -> int:
+    from tqdm.auto import tqdm
+
     from experiments.cli import UsageError
     from experiments.ensemble import MAX_ENSEMBLE_RUNS, run_ensemble
     from negotiation import load_scenario
@@ -155,6 +155,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    from tqdm.auto import tqdm
+
     from experiments.cli import UsageError
     from experiments.compare import compare_worlds, render_comparison
     from experiments.ensemble import MAX_ENSEMBLE_RUNS
@@ -207,6 +209,8 @@ def _check_seed_arg(seed: int) -> None:
 
 
 def _progress(total: int, done: int) -> Any:
+    from tqdm.auto import tqdm
+
     return tqdm(total=total, initial=done, unit="run", smoothing=0.1, dynamic_ncols=True)
 
 

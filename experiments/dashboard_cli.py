@@ -12,7 +12,7 @@ import socket
 import sys
 from typing import Any
 
-from experiments.extras import require
+from experiments.extras import check
 
 # Solara's settings for the dashboard's server: nothing leaves the machine (no usage
 # telemetry); the tab is named before the page has loaded; no "This website runs on
@@ -78,7 +78,8 @@ def check_can_serve(host: str, port: int) -> None:
 
 
 def _cmd_dashboard(args: argparse.Namespace) -> int:
-    require("solara", "dashboard", "the dashboard")
+    # Only looked up: the server process imports Solara itself (half a second here).
+    check("solara", "dashboard", "the dashboard")
     check_can_serve(args.host, args.port)
     page = "Mesa's SolaraViz page" if args.mesa else "the dashboard"
     print(f"Serving {page} on http://{args.host}:{args.port} (Ctrl-C to stop)", flush=True)

@@ -20,11 +20,17 @@ def has(module: str) -> bool:
     return importlib.util.find_spec(module.split(".")[0]) is not None
 
 
-def require(module: str, extra: str, purpose: str) -> ModuleType:
-    """Import ``module``, or raise :class:`MissingExtra` naming ``extra``."""
+def check(module: str, extra: str, purpose: str) -> None:
+    """Raise :class:`MissingExtra` naming ``extra`` if ``module`` is not installed, without
+    importing it (for a module that another process will import)."""
     if not has(module):
         raise MissingExtra(
             f"{purpose} needs the optional package {module.split('.')[0]!r}: "
             f"pip install 'trade-talks[{extra}]'"
         )
+
+
+def require(module: str, extra: str, purpose: str) -> ModuleType:
+    """Import ``module``, or raise :class:`MissingExtra` naming ``extra``."""
+    check(module, extra, purpose)
     return importlib.import_module(module)
