@@ -8,22 +8,48 @@ The page's address carries its settings (:mod:`dashboards.share`): a link such a
 ``/?scenario=kuala-lumpur-2025&seed=8&threat_credibility=0`` opens that run, and every
 Reset writes the settings it applied back into the address, so the address bar is always
 a link to the run on screen. Whatever part of a link cannot be used is named on the page.
+
+The other tabs' pages are imported when their tab is first opened, not while the server
+starts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import solara
 import solara.lab
 
-from dashboards.compare_page import ComparePage
-from dashboards.ensemble_page import EnsemblePage
 from dashboards.live import LivePage
 from dashboards.live_model import LiveChoices, LiveModel
 from dashboards.share import from_query, to_query
-from dashboards.sweeps_page import SweepsPage
 from dashboards.widgets import AccessibilityFixes
 from dashboards.workers import warm_up
 from experiments.dashboard_cli import PAGE_TITLE
+
+
+@solara.component
+def EnsembleTab(model: solara.Reactive[LiveModel]) -> None:
+    """The Ensemble page, imported when its tab is first opened."""
+    from dashboards.ensemble_page import EnsemblePage
+
+    EnsemblePage(model)
+
+
+@solara.component
+def CompareTab(model: solara.Reactive[LiveModel]) -> None:
+    """The Two worlds page, imported when its tab is first opened."""
+    from dashboards.compare_page import ComparePage
+
+    ComparePage(model)
+
+
+@solara.component
+def SweepsTab(on_open: Callable[[LiveChoices], None]) -> None:
+    """The sweep explorer, imported when its tab is first opened."""
+    from dashboards.sweeps_page import SweepsPage
+
+    SweepsPage(on_open=on_open)
 
 
 @solara.component
@@ -57,8 +83,8 @@ def Page() -> None:
         with solara.lab.Tab("Live run"):
             LivePage(model, choices, on_reset)
         with solara.lab.Tab("Ensemble"):
-            EnsemblePage(model)
+            EnsembleTab(model)
         with solara.lab.Tab("Two worlds"):
-            ComparePage(model)
+            CompareTab(model)
         with solara.lab.Tab("Sweep explorer"):
-            SweepsPage(on_open=open_run)
+            SweepsTab(on_open=open_run)
