@@ -9,23 +9,43 @@ The page's address carries its settings (:mod:`dashboards.share`): a link such a
 Reset writes the settings it applied back into the address, so the address bar is always
 a link to the run on screen. Whatever part of a link cannot be used is named on the page.
 
-The other tabs' pages are imported when their tab is first opened, not while the server
-starts.
+The server is started (and listening) before a browser has loaded the page's scripts, and
+idle while it does: :func:`prepare_first_page` uses that time, in a thread started when
+the server imports this module, to do the first render's slowest work. The other tabs'
+pages are imported when their tab is first opened.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
 
 import solara
 import solara.lab
 
-from dashboards.live import LivePage
+from dashboards.live import LivePage, prepare_charts
 from dashboards.live_model import LiveChoices, LiveModel
 from dashboards.share import from_query, to_query
 from dashboards.widgets import AccessibilityFixes
 from dashboards.workers import warm_up
 from experiments.dashboard_cli import PAGE_TITLE
+
+_log = logging.getLogger(__name__)
+_prepared = threading.Event()
+
+
+def prepare_first_page() -> None:
+    """What the first render of an untouched link computes and keeps in caches: the
+    built-in scenarios (a link's scenario is checked against them), and the default run's
+    charts (:func:`dashboards.live.prepare_charts`). Pages wait for it, so these caches
+    are never filled by two threads at once; should it fail, they fill them themselves."""
+    try:
+        prepare_charts(LiveModel(**from_query("").choices.model_kwargs()))
+    except Exception:
+        _log.exception("preparing the first page failed; the page computes it itself")
+    finally:
+        _prepared.set()
 
 
 @solara.component
@@ -56,6 +76,7 @@ def SweepsTab(on_open: Callable[[LiveChoices], None]) -> None:
 def Page() -> None:
     """The dashboard: the live run, the ensemble, two worlds compared and the sweep
     explorer, in tabs."""
+    _prepared.wait()
     router = solara.use_router()
     link = solara.use_memo(lambda: from_query(router.search or ""), [])
     session_model = solara.use_memo(lambda: LiveModel(**link.choices.model_kwargs()), [])
@@ -88,3 +109,6 @@ def Page() -> None:
             CompareTab(model)
         with solara.lab.Tab("Sweep explorer"):
             SweepsTab(on_open=open_run)
+
+
+threading.Thread(target=prepare_first_page, name="prepare-first-page", daemon=True).start()

@@ -119,6 +119,33 @@ def test_whole_page_renders_its_four_tabs() -> None:
     rc.close()
 
 
+def test_the_first_page_is_prepared_in_the_background() -> None:
+    """Importing the app starts computing what an untouched link's first render keeps in
+    caches (the server is idle while the browser loads the page's scripts); a page
+    waits for it, and then finds the default run's chart structures built."""
+    from dashboards import app, vega_charts
+    from negotiation import load_scenario
+
+    assert app._prepared.wait(timeout=60)
+    scenario = load_scenario("kuala-lumpur-2025")
+    for kind in ("offers", "approval"):
+        assert vega_charts._STRUCTURES[(kind, id(scenario))][0] is scenario
+
+
+def test_a_failed_preparation_leaves_the_work_to_the_page(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from dashboards import app
+
+    def broken(model: LiveModel) -> None:
+        raise RuntimeError("no charts today")
+
+    monkeypatch.setattr(app, "prepare_charts", broken)
+    monkeypatch.setattr(app, "_prepared", app.threading.Event())
+    app.prepare_first_page()
+    assert app._prepared.is_set() and "no charts today" in caplog.text
+
+
 def test_page_ensemble_is_the_batch_layer_ensemble() -> None:
     from dashboards.ensemble_page import ensemble_task  # noqa: F401 - the page's task exists
     from experiments.design import run_seed
