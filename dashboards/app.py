@@ -111,4 +111,6 @@ def Page() -> None:
             SweepsTab(on_open=open_run)
 
 
-threading.Thread(target=prepare_first_page, name="prepare-first-page", daemon=True).start()
+# Not a daemon: a process that exits while numba loads its kernels in a daemon thread
+# aborts; the interpreter waits for this one (under a second) instead.
+threading.Thread(target=prepare_first_page, name="prepare-first-page").start()
