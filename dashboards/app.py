@@ -17,6 +17,7 @@ pages are imported when their tab is first opened.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Callable
@@ -24,12 +25,22 @@ from collections.abc import Callable
 import solara
 import solara.lab
 
-from dashboards.live import LivePage, prepare_charts
-from dashboards.live_model import LiveChoices, LiveModel
-from dashboards.share import from_query, to_query
-from dashboards.widgets import AccessibilityFixes
-from dashboards.workers import warm_up
-from experiments.dashboard_cli import PAGE_TITLE
+# The model, Mesa, numba and Altair: some 140,000 objects that live as long as the
+# server. Python's collector would walk them over and over while they are created (three
+# full and 28 middle collections, a quarter of a second); none is garbage, and Solara's
+# server collects (then freezes what is left) once the app is loaded.
+_collecting = gc.isenabled()
+gc.disable()
+try:
+    from dashboards.live import LivePage, prepare_charts
+    from dashboards.live_model import LiveChoices, LiveModel
+    from dashboards.share import from_query, to_query
+    from dashboards.widgets import AccessibilityFixes
+    from dashboards.workers import warm_up
+    from experiments.dashboard_cli import PAGE_TITLE
+finally:
+    if _collecting:
+        gc.enable()
 
 _log = logging.getLogger(__name__)
 _prepared = threading.Event()
