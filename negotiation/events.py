@@ -65,7 +65,8 @@ def schedule_all(model: TradeTalksModel) -> list[ScheduledEvent]:
         for d in np.flatnonzero(hits):
             numbers = days[d]
             at = float(streams.uniform(model.stream_key, Stream.SHOCK + s, 2 * d + 1))
-            kept.append(_schedule(model, numbers[int(at * len(numbers))], label, kind, effects))
+            pick = min(int(at * len(numbers)), len(numbers) - 1)
+            kept.append(_schedule(model, numbers[pick], label, kind, effects))
     return kept
 
 

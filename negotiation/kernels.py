@@ -28,8 +28,8 @@ a few issues was most of its time; here each is one compiled call:
     each issue's concession at a given ``lam`` is a ratio of affine functions of it
     (:func:`concession_at`), pinned at a kink while the marginal ratio jumps across
     ``lam`` there; the own loss falls continuously as ``lam`` rises, and a safeguarded
-    Newton search on ``lam`` meets the budget to rounding. About ten steps of a few
-    multiply-adds per issue, against sorting about a hundred pieces.
+    Newton search on ``lam`` meets the budget to rounding: some ten to twenty
+    evaluations of a few multiply-adds per issue, against sorting about a hundred pieces.
 
 - :func:`loss_terms`, an actor's loss per issue at a package (see
   :mod:`negotiation.preferences`); the weighted sum stays numpy's ``dot``, whose
@@ -171,6 +171,8 @@ def efficient_package(
     (``ValueError``): the numpy formulation raised for the one and gave NaN for the other.
     """
     k = own_ideal.shape[0]
+    if not math.isfinite(budget):
+        raise ValueError("the budget of own utility to concede must be finite")
     if not estimate_total > 0.0:
         raise ValueError("the opponent model's issue weights must have a positive total")
     for j in range(k):
@@ -331,7 +333,7 @@ def _concede(
 
 
 # --- the efficient bid for quadratic costs, exactly (see the module docstring) -----------
-SEARCH_STEPS = 200  # the Newton search's cap; it converges in about ten
+SEARCH_STEPS = 200  # the Newton search's cap; it converges in about five to ten
 
 
 @numba.njit(cache=True)
@@ -554,7 +556,8 @@ def _search(
     if _spend(hi, distance, own_kink, other_kink, e, weight, scale, other_rate, x) > budget:
         while True:
             lo, hi = hi, 2.0 * hi
-            if hi > 1e300:
+            if hi > 1e300:  # no multiplier within range spends so little: concede nothing
+                x[:] = 0.0
                 return
             if (
                 _spend(hi, distance, own_kink, other_kink, e, weight, scale, other_rate, x)

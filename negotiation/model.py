@@ -43,8 +43,11 @@ class TradeTalksModel(mesa.Model):
     """US–China trade talks as a two-level game with a host, to a summit deadline.
 
     ``scenario`` is a :class:`Scenario` or the name/path of one; ``rng`` seeds every
-    random draw (see :mod:`negotiation.streams`: a run's draws depend on its seed alone);
-    keyword arguments set the scenario's named parameters. With
+    random draw (see :mod:`negotiation.streams`: a run's draws depend on its seed alone):
+    an integer from 0 to 2**64 - 1, recorded in the outcome; ``None`` for a fresh one,
+    recorded too; or a numpy ``SeedSequence`` or ``Generator``, from which the run's key
+    is drawn (such a run is not recorded with a seed). Keyword arguments set the
+    scenario's named parameters. With
     ``collect=False`` no per-round trajectories are kept (what sweeps want).
     """
 
@@ -60,6 +63,8 @@ class TradeTalksModel(mesa.Model):
         # when none is given, recorded so that the run can be repeated.
         if rng is None:
             rng = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
+        elif not isinstance(rng, np.random.SeedSequence | np.random.Generator):
+            rng = streams.seed_key(rng)  # a plain int for Mesa; bad seeds are refused here
         super().__init__(rng=rng)
         self.stream_key: int = _stream_key(rng, self.rng)
         base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
@@ -405,8 +410,8 @@ class TradeTalksModel(mesa.Model):
 def _stream_key(rng: int | np.random.SeedSequence | np.random.Generator, mesa_rng: Any) -> int:
     """The 64-bit key of a run's draws: the seed itself, or a word drawn from the seed
     sequence or generator given instead."""
-    if isinstance(rng, int | np.integer):
-        return streams.seed_key(int(rng))
+    if isinstance(rng, int):
+        return rng
     if isinstance(rng, np.random.SeedSequence):
         return int(rng.generate_state(1, np.uint64)[0])
     return int(mesa_rng.integers(0, 2**63))

@@ -13,7 +13,9 @@ Uniform variates take the top 53 bits, offset by half a unit so that they are ne
 or 1. Normal variates use the Box–Muller transform (two uniforms each), logistic ones
 the logit; their ``log``, ``sqrt`` and ``cos`` are the C library's, element by element
 (Python's :mod:`math`), not numpy's vectorised loops, whose last bits may depend on an
-element's position in an array. Each of the model's random inputs has a stream of its
+element's position in an array. (The integer words are the same on every machine; the
+normal and logistic variates are the same wherever the C library is, and may differ in
+their last bit between C libraries.) Each of the model's random inputs has a stream of its
 own (:class:`Stream`), so that adding one never changes another.
 """
 
@@ -30,6 +32,7 @@ Words = npt.NDArray[np.uint64]
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # SplitMix64's increment: 2**64 / the golden ratio
 _M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 _UNIT = 2.0**-53
+_BELOW_ONE = 1.0 - 2.0**-53
 
 
 class Stream(IntEnum):
@@ -64,9 +67,10 @@ def words(seed: int | npt.ArrayLike, stream: int, index: npt.ArrayLike) -> Words
 def uniform(
     seed: int | npt.ArrayLike, stream: int, index: npt.ArrayLike
 ) -> npt.NDArray[np.float64]:
-    """Uniform variates in the open interval (0, 1)."""
+    """Uniform variates in the open interval (0, 1). The top word's half-unit offset
+    rounds up to 1 (one word in 2**53), so that end is held at the largest double below."""
     top = (words(seed, stream, index) >> np.uint64(11)).astype(np.float64)
-    return (top + 0.5) * _UNIT
+    return np.minimum((top + 0.5) * _UNIT, _BELOW_ONE)
 
 
 def normal(seed: int, stream: int, count: int) -> list[float]:
@@ -85,7 +89,13 @@ def logistic(seed: int, stream: int, count: int) -> list[float]:
     return [math.log(u / (1.0 - u)) for u in uniform(seed, stream, np.arange(count)).tolist()]
 
 
-def seed_key(seed: int) -> int:
-    """A seed as the 64-bit word the streams take (negative or wider seeds are refused
-    upstream; this keeps the low 64 bits)."""
-    return int(seed) & 0xFFFFFFFFFFFFFFFF
+MAX_KEY = 2**64 - 1
+
+
+def seed_key(seed: object) -> int:
+    """A seed as the 64-bit word the streams take: an integer from 0 to 2**64 - 1
+    (Python's or numpy's, not a bool); anything else is refused with ``ValueError``."""
+    integer = isinstance(seed, int | np.integer) and not isinstance(seed, bool | np.bool_)
+    if integer and 0 <= int(seed) <= MAX_KEY:  # type: ignore[call-overload]
+        return int(seed)  # type: ignore[call-overload]
+    raise ValueError(f"a seed must be an integer from 0 to 2**64 - 1, got {seed!r}")

@@ -203,6 +203,8 @@ def test_a_non_finite_or_weightless_estimate_is_refused() -> None:
         compiled_bid(own, bad_ideal, weights, space, budget)
     with pytest.raises(ValueError, match="positive total"):
         compiled_bid(own, estimate, 0.0 * weights, space, budget)
+    with pytest.raises(ValueError, match=r"budget .* must be finite"):
+        compiled_bid(own, estimate, weights, space, float("nan"))
 
 
 def test_an_actors_utility_takes_any_sequence_of_one_value_per_issue() -> None:
@@ -316,3 +318,13 @@ def test_the_quadratic_bid_at_its_limits() -> None:
     assert whole[0] == (other.ideal[0][0] if moved else own.ideal[0][0])
     rest = 1.0 - float(own.utility(np.where(np.arange(len(whole)) == 0, own.ideal[0], whole))[0])
     assert compiled_bid(own, estimate, weights, space, rest)[0] == own.ideal[0][0]
+
+
+def test_a_budget_too_small_for_any_multiplier_concedes_nothing() -> None:
+    """Weights so extreme that no multiplier up to 1e300 spends as little as the budget:
+    the bid stays at the own ideal, within budget, rather than overspending."""
+    one = np.array([1.0])
+    package = kernels.efficient_quadratic_package(
+        np.array([0.0]), np.array([1e-300]), one, one, np.array([10.0]), one, one, one, 0.0, 1e-305
+    )
+    assert package[0] == 0.0

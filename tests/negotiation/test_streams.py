@@ -95,3 +95,25 @@ def test_generators_and_seed_sequences_still_seed_a_run() -> None:
     c = TradeTalksModel(scenario, rng=np.random.default_rng(5), collect=False).run()
     d = TradeTalksModel(scenario, rng=np.random.default_rng(5), collect=False).run()
     assert a == b and c == d
+
+
+def test_uniform_variates_never_reach_one() -> None:
+    # a seed whose first mood word has all of its top 53 bits set: (top + 0.5) / 2**53
+    # rounds to 1, which a logit and a pick of a day's round cannot take
+    seed = 7679046749081914467
+    assert int(streams.words(seed, Stream.DOMESTIC_MOOD, 0)) >> 11 == 2**53 - 1
+    assert streams.uniform(seed, Stream.DOMESTIC_MOOD, 0) < 1.0
+    assert math.isfinite(streams.logistic(seed, Stream.DOMESTIC_MOOD, 1)[0])
+    TradeTalksModel("brazil-2025", rng=seed, collect=False).run()
+
+
+@pytest.mark.parametrize("bad", [-1, 2**64, True, 1.5, "7"])
+def test_a_seed_that_is_not_a_64_bit_integer_is_refused(bad: object) -> None:
+    with pytest.raises(ValueError, match="integer from 0 to 2"):
+        TradeTalksModel("kuala-lumpur-2025", rng=bad, collect=False)  # type: ignore[arg-type]
+
+
+def test_numpy_integer_seeds_are_the_same_seeds() -> None:
+    scenario = load_scenario("kuala-lumpur-2025")
+    seed = run_seeds(3, np.arange(1))[0]
+    assert run_once(scenario, seed=seed) == run_once(scenario, seed=int(seed))  # type: ignore[arg-type]
