@@ -548,32 +548,17 @@ def _search(
     x: Vector,
 ) -> None:
     """The multiplier whose concessions lose ``budget``, concessions left in ``x`` (the
-    loss at a multiplier of 0, the whole way, is known to exceed it). A bracket that
-    doubles or halves from 1 until it holds the budget, then Newton steps kept inside it
-    (bisection when a step leaves it), to a loss within rounding of the budget or, at
+    loss at a multiplier of 0, the whole way, is known to exceed it).
+
+    Newton steps on the monotone loss from the multiplier that would be exact without
+    kinks if every issue had the average ratio of own to other rate (:func:`_first_guess`),
+    kept inside the bracket the evaluations so far give (doubling while it is open above,
+    bisecting when a step leaves it or the bracket does not halve in two steps: the rule
+    of Numerical Recipes' ``rtsafe``), to a loss within rounding of the budget or, at
     worst, the bracket's end that is within it."""
-    lo, hi = 0.0, 1.0
-    if _spend(hi, distance, own_kink, other_kink, e, weight, scale, other_rate, x) > budget:
-        while True:
-            lo, hi = hi, 2.0 * hi
-            if hi > 1e300:  # no multiplier within range spends so little: concede nothing
-                x[:] = 0.0
-                return
-            if (
-                _spend(hi, distance, own_kink, other_kink, e, weight, scale, other_rate, x)
-                <= budget
-            ):
-                break
-    else:
-        while hi > 1e-300:
-            if (
-                _spend(0.5 * hi, distance, own_kink, other_kink, e, weight, scale, other_rate, x)
-                > budget
-            ):
-                lo = 0.5 * hi
-                break
-            hi *= 0.5
-    lam = hi
+    lo, hi = 0.0, math.inf
+    lam = _first_guess(budget, distance, weight, scale, other_rate)
+    width, earlier = math.inf, math.inf  # the bracket's width one and two steps ago
     for _ in range(SEARCH_STEPS):
         spent = _spend(lam, distance, own_kink, other_kink, e, weight, scale, other_rate, x)
         gap = spent - budget
@@ -583,9 +568,48 @@ def _search(
             lo = lam
         else:
             hi = lam
-        if hi - lo <= 1e-15 * hi:
+        if not math.isinf(hi) and hi - lo <= 1e-15 * hi:
             break
         slope = _spend_slope(lam, x, distance, own_kink, other_kink, e, weight, scale, other_rate)
         step = lam - gap / slope if slope < 0.0 else -1.0
-        lam = step if lo < step < hi else 0.5 * (lo + hi)
+        # Newton while it narrows the bracket by half every two steps (it can cycle
+        # about a kink, where the loss's slope jumps); bisection otherwise
+        width, earlier = hi - lo, width
+        if lo < step < hi and not (hi - lo > 0.5 * earlier):
+            lam = step
+        elif math.isinf(hi):
+            lam = 2.0 * lam
+        else:
+            lam = 0.5 * (lo + hi)
+        if lam > 1e300:  # no multiplier within range spends so little: concede nothing
+            x[:] = 0.0
+            return
+    if math.isinf(hi):
+        x[:] = 0.0
+        return
     _spend(hi, distance, own_kink, other_kink, e, weight, scale, other_rate, x)
+
+
+@numba.njit(cache=True)
+def _first_guess(
+    budget: float, distance: Vector, weight: Vector, scale: Vector, other_rate: Vector
+) -> float:
+    """Where the search starts: without kinks, an issue with own rate ``R`` and other rate
+    ``Q`` concedes ``D / (1 + lam R / Q)``, so if every issue had the loss-weighted mean
+    ratio ``r`` the budget ``B`` would be met at ``lam = (sqrt(S / B) - 1) / r``, ``S`` the
+    loss of the whole way."""
+    whole = weighted = 0.0
+    for j in range(distance.shape[0]):
+        if distance[j] > 0.0 and other_rate[j] > 0.0:
+            rate = weight[j] / (scale[j] * scale[j])
+            loss = rate * distance[j] * distance[j]
+            whole += loss
+            weighted += loss * rate / other_rate[j]
+    if not (whole > 0.0 and weighted > 0.0):
+        return 1.0
+    scale_of_lam = whole / weighted
+    guess = (math.sqrt(whole / budget) - 1.0) * scale_of_lam
+    # loss aversion makes the whole way cost more than ``S``: a budget above ``S`` still
+    # needs a multiplier above 0, somewhat below the natural scale
+    guess = max(guess, 1e-3 * scale_of_lam)
+    return min(max(guess, 1e-300), 1e300) if math.isfinite(guess) else 1.0
