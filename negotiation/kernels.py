@@ -183,32 +183,11 @@ def efficient_package(
     other_weight = estimate_weight / estimate_total
     other_scale = np.maximum(np.maximum(other_ideal - low, high - other_ideal), 1e-12)
     other_ref_dist = np.abs(reference - other_ideal) if extra != 0.0 else np.full(k, np.inf)
+    sides = (own_ideal, own_weight, own_scale, own_ref_dist)
+    sides_other = (other_ideal, other_weight, other_scale, other_ref_dist)
     if gamma == 2.0:
-        return efficient_quadratic_package(
-            own_ideal,
-            own_weight,
-            own_scale,
-            own_ref_dist,
-            other_ideal,
-            other_weight,
-            other_scale,
-            other_ref_dist,
-            extra,
-            budget,
-        )
-    pieces = _pieces(
-        own_ideal,
-        own_weight,
-        own_scale,
-        own_ref_dist,
-        other_ideal,
-        other_weight,
-        other_scale,
-        other_ref_dist,
-        extra,
-        gamma,
-        grid,
-    )
+        return efficient_quadratic_package(*sides, *sides_other, extra, budget)
+    pieces = _pieces(*sides, *sides_other, extra, gamma, grid)
     return _concede(own_ideal, pieces, budget)
 
 
@@ -403,19 +382,16 @@ def _own_loss(x: float, own_kink: float, e: float, weight: float, scale: float) 
     return weight * (closeness * closeness)
 
 
+# One bid's problem, as the search passes it around: per issue the distance between the
+# ideals, where the own and the other side's losses begin, the own weight and scale and
+# the other side's rate (weight over squared scale); and the loss aversion less 1.
+Problem = tuple[Vector, Vector, Vector, float, Vector, Vector, Vector]
+
+
 @numba.njit(cache=True)
-def _spend(
-    lam: float,
-    distance: Vector,
-    own_kink: Vector,
-    other_kink: Vector,
-    e: float,
-    weight: Vector,
-    scale: Vector,
-    other_rate: Vector,
-    out: Vector,
-) -> float:
+def _spend(lam: float, problem: Problem, out: Vector) -> float:
     """Concessions at ``lam`` (into ``out``) and the own utility they lose."""
+    distance, own_kink, other_kink, e, weight, scale, other_rate = problem
     total = 0.0
     for j in range(distance.shape[0]):
         if distance[j] <= 0.0:
@@ -428,18 +404,9 @@ def _spend(
 
 
 @numba.njit(cache=True)
-def _spend_slope(
-    lam: float,
-    x: Vector,
-    distance: Vector,
-    own_kink: Vector,
-    other_kink: Vector,
-    e: float,
-    weight: Vector,
-    scale: Vector,
-    other_rate: Vector,
-) -> float:
+def _spend_slope(lam: float, x: Vector, problem: Problem) -> float:
     """d(own loss)/d(lam) at the concessions ``x`` of ``lam`` (0 for pinned issues)."""
+    distance, own_kink, other_kink, e, weight, scale, other_rate = problem
     slope = 0.0
     for j in range(distance.shape[0]):
         if distance[j] <= 0.0 or x[j] <= 0.0 or x[j] >= distance[j]:
@@ -483,41 +450,18 @@ def efficient_quadratic_package(
     (weights, scales and distances to the status quo per issue, ``extra`` the loss
     aversion less 1; the other side's as the opponent model estimates them).
 
-    ``lam`` is searched between a bracket that halves or doubles until it holds the
-    budget, then by Newton steps kept inside it (bisection when a step leaves it). If
-    the whole way to the other's ideal costs less than ``budget``, the issues the other
-    side does not care about are conceded with what is left, in issue order, as the
-    knapsack does (their order does not matter to it)."""
+    The multiplier is found by :func:`_search`. If the whole way to the other's ideal
+    costs less than ``budget``, the issues the other side does not care about are
+    conceded with what is left, in issue order, as the knapsack does (their order does
+    not matter to it)."""
     k = own_ideal.shape[0]
     distance = np.abs(other_ideal - own_ideal)
     other_rate = other_weight / (other_scale * other_scale)
+    problem = (distance, own_ref_dist, other_ref_dist, extra, own_weight, own_scale, other_rate)
     x = np.zeros(k)
     if budget > 0.0:
-        if (
-            _spend(
-                0.0,
-                distance,
-                own_ref_dist,
-                other_ref_dist,
-                extra,
-                own_weight,
-                own_scale,
-                other_rate,
-                x,
-            )
-            > budget
-        ):
-            _search(
-                budget,
-                distance,
-                own_ref_dist,
-                other_ref_dist,
-                extra,
-                own_weight,
-                own_scale,
-                other_rate,
-                x,
-            )
+        if _spend(0.0, problem, x) > budget:
+            _search(budget, problem, x)
         else:
             left = budget
             for j in range(k):
@@ -537,17 +481,7 @@ def efficient_quadratic_package(
 
 
 @numba.njit(cache=True)
-def _search(
-    budget: float,
-    distance: Vector,
-    own_kink: Vector,
-    other_kink: Vector,
-    e: float,
-    weight: Vector,
-    scale: Vector,
-    other_rate: Vector,
-    x: Vector,
-) -> None:
+def _search(budget: float, problem: Problem, x: Vector) -> None:
     """The multiplier whose concessions lose ``budget``, concessions left in ``x`` (the
     loss at a multiplier of 0, the whole way, is known to exceed it).
 
@@ -558,10 +492,10 @@ def _search(
     of Numerical Recipes' ``rtsafe``), to a loss within rounding of the budget or, at
     worst, the bracket's end that is within it."""
     lo, hi = 0.0, math.inf
-    lam = _first_guess(budget, distance, weight, scale, other_rate)
+    lam = _first_guess(budget, problem)
     width, earlier = math.inf, math.inf  # the bracket's width one and two steps ago
     for _ in range(SEARCH_STEPS):
-        spent = _spend(lam, distance, own_kink, other_kink, e, weight, scale, other_rate, x)
+        spent = _spend(lam, problem, x)
         gap = spent - budget
         if abs(gap) <= 1e-14 * budget:
             return
@@ -571,7 +505,7 @@ def _search(
             hi = lam
         if not math.isinf(hi) and hi - lo <= 1e-15 * hi:
             break
-        slope = _spend_slope(lam, x, distance, own_kink, other_kink, e, weight, scale, other_rate)
+        slope = _spend_slope(lam, x, problem)
         step = lam - gap / slope if slope < 0.0 else -1.0
         # Newton while it narrows the bracket by half every two steps (it can cycle
         # about a kink, where the loss's slope jumps); bisection otherwise
@@ -588,17 +522,16 @@ def _search(
     if math.isinf(hi):
         x[:] = 0.0
         return
-    _spend(hi, distance, own_kink, other_kink, e, weight, scale, other_rate, x)
+    _spend(hi, problem, x)
 
 
 @numba.njit(cache=True)
-def _first_guess(
-    budget: float, distance: Vector, weight: Vector, scale: Vector, other_rate: Vector
-) -> float:
+def _first_guess(budget: float, problem: Problem) -> float:
     """Where the search starts: without kinks, an issue with own rate ``R`` and other rate
     ``Q`` concedes ``D / (1 + lam R / Q)``, so if every issue had the loss-weighted mean
     ratio ``r`` the budget ``B`` would be met at ``lam = (sqrt(S / B) - 1) / r``, ``S`` the
     loss of the whole way."""
+    distance, _, _, _, weight, scale, other_rate = problem
     whole = weighted = 0.0
     for j in range(distance.shape[0]):
         if distance[j] > 0.0 and other_rate[j] > 0.0:
