@@ -59,14 +59,15 @@ def schedule_all(model: TradeTalksModel) -> list[ScheduledEvent]:
     kept = [
         _schedule(model, number, label, kind, effects) for number, label, kind, effects in dated
     ]
-    day = np.arange(len(days))
+    key = model.stream_key
     for s, (p, label, kind, effects) in enumerate(shocks):
-        hits = streams.uniform(model.stream_key, Stream.SHOCK + s, 2 * day) < p
-        for d in np.flatnonzero(hits):
-            numbers = days[d]
-            at = float(streams.uniform(model.stream_key, Stream.SHOCK + s, 2 * d + 1))
-            pick = min(int(at * len(numbers)), len(numbers) - 1)
-            kept.append(_schedule(model, numbers[pick], label, kind, effects))
+        draws = streams.uniforms(key, Stream.SHOCK + s, range(0, 2 * len(days), 2))
+        for d, u in enumerate(draws):
+            if u < p:
+                numbers = days[d]
+                (at,) = streams.uniforms(key, Stream.SHOCK + s, (2 * d + 1,))
+                pick = min(int(at * len(numbers)), len(numbers) - 1)
+                kept.append(_schedule(model, numbers[pick], label, kind, effects))
     return kept
 
 

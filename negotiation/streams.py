@@ -22,6 +22,7 @@ own (:class:`Stream`), so that adding one never changes another.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from enum import IntEnum
 
 import numpy as np
@@ -73,10 +74,32 @@ def uniform(
     return np.minimum((top + 0.5) * _UNIT, _BELOW_ONE)
 
 
+# The same arithmetic on Python integers, for one run's few draws: a numpy call on a
+# handful of words costs more than the words (a run draws some forty).
+_MASK = 2**64 - 1
+_GOLDEN, _MUL1, _MUL2 = int(GOLDEN), int(_M1), int(_M2)
+
+
+def _mix(z: int) -> int:
+    z = ((z ^ (z >> 30)) * _MUL1) & _MASK
+    z = ((z ^ (z >> 27)) * _MUL2) & _MASK
+    return z ^ (z >> 31)
+
+
+def uniforms(seed: int, stream: int, indices: Iterable[int]) -> list[float]:
+    """One run's uniform variates at ``indices`` of ``stream``: the numbers
+    :func:`uniform` gives, computed on Python integers."""
+    key = _mix(seed ^ _mix(stream))
+    return [
+        min(((_mix((key + (i + 1) * _GOLDEN) & _MASK) >> 11) + 0.5) * _UNIT, _BELOW_ONE)
+        for i in indices
+    ]
+
+
 def normal(seed: int, stream: int, count: int) -> list[float]:
     """``count`` standard normal variates of one run's ``stream`` (Box–Muller, the C
     library's functions)."""
-    u = uniform(seed, stream, np.arange(2 * count)).tolist()
+    u = uniforms(seed, stream, range(2 * count))
     return [
         math.sqrt(-2.0 * math.log(u[2 * i])) * math.cos(2.0 * math.pi * u[2 * i + 1])
         for i in range(count)
@@ -86,7 +109,7 @@ def normal(seed: int, stream: int, count: int) -> list[float]:
 def logistic(seed: int, stream: int, count: int) -> list[float]:
     """``count`` standard logistic variates of one run's ``stream`` (the logit of a
     uniform)."""
-    return [math.log(u / (1.0 - u)) for u in uniform(seed, stream, np.arange(count)).tolist()]
+    return [math.log(u / (1.0 - u)) for u in uniforms(seed, stream, range(count))]
 
 
 MAX_KEY = 2**64 - 1

@@ -117,3 +117,15 @@ def test_numpy_integer_seeds_are_the_same_seeds() -> None:
     scenario = load_scenario("kuala-lumpur-2025")
     seed = run_seeds(3, np.arange(1))[0]
     assert run_once(scenario, seed=seed) == run_once(scenario, seed=int(seed))  # type: ignore[arg-type]
+
+
+def test_one_runs_draws_on_python_integers_are_the_vectorised_ones() -> None:
+    rng = np.random.default_rng(4)
+    seeds = [0, 2**64 - 1, 7679046749081914467, *rng.integers(0, 2**63, 50).tolist()]
+    index = list(range(0, 40, 3))
+    for seed in seeds:
+        for stream in (Stream.DOMESTIC_MOOD, Stream.SHOCK + 2, Stream.RUN_SEED):
+            assert (
+                streams.uniforms(seed, stream, index)
+                == streams.uniform(seed, stream, np.array(index)).tolist()
+            )
