@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from negotiation.behaviours.interfaces import Verdict
 from negotiation.issues import Package
-from negotiation.kernels import loss_terms
+from negotiation.kernels import utility_at
 from negotiation.paths import share_for_budget
 
 if TYPE_CHECKING:
@@ -75,15 +75,15 @@ class Actor(mesa.Agent):
         """This actor's utility of ``package`` (1 at its ideal; see
         :mod:`negotiation.preferences` for the loss term)."""
         if self._compiled:
-            terms = loss_terms(
+            return utility_at(
                 np.asarray(package, dtype=float),
                 self._ideal,
                 self._ref_dist,
                 self._scale,
+                self._weight if self._squared else self._slope,
                 self._extra,
                 self._squared,
             )
-            return 1.0 - float((self._weight if self._squared else self._slope).dot(terms))
         dist = np.abs(package - self._ideal)  # other curvatures: numpy's power
         if self._extra:
             dist += self._extra * np.maximum(dist - self._ref_dist, 0.0)

@@ -32,9 +32,12 @@ a few issues was most of its time; here each is one compiled call:
     to rounding: a median of seven evaluations of a few multiply-adds per issue, against
     sorting about a hundred pieces.
 
-- :func:`loss_terms`, an actor's loss per issue at a package (see
-  :mod:`negotiation.preferences`); the weighted sum stays numpy's ``dot``, whose
-  summation order is BLAS's.
+- :func:`utility_at`, an actor's utility of a package (see
+  :mod:`negotiation.preferences`): its loss per issue (:func:`loss_terms`), summed with
+  the weights in a fixed order, issue by issue, each product added in one rounding
+  (:func:`fused_multiply_add`). That is what OpenBLAS's ``ddot`` does for a few issues on
+  hardware with fused multiply-add, so it equals numpy's ``dot`` there bit for bit, and
+  it gives the same bits on hardware without (where ``dot`` would round twice).
 
 Curvatures other than 1 and 2 take powers through the C library's ``pow``, which may
 round the last bit unlike numpy: the efficient bid accepts that, the utility does not
@@ -45,12 +48,45 @@ round the last bit unlike numpy: the efficient bid accepts that, the utility doe
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
 
 import numba
 import numpy as np
 import numpy.typing as npt
+from numba.core import types
+from numba.extending import intrinsic
 
 Vector = npt.NDArray[np.float64]
+
+
+def _exact_fma(a: float, b: float, c: float) -> float:
+    """``a * b + c`` rounded once, in plain Python (exact rational arithmetic)."""
+    if not (math.isfinite(a) and math.isfinite(b) and math.isfinite(c)):
+        return a * b + c
+    return float(Fraction(a) * Fraction(b) + Fraction(c))
+
+
+@intrinsic
+def _llvm_fma(typingctx: Any, a: Any, b: Any, c: Any) -> tuple[Any, Callable[..., Any]]:
+    """LLVM's ``fma`` on doubles: one rounding, in hardware or, without it, in software."""
+    signature = types.float64(types.float64, types.float64, types.float64)
+
+    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+        return builder.fma(*args)
+
+    return signature, codegen
+
+
+if numba.config.DISABLE_JIT:  # type: ignore[attr-defined]
+    fused_multiply_add = _exact_fma
+else:
+
+    @numba.njit(cache=True, inline="always")
+    def fused_multiply_add(a: float, b: float, c: float) -> float:
+        """``a * b + c`` with a single rounding (IEEE 754 fusedMultiplyAdd)."""
+        return _llvm_fma(a, b, c)  # type: ignore[call-arg]
 
 
 @numba.njit(cache=True)
@@ -72,6 +108,33 @@ def loss_terms(
             distance = closeness * closeness
         out[j] = distance
     return out
+
+
+@numba.njit(cache=True)
+def utility_at(
+    package: Vector,
+    ideal: Vector,
+    ref_dist: Vector,
+    scale: Vector,
+    coefficients: Vector,
+    extra: float,
+    squared: bool,
+) -> float:
+    """One actor's utility of ``package``: 1 less the sum over issues of
+    ``coefficients`` (the weights when ``squared``, else the slopes) times the
+    :func:`loss_terms`, summed in issue order with one rounding per issue."""
+    if package.shape[0] != ideal.shape[0]:
+        raise ValueError("a package needs one value per issue")
+    total = 0.0
+    for j in range(package.shape[0]):
+        distance = abs(package[j] - ideal[j])
+        if extra != 0.0:
+            distance = distance + extra * max(distance - ref_dist[j], 0.0)
+        if squared:
+            closeness = distance / scale[j]
+            distance = closeness * closeness
+        total = fused_multiply_add(coefficients[j], distance, total)
+    return 1.0 - total
 
 
 @numba.njit(cache=True)

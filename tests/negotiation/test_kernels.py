@@ -2,10 +2,11 @@
 and the exact efficient bid for quadratic costs against its definition.
 
 The references below are the efficient bid as numpy calls over the pieces of
-:func:`~negotiation.preferences.concession_pieces`, and an actor's utility as numpy
-calls (the model's code before it was compiled). For linear costs the compiled ones
-must give the same numbers, bit for bit, on random preferences (with and without loss
-aversion) and on every bid of real runs. Other curvatures than 1 and 2 take powers
+:func:`~negotiation.preferences.concession_pieces`, and an actor's utility in plain
+Python, summed in issue order with one rounding per issue (exact rational arithmetic):
+the order the compiled utility promises on every machine. For linear costs the compiled
+ones must give the same numbers, bit for bit, on random preferences (with and without
+loss aversion) and on every bid of real runs. Other curvatures than 1 and 2 take powers
 through the C library's ``pow`` rather than numpy's, which may round the last bit
 differently (the bid accepts that; the utility keeps numpy). For quadratic costs the
 bid solves the problem exactly (one multiplier): it must spend exactly its budget and
@@ -15,6 +16,7 @@ give the other side at least what the knapsack gives, on a grid 64 times finer t
 from __future__ import annotations
 
 from collections.abc import Iterator
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -23,7 +25,7 @@ import negotiation.behaviours.offer as offer
 from negotiation import TradeTalksModel, builtin_scenarios, kernels, load_scenario, run_once
 from negotiation.agents import Delegation
 from negotiation.issues import Issue, IssueSpace, Package
-from negotiation.kernels import _stable_order, efficient_package, loss_terms
+from negotiation.kernels import _stable_order, efficient_package, loss_terms, utility_at
 from negotiation.preferences import PIECE_GRID, Preferences, concession_pieces
 
 
@@ -156,30 +158,53 @@ def assert_exact_quadratic_bid(
     assert float(other.utility(got)[0]) >= float(other.utility(knapsack)[0]) - 1e-12
 
 
-def numpy_utility(own: Preferences, package: Package) -> float:
-    """An actor's utility as numpy calls (the formulation before it was compiled)."""
-    dist = np.abs(package - own.ideal[0])
-    if own.extra:
-        dist += own.extra * np.maximum(dist - own.ref_dist[0], 0.0)
-    if own.curvature == 2.0:
-        closeness = dist / own.scale[0]
-        return 1.0 - float(own.weight[0].dot(closeness * closeness))
-    return 1.0 - float(own.slope[0].dot(dist))
+def exact_utility(own: Preferences, package: Package) -> float:
+    """An actor's utility in plain Python, the weighted sum in issue order with one
+    rounding per product and sum (exact rational arithmetic): the order the compiled
+    utility promises on every machine."""
+    squared = own.curvature == 2.0
+    coefficients = own.weight[0] if squared else own.slope[0]
+    total = 0.0
+    for j in range(len(package)):
+        distance = abs(float(package[j]) - float(own.ideal[0, j]))
+        if own.extra:
+            distance += own.extra * max(distance - float(own.ref_dist[0, j]), 0.0)
+        if squared:
+            closeness = distance / float(own.scale[0, j])
+            distance = closeness * closeness
+        total = float(Fraction(float(coefficients[j])) * Fraction(distance) + Fraction(total))
+    return 1.0 - total
 
 
 @pytest.mark.parametrize("seed", range(2))
-def test_compiled_loss_terms_give_the_numpy_utility_bitwise(seed: int) -> None:
+def test_the_compiled_utility_sums_in_issue_order_with_one_rounding_per_issue(
+    seed: int,
+) -> None:
     checked = 0
     for own, estimate, _, space, _ in random_cases(seed, 400):
         if own.curvature not in (1.0, 2.0):
             continue
         package = space.clip(estimate)
         squared = own.curvature == 2.0
+        coefficients = own.weight[0] if squared else own.slope[0]
+        args = (own.ideal[0], own.ref_dist[0], own.scale[0], coefficients, own.extra, squared)
+        assert utility_at(package, *args) == exact_utility(own, package)
         terms = loss_terms(package, own.ideal[0], own.ref_dist[0], own.scale[0], own.extra, squared)
-        weights = own.weight[0] if squared else own.slope[0]
-        assert 1.0 - float(weights.dot(terms)) == numpy_utility(own, package)
+        assert utility_at(package, *args) == pytest.approx(1.0 - coefficients @ terms, abs=1e-15)
         checked += 1
     assert checked > 100
+
+
+def test_fused_multiply_add_rounds_once() -> None:
+    # 1 + 2**-52 squared is 1 + 2**-51 + 2**-104: rounding the product first loses the
+    # last term, one rounding of the whole keeps it.
+    a, c = 1.0 + 2.0**-52, -(1.0 + 2.0**-51)
+    assert a * a + c == 0.0
+    assert kernels.fused_multiply_add(a, a, c) == 2.0**-104
+    assert kernels._exact_fma(a, a, c) == 2.0**-104
+    rng = np.random.default_rng(3)
+    for a, b, c in rng.normal(size=(2000, 3)) * rng.choice([1e-8, 1.0, 1e8], size=(2000, 3)):
+        assert kernels.fused_multiply_add(a, b, c) == kernels._exact_fma(a, b, c)
 
 
 @pytest.mark.parametrize("sorted_runs", [True, False])
