@@ -31,11 +31,6 @@ if TYPE_CHECKING:
     from negotiation.scenario import ActorSpec
 
 
-def _read_only(view: Package) -> Package:
-    view.flags.writeable = False
-    return view
-
-
 class Actor(mesa.Agent):
     """Common identity of every actor: key, label, side and preference row."""
 
@@ -53,11 +48,12 @@ class Actor(mesa.Agent):
             # which are updated in place and never replaced: always current, no
             # per-call lookup, and behaviours cannot change them by accident.
             prefs = model.prefs
-            self._ideal: Package = _read_only(prefs.ideal[row])
-            self._weight: Package = _read_only(prefs.weight[row])
-            self._slope: Package = _read_only(prefs.slope[row])
-            self._ref_dist: Package = _read_only(prefs.ref_dist[row])
-            self._scale: Package = _read_only(prefs.scale[row])
+            ideal, weight, slope, ref_dist, scale = model.read_only_prefs
+            self._ideal: Package = ideal[row]
+            self._weight: Package = weight[row]
+            self._slope: Package = slope[row]
+            self._ref_dist: Package = ref_dist[row]
+            self._scale: Package = scale[row]
             self._extra = prefs.extra
             self._curvature = prefs.curvature
             self._squared = prefs.curvature == 2.0

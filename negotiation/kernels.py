@@ -1,7 +1,7 @@
 """The model's inner loops, compiled with numba.
 
-Two computations run so often in a run that the fixed cost of numpy calls on vectors of
-a few issues was most of its time; here each is one compiled call:
+These computations run so often in a run that the fixed cost of numpy calls on vectors
+of a few issues was most of their time; here each is one compiled call:
 
 - :func:`efficient_package`, the efficient bid: the package of a given own utility that
   the other side (as the opponent model estimates it) values most (Raiffa 1982,
@@ -39,6 +39,10 @@ a few issues was most of its time; here each is one compiled call:
   hardware with fused multiply-add, so it equals numpy's ``dot`` there bit for bit, and
   it gives the same bits on hardware without (where ``dot`` would round twice).
 
+- :func:`mix_mandates` and :func:`set_preference_rows`, the delegations' mandates after
+  lobbying (:mod:`negotiation.mandate`), every round: the sums over groups and the
+  element-wise updates of the numpy formulation, in its order.
+
 Curvatures other than 1 and 2 take powers through the C library's ``pow``, which may
 round the last bit unlike numpy: the efficient bid accepts that, the utility does not
 (it keeps numpy for them). ``NUMBA_DISABLE_JIT=1`` runs the same code as plain Python
@@ -59,6 +63,8 @@ from numba.core import types
 from numba.extending import intrinsic
 
 Vector = npt.NDArray[np.float64]
+Matrix = npt.NDArray[np.float64]
+Tensor = npt.NDArray[np.float64]  # three axes
 
 
 def _exact_fma(a: float, b: float, c: float) -> float:
@@ -610,3 +616,80 @@ def _first_guess(budget: float, problem: Problem) -> float:
     # needs a multiplier above 0, somewhat below the natural scale
     guess = max(guess, 1e-3 * scale_of_lam)
     return min(max(guess, 1e-300), 1e300) if math.isfinite(guess) else 1.0
+
+
+@numba.njit(cache=True)
+def mix_mandates(
+    pull: Matrix, per_pull: Tensor, membership: Matrix, base: Tensor
+) -> tuple[Matrix, Matrix]:
+    """The delegations' mandates before their weights are renormalised (see
+    :class:`~negotiation.mandate.Mandates`): per delegation ``s`` and issue ``j``, the
+    pull-weighted sums over its groups ``g`` (in group order) of ``[1, ideal, weight]``,
+    plus the base brief's, and the ideal and weight as ratios to the total.
+
+    The same operations, in the same order, as ``membership @ (pull * per_pull) + base``
+    in numpy (a sum over groups for each entry), so the bits are numpy's."""
+    n, groups = membership.shape
+    k = pull.shape[1]
+    ideal = np.empty((n, k))
+    weight = np.empty((n, k))
+    for s in range(n):
+        for j in range(k):
+            total = 0.0
+            position = 0.0
+            salience = 0.0
+            for g in range(groups):
+                share = membership[s, g]
+                p = pull[g, j]
+                total += share * (p * per_pull[g, 0, j])
+                position += share * (p * per_pull[g, 1, j])
+                salience += share * (p * per_pull[g, 2, j])
+            total += base[s, 0, j]
+            ideal[s, j] = (position + base[s, 1, j]) / total
+            weight[s, j] = (salience + base[s, 2, j]) / total
+    return ideal, weight
+
+
+@numba.njit(cache=True)
+def set_preference_rows(
+    rows: npt.NDArray[np.intp],
+    ideal: Matrix,
+    weight: Matrix,
+    low: Vector,
+    high: Vector,
+    reference: Vector,
+    track_reference: bool,
+    prefs_ideal: Matrix,
+    prefs_weight: Matrix,
+    prefs_scale: Matrix,
+    prefs_slope: Matrix,
+    prefs_ref_dist: Matrix,
+) -> None:
+    """Write new positions and (normalised) weights into rows ``rows`` of a
+    :class:`~negotiation.preferences.Preferences`, with the scale, slope and, when
+    ``track_reference``, the distance to the reference that follow from them: the
+    element-wise operations of ``Preferences.set_rows``, in one call."""
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        for j in range(ideal.shape[1]):
+            x = ideal[i, j]
+            scale = max(max(x - low[j], high[j] - x), 1e-12)
+            prefs_ideal[r, j] = x
+            prefs_weight[r, j] = weight[i, j]
+            prefs_scale[r, j] = scale
+            prefs_slope[r, j] = weight[i, j] / scale
+            if track_reference:
+                prefs_ref_dist[r, j] = abs(reference[j] - x)
+
+
+@numba.njit(cache=True)
+def scaled_rows(rates: Vector, factor: float, matrix: Matrix, rows: npt.NDArray[np.intp]) -> Matrix:
+    """``(rates * factor)[:, None] * matrix[rows]`` in one call: interest groups' pressure
+    (:class:`~negotiation.behaviours.lobbying.Pressure`), the same operations in the same
+    order as numpy's."""
+    out = np.empty((rows.shape[0], matrix.shape[1]))
+    for i in range(rows.shape[0]):
+        rate = rates[i] * factor
+        for j in range(matrix.shape[1]):
+            out[i, j] = rate * matrix[rows[i], j]
+    return out

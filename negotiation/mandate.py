@@ -6,8 +6,9 @@ and the groups' asks (the compromise model of Thomson et al. 2006, applied to a
 delegation's brief, with lobbying as the source of weight as in Grossman & Helpman
 2001). Saliences mix the same way and are renormalised.
 
-Both delegations' mandates are updated together, in a handful of array operations: this
-runs every round of every run.
+Both delegations' mandates are updated together, in two compiled calls and one numpy
+operation (:func:`~negotiation.kernels.mix_mandates`): this runs every round of every
+run.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from negotiation.issues import IssueSpace
+from negotiation.kernels import mix_mandates
 from negotiation.preferences import Preferences
 
 Matrix = npt.NDArray[np.float64]
@@ -40,14 +42,7 @@ class Mandates:
     ) -> None:
         self.prefs = prefs
         self.space = space
-        first = delegation_rows[0]
-        contiguous = list(delegation_rows) == list(range(first, first + len(delegation_rows)))
-        # A slice makes the per-round write a view assignment rather than fancy indexing.
-        self.rows: slice | npt.NDArray[np.intp] = (
-            slice(first, first + len(delegation_rows))
-            if contiguous
-            else np.array(delegation_rows, dtype=np.intp)
-        )
+        self.rows: npt.NDArray[np.intp] = np.array(delegation_rows, dtype=np.intp)
         flat = [r for rows in group_rows for r in rows]
         n, k = len(delegation_rows), len(space)
         # Numerators and denominator of the mandates, one (n, 3, k) block per update:
@@ -79,7 +74,7 @@ class Mandates:
     def template(self) -> Mandates:
         """Make this the shared layout of a scenario: every array read-only, so that
         only :meth:`fresh` copies, one per run, can change."""
-        shared = (self._base, self.pull, self.membership, self._per_pull, self._ones)
+        shared = (self._base, self.pull, self.membership, self._per_pull, self._ones, self.rows)
         for array in (*shared, self.group_ideal, self.group_weight):
             array.setflags(write=False)
         return self
@@ -111,12 +106,7 @@ class Mandates:
         if not self.changed:
             return False
         self.changed = False
-        pulled = (self.pull[:, None, :] * self._per_pull).reshape(len(self.pull), -1)
-        sums = (self.membership @ pulled).reshape(self._base.shape)
-        sums += self._base
-        total = sums[:, 0]
-        ideal = sums[:, 1] / total
-        weight = sums[:, 2] / total
+        ideal, weight = mix_mandates(self.pull, self._per_pull, self.membership, self._base)
         weight /= (weight @ self._ones)[:, None]
         self.prefs.set_rows(self.rows, ideal, weight, self.space)
         return True

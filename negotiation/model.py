@@ -30,7 +30,7 @@ from negotiation.events import ScheduledEvent, TimelineEntry, schedule_all
 from negotiation.issues import Package
 from negotiation.outcome import Outcome, build_outcome
 from negotiation.plan import BehaviourTable, Plan, plan_for
-from negotiation.preferences import Preferences
+from negotiation.preferences import Matrix, Preferences
 from negotiation.scenario import EffectSpec, Scenario, load_scenario
 from negotiation.streams import Stream
 from negotiation.threats import perceived_no_deal
@@ -119,6 +119,7 @@ class TradeTalksModel(mesa.Model):
         people, rows = plan.people, plan.rows
         base = plan.preferences
         self.prefs: Preferences = base.copy()
+        self.read_only_prefs: tuple[Matrix, ...] = _read_only_views(self.prefs)
         self.groups_of: dict[str, list[InterestGroup]] = {side: [] for side in self.sides}
         self.delegations: dict[str, Delegation] = {}
         self.leaders: dict[str, Leader] = {}
@@ -405,6 +406,19 @@ class TradeTalksModel(mesa.Model):
             self.step()
         assert self.outcome is not None
         return self.outcome
+
+
+def _read_only_views(prefs: Preferences) -> tuple[Matrix, ...]:
+    """Read-only views of the arrays of ``prefs`` that change in place during a run
+    (``ideal``, ``weight``, ``slope``, ``ref_dist``, ``scale``): their rows are the
+    actors' always-current views of their own preferences, which behaviours cannot
+    change by accident."""
+    views = []
+    for array in (prefs.ideal, prefs.weight, prefs.slope, prefs.ref_dist, prefs.scale):
+        view = array.view()
+        view.flags.writeable = False
+        views.append(view)
+    return tuple(views)
 
 
 def _stream_key(rng: int | np.random.SeedSequence | np.random.Generator, mesa_rng: Any) -> int:

@@ -42,6 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 from negotiation.issues import IssueSpace, Package
+from negotiation.kernels import set_preference_rows
 
 Matrix = npt.NDArray[np.float64]
 
@@ -148,14 +149,24 @@ class Preferences:
     def set_rows(
         self, rows: slice | npt.NDArray[np.intp], ideal: Matrix, weight: Matrix, space: IssueSpace
     ) -> None:
-        """Replace several actors' positions and (normalised) weights in place."""
-        self.ideal[rows] = ideal
-        self.weight[rows] = weight
-        scale = np.maximum(np.maximum(ideal - space.low, space.high - ideal), 1e-12)
-        self.scale[rows] = scale
-        self.slope[rows] = weight / scale
-        if self.reference is not None and self.extra:
-            self.ref_dist[rows] = np.abs(self.reference - ideal)
+        """Replace several actors' positions and (normalised) weights in place (one
+        compiled call: this runs every round)."""
+        indices = np.arange(len(self.ideal))[rows] if isinstance(rows, slice) else rows
+        track = self.reference is not None and bool(self.extra)
+        set_preference_rows(
+            np.asarray(indices, dtype=np.intp),
+            np.asarray(ideal, dtype=float),
+            np.asarray(weight, dtype=float),
+            space.low,
+            space.high,
+            space.low if self.reference is None else self.reference,
+            track,
+            self.ideal,
+            self.weight,
+            self.scale,
+            self.slope,
+            self.ref_dist,
+        )
 
     def utility(self, package: Package) -> npt.NDArray[np.float64]:
         """Utility of one package for every actor: shape ``(m,)``."""

@@ -18,10 +18,13 @@ from pydantic import Field
 from negotiation.behaviours.interfaces import Lobbying
 from negotiation.behaviours.registry import register
 from negotiation.issues import Package
+from negotiation.kernels import scaled_rows
 
 if TYPE_CHECKING:
     from negotiation.agents import InterestGroup
     from negotiation.view import TalksView
+
+Indices = npt.NDArray[np.intp]
 
 
 @register("lobbying", "pressure")
@@ -58,8 +61,19 @@ class Pressure(Lobbying):
                 for b, g in zip(behaviours, groups, strict=True)
             ]
         )
-        weights = groups[0].model.prefs.weight[[g.row for g in groups]]
-        return (rates * view.settings.lobbying_rate)[:, None] * weights
+        weights = groups[0].model.prefs.weight
+        return scaled_rows(rates, view.settings.lobbying_rate, weights, _rows(behaviours, groups))
+
+
+def _rows(behaviours: Sequence[Lobbying], groups: Sequence[InterestGroup]) -> Indices:
+    """The groups' preference rows, kept by the first behaviour of the batch: the model
+    asks for the same batch every round of a run, and behaviours live for one run."""
+    first = behaviours[0]
+    cached: tuple[Sequence[InterestGroup], Indices] | None = getattr(first, "_batch_rows", None)
+    if cached is None or cached[0] is not groups:
+        cached = (groups, np.array([g.row for g in groups], dtype=np.intp))
+        first._batch_rows = cached  # type: ignore[attr-defined]
+    return cached[1]
 
 
 @register("lobbying", "silent")

@@ -49,9 +49,8 @@ class WinSet(Ratification):
         )
         utilities = model.prefs.utility(package)
         groups = model.groups_of[me.side]
-        rows = [g.row for g in groups]
+        rows, reservations = self._groups_no_deal(me, view)
         influence = np.array([g.influence for g in groups])
-        reservations = model.prefs.utility(view.no_deal())[rows]
         margin = utilities[rows] - reservations + relax
         noise = view.settings.ratification_noise
         if noise > 0:
@@ -84,6 +83,18 @@ class WinSet(Ratification):
             approval,
             f"{me.label} rejects: {', '.join(blocked)}",
         )
+
+    def _groups_no_deal(self, me: Leader, view: TalksView) -> tuple[Indices, Package]:
+        """The preference rows of the leader's groups and their utilities of no deal,
+        kept while nothing they depend on changes (the model's version counts every
+        change of preferences, reference point or perceived no deal)."""
+        model, no_deal = me.model, view.no_deal()
+        cached = getattr(self, "_no_deal_cache", None)
+        if cached is None or cached[0] != model.version or cached[1] is not no_deal:
+            rows = np.array([g.row for g in model.groups_of[str(me.side)]], dtype=np.intp)
+            cached = (model.version, no_deal, rows, model.prefs.utility(no_deal)[rows])
+            self._no_deal_cache = cached
+        return cached[2], cached[3]
 
 
 def failing_issues(
