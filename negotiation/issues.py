@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
+from negotiation.kernels import clip_package
+
 Package = npt.NDArray[np.float64]
 
 
@@ -80,7 +82,10 @@ class IssueSpace:
 
     def clip(self, package: npt.ArrayLike) -> Package:
         """Return ``package`` forced within every issue's bounds."""
-        return np.minimum(np.maximum(np.asarray(package, dtype=float), self.low), self.high)
+        values = np.asarray(package, dtype=float)
+        if values.shape == self.low.shape:  # one package, every round: one compiled call
+            return clip_package(values, self.low, self.high)
+        return np.minimum(np.maximum(values, self.low), self.high)
 
     def package(self, values: Mapping[str, float], default: Package | None = None) -> Package:
         """Build a package from ``{issue key: value}``; missing keys take ``default``."""

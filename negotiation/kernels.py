@@ -214,7 +214,6 @@ def efficient_package(
     own_ref_dist: Vector,
     estimate_ideal: Vector,
     estimate_weight: Vector,
-    estimate_total: float,
     low: Vector,
     high: Vector,
     reference: Vector,
@@ -231,8 +230,8 @@ def efficient_package(
 
     The other side's preferences are the opponent model's estimate as
     :meth:`~negotiation.preferences.Preferences.build` makes them: the ideal clipped to
-    ``[low, high]``, the weights divided by ``estimate_total`` (their sum, taken by numpy
-    so that it is rounded as there), losses counted from ``reference`` when ``extra`` is
+    ``[low, high]``, the weights divided by their sum (:func:`pairwise_sum`, rounded as
+    numpy's), losses counted from ``reference`` when ``extra`` is
     not 0. ``extra`` and ``gamma`` are the loss aversion less 1 and the curvature;
     ``grid``, the shares of the way that cut curved costs (passed in, not read from a
     module constant, so that numba's cache cannot keep an old one).
@@ -241,6 +240,7 @@ def efficient_package(
     (``ValueError``): the numpy formulation raised for the one and gave NaN for the other.
     """
     k = own_ideal.shape[0]
+    estimate_total = pairwise_sum(estimate_weight)
     if not math.isfinite(budget):
         raise ValueError("the budget of own utility to concede must be finite")
     if not estimate_total > 0.0:
@@ -693,3 +693,97 @@ def scaled_rows(rates: Vector, factor: float, matrix: Matrix, rows: npt.NDArray[
         for j in range(matrix.shape[1]):
             out[i, j] = rate * matrix[rows[i], j]
     return out
+
+
+_PAIRWISE_BLOCK = 128  # numpy's PW_BLOCKSIZE
+
+
+@numba.njit(cache=True)
+def pairwise_sum(values: Vector) -> float:
+    """The sum of ``values`` as numpy's ``sum`` takes it for a contiguous vector: in
+    order below eight terms, otherwise with eight running sums combined pairwise, and
+    above 128 terms split in halves (numpy's ``pairwise_sum``), so that it rounds the
+    same way. The halving walks an explicit stack: numba's cache breaks recursive
+    functions (numba issue 6061)."""
+    n = values.shape[0]
+    if n <= _PAIRWISE_BLOCK:
+        return _block_sum(values, 0, n)
+    starts = np.zeros(64, np.int64)
+    sizes = np.zeros(64, np.int64)
+    left = np.zeros(64)
+    has_left = np.zeros(64, np.bool_)
+    depth = 0
+    sizes[0] = n
+    while True:
+        if sizes[depth] > _PAIRWISE_BLOCK:  # descend to the left half
+            has_left[depth] = False
+            starts[depth + 1] = starts[depth]
+            sizes[depth + 1] = _left_half(sizes[depth])
+            depth += 1
+            continue
+        value = _block_sum(values, starts[depth], sizes[depth])
+        while True:  # climb while right halves are done
+            if depth == 0:
+                return value
+            depth -= 1
+            if not has_left[depth]:
+                left[depth], has_left[depth] = value, True
+                half = _left_half(sizes[depth])
+                starts[depth + 1] = starts[depth] + half
+                sizes[depth + 1] = sizes[depth] - half
+                depth += 1
+                break
+            value = left[depth] + value
+
+
+@numba.njit(cache=True)
+def _left_half(n: int) -> int:
+    half = n // 2
+    return half - half % 8
+
+
+@numba.njit(cache=True)
+def _block_sum(values: Vector, start: int, n: int) -> float:
+    """numpy's sum of at most 128 terms from ``start``."""
+    total = 0.0
+    if n < 8:
+        for i in range(start, start + n):
+            total += values[i]
+        return total
+    r = values[start : start + 8].copy()
+    whole = n - n % 8
+    for i in range(8, whole, 8):
+        for lane in range(8):
+            r[lane] += values[start + i + lane]
+    total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    for i in range(start + whole, start + n):
+        total += values[i]
+    return total
+
+
+@numba.njit(cache=True)
+def clip_package(package: Vector, low: Vector, high: Vector) -> Vector:
+    """``np.minimum(np.maximum(package, low), high)`` for one package (NaN stays NaN)."""
+    out = np.empty_like(package)
+    for j in range(package.shape[0]):
+        value = package[j]
+        if value < low[j]:
+            value = low[j]
+        if value > high[j]:
+            value = high[j]
+        out[j] = value
+    return out
+
+
+@numba.njit(cache=True)
+def frequency_weights(
+    weights: Vector, offer: Vector, previous: Vector, still: Vector, learning_rate: float
+) -> Vector:
+    """The frequency model's update (:class:`~negotiation.behaviours.opponent.FrequencyModel`):
+    each issue that moved less than ``still`` gains ``learning_rate``, then the weights
+    are renormalised; numpy's operations, in its order."""
+    raw = np.empty_like(weights)
+    for j in range(weights.shape[0]):
+        unchanged = 1.0 if abs(offer[j] - previous[j]) < still[j] else 0.0
+        raw[j] = weights[j] + learning_rate * unchanged
+    return raw / pairwise_sum(raw)

@@ -75,15 +75,13 @@ def efficient_bid(me: Delegation, target: float) -> Package:
     (:mod:`negotiation.kernels`).
     """
     prefs, space, estimate = me.model.prefs, me.model.space, me.opponent
-    row = me.row
     package: Package = efficient_package(
-        prefs.ideal[row],
-        prefs.weight[row],
-        prefs.scale[row],
-        prefs.ref_dist[row],
+        me._ideal,
+        me._weight,
+        me._scale,
+        me._ref_dist,
         np.asarray(estimate.ideal, dtype=float),
         np.asarray(estimate.weights, dtype=float),
-        float(estimate.weights.sum()),
         space.low,
         space.high,
         space.reference,

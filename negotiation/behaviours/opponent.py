@@ -20,6 +20,7 @@ from pydantic import Field
 from negotiation.behaviours.interfaces import OpponentModel
 from negotiation.behaviours.registry import register
 from negotiation.issues import Package
+from negotiation.kernels import frequency_weights
 from negotiation.preferences import worst_distance
 
 if TYPE_CHECKING:
@@ -53,9 +54,13 @@ class FrequencyModel(OpponentModel):
         if self._previous is None:
             self.ideal = offer.copy()
         else:
-            unchanged = np.abs(offer - self._previous) < self._still
-            raw = self.weights + self.learning_rate * unchanged
-            self.weights = raw / raw.sum()
+            self.weights = frequency_weights(
+                np.asarray(self.weights, dtype=float),
+                np.asarray(offer, dtype=float),
+                np.asarray(self._previous, dtype=float),
+                self._still,
+                self.learning_rate,
+            )
         self._previous = offer
 
 

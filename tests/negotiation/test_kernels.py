@@ -63,7 +63,6 @@ def compiled_bid(
         own.ref_dist[0],
         estimate,
         weights,
-        float(weights.sum()),
         space.low,
         space.high,
         space.reference,
@@ -193,6 +192,14 @@ def test_the_compiled_utility_sums_in_issue_order_with_one_rounding_per_issue(
         assert utility_at(package, *args) == pytest.approx(1.0 - coefficients @ terms, abs=1e-15)
         checked += 1
     assert checked > 100
+
+
+@pytest.mark.parametrize("scale", [1e-8, 1.0, 1e8])
+def test_the_compiled_sum_rounds_as_numpys(scale: float) -> None:
+    rng = np.random.default_rng(11)
+    for size in [*range(0, 140), 255, 256, 257, 1000, 1031]:
+        values = rng.normal(size=size) * rng.choice([scale, 1.0], size=size)
+        assert kernels.pairwise_sum(values) == values.sum(), size
 
 
 def test_fused_multiply_add_rounds_once() -> None:
@@ -353,3 +360,25 @@ def test_a_budget_too_small_for_any_multiplier_concedes_nothing() -> None:
         np.array([0.0]), np.array([1e-300]), one, one, np.array([10.0]), one, one, one, 0.0, 1e-305
     )
     assert package[0] == 0.0
+
+
+def test_the_compiled_clip_is_numpys() -> None:
+    rng = np.random.default_rng(13)
+    low, high = np.array([0.0, -1.0, -0.0, 2.0]), np.array([1.0, 0.0, 0.0, 2.0])
+    for _ in range(500):
+        package = rng.normal(size=4) * 2.0
+        package[rng.random(4) < 0.1] = np.nan
+        expected = np.minimum(np.maximum(package, low), high)
+        assert np.array_equal(kernels.clip_package(package, low, high), expected, equal_nan=True)
+
+
+def test_the_compiled_frequency_update_is_numpys() -> None:
+    rng = np.random.default_rng(17)
+    for size in range(1, 12):
+        weights = rng.dirichlet(np.ones(size))
+        previous = rng.random(size)
+        offer = previous + rng.choice([0.0, 1e-3, 0.3], size=size)
+        still, rate = np.full(size, 0.01), float(rng.uniform(0.01, 2.0))
+        raw = weights + rate * (np.abs(offer - previous) < still)
+        got = kernels.frequency_weights(weights, offer, previous, still, rate)
+        assert np.array_equal(got, raw / raw.sum())
