@@ -10,7 +10,7 @@ is tested against :func:`experiments.ensemble.run_ensemble`).
 
 The runs go to the server's worker pool (:mod:`dashboards.workers`), one chunk per
 worker at a time, so that after a change of settings only the chunks already running
-finish (about 0.1 s). At about 2.7 ms a flagship run, a thousand runs take some 1.7 s
+finish (about 0.1 s). At about 2 ms a flagship run, a thousand runs take some 1.1 s
 on two cores (``python -m benchmarks.bench_live``); within a second needs many runs in
 lockstep (the open lockstep issue). The estimate pauses while a run plays.
 """
