@@ -106,14 +106,22 @@ def loss_terms(
         raise ValueError("a package needs one value per issue")
     out = np.empty(package.shape[0])
     for j in range(package.shape[0]):
-        distance = abs(package[j] - ideal[j])
-        if extra != 0.0:
-            distance = distance + extra * max(distance - ref_dist[j], 0.0)
-        if squared:
-            closeness = distance / scale[j]
-            distance = closeness * closeness
-        out[j] = distance
+        out[j] = _loss_term(package[j], ideal[j], ref_dist[j], scale[j], extra, squared)
     return out
+
+
+@numba.njit(cache=True, inline="always")
+def _loss_term(
+    value: float, ideal: float, ref_dist: float, scale: float, extra: float, squared: bool
+) -> float:
+    """One issue's term of :func:`loss_terms`."""
+    distance = abs(value - ideal)
+    if extra != 0.0:
+        distance = distance + extra * max(distance - ref_dist, 0.0)
+    if squared:
+        closeness = distance / scale
+        return closeness * closeness
+    return distance
 
 
 @numba.njit(cache=True)
@@ -133,13 +141,8 @@ def utility_at(
         raise ValueError("a package needs one value per issue")
     total = 0.0
     for j in range(package.shape[0]):
-        distance = abs(package[j] - ideal[j])
-        if extra != 0.0:
-            distance = distance + extra * max(distance - ref_dist[j], 0.0)
-        if squared:
-            closeness = distance / scale[j]
-            distance = closeness * closeness
-        total = fused_multiply_add(coefficients[j], distance, total)
+        term = _loss_term(package[j], ideal[j], ref_dist[j], scale[j], extra, squared)
+        total = fused_multiply_add(coefficients[j], term, total)
     return 1.0 - total
 
 
