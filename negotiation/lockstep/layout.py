@@ -1,0 +1,271 @@
+"""What every run of a batch shares: a plan's constants as arrays for the compiled
+protocol, and whether the lockstep engine covers the plan at all.
+
+The engine covers the protocol of the flagship scenario and of every built-in scenario
+that uses its behaviours: logrolling offers, AC_next acceptance, the frequency
+opponent model, win-set ratification, stall-threat or restraint escalation, a convening
+host (or none) and pressure lobbying, with linear or quadratic issue costs. Anything
+else (another behaviour, a subclass of one of these, anticipated ratification, a dated
+threat that moves the status quo, other curvatures) raises :class:`NotCovered`,
+naming what is not covered; callers then run the per-run model.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from negotiation.behaviours.acceptance import ACNext
+from negotiation.behaviours.escalation import Restraint, StallThreat
+from negotiation.behaviours.lobbying import Pressure
+from negotiation.behaviours.mediation import Convenor
+from negotiation.behaviours.offer import Logrolling
+from negotiation.behaviours.opponent import FrequencyModel
+from negotiation.behaviours.ratification import WinSet
+from negotiation.plan import Plan
+from negotiation.preferences import PIECE_GRID
+from negotiation.scenario import EffectSpec
+
+Array = npt.NDArray[Any]
+MAX_ACTORS = 62  # blockers are kept as bits of one 64-bit word per run
+
+COVERED: dict[str, tuple[type, ...]] = {
+    "offer": (Logrolling,),
+    "acceptance": (ACNext,),
+    "opponent_model": (FrequencyModel,),
+    "ratification": (WinSet,),
+    "escalation": (StallThreat, Restraint),
+    "mediation": (Convenor,),
+    "lobbying": (Pressure,),
+}
+
+
+class NotCovered(ValueError):
+    """The plan uses something the lockstep engine does not run (the message says what)."""
+
+
+class Layout(NamedTuple):
+    """A plan's constants (see :mod:`negotiation.lockstep.protocol` for their use)."""
+
+    rounds: int
+    extra: float
+    curvature: float
+    squared: bool
+    piece_grid: Array
+    low: Array
+    high: Array
+    span: Array
+    status_quo: Array
+    no_deal: Array
+    reference: Array
+    track_reference: bool
+    gap_weight: Array
+    threatened_by: Array
+    utility_floor: float
+    max_reservation: float
+    audience_cost: float
+    veto_hardening: float
+    lobbying_rate: float
+    ratification_noise: float
+    summit_max_gap: float
+    summit_flexibility: float
+    focal_drafting: bool
+    endorsement: bool
+    delegation_row: Array
+    leader_row: Array
+    leader_order: Array
+    leader_threatens: Array
+    leader_bit: Array
+    summit_reach: Array
+    threshold: Array
+    patience: Array
+    min_progress: Array
+    threat_step: Array
+    withdraw: Array
+    exponent: Array
+    alpha: Array
+    beta: Array
+    learning_rate: Array
+    still: Array
+    group_row: Array
+    group_bit: Array
+    group_start: Array
+    influence: Array
+    gain: Array
+    per_pull: Array
+    membership: Array
+    focal: Array
+    focal_count: Array
+    effects: Array
+    effect_moves_credibility: Array
+    event_start: Array
+    event_effect: Array
+    shock_effect: Array
+    has_host: bool
+    host_goodwill: float
+    host_cap: float
+
+
+def coverage_problem(plan: Plan) -> str | None:
+    """Why the lockstep engine cannot run ``plan``, or ``None`` when it can."""
+    scenario, settings = plan.scenario, plan.scenario.settings
+    for (key, field), (cls, _) in plan.behaviours.items():
+        if cls not in COVERED[field]:
+            names = ", ".join(c.__name__ for c in COVERED[field])
+            return f"{key}'s {field} behaviour {cls.__name__} (covered: {names})"
+    if settings.issue_curvature not in (1.0, 2.0):
+        return f"issue_curvature {settings.issue_curvature:g} (covered: 1 and 2)"
+    if settings.winset_anticipation:
+        return "winset_anticipation (anticipated ratification)"
+    if any(event.effects.status_quo for event in scenario.events):
+        return "a dated threat that moves the status quo"
+    kinds = [a.kind for a in scenario.actors]
+    if kinds.count("delegation") != 2 or kinds.count("leader") != 2:
+        return "a scenario without one delegation and one leader per side"
+    if len(plan.people) > MAX_ACTORS:
+        return f"more than {MAX_ACTORS} actors with preferences"
+    return None
+
+
+def layout_for(plan: Plan) -> Layout:
+    """The constants of ``plan`` for the compiled protocol; :class:`NotCovered` when the
+    engine does not run it."""
+    problem = coverage_problem(plan)
+    if problem is not None:
+        raise NotCovered(f"the lockstep engine does not cover {problem}")
+    scenario, settings = plan.scenario, plan.scenario.settings
+    space, sides, rows = scenario.space, scenario.sides, plan.rows
+    k = len(space)
+    actors = {a.key: a for a in scenario.actors}
+    delegations = [
+        next(a for a in scenario.actors if a.kind == "delegation" and a.side == s) for s in sides
+    ]
+    leaders = [
+        next(a for a in scenario.actors if a.kind == "leader" and a.side == s) for s in sides
+    ]
+    leader_keys = [a.key for a in scenario.actors if a.kind == "leader"]
+    groups = [actors[key] for side in sides for key in plan.group_keys[side]]
+    hosts = [a for a in scenario.actors if a.kind == "host"]
+    behaviour = plan.behaviours
+
+    def params(key: str, field: str) -> dict[str, Any]:
+        return behaviour[(key, field)][1]
+
+    threatened_by = np.full(k, -1, dtype=np.int64)
+    for leader_key in leader_keys:  # later leaders' threats override, as in the model
+        leader = actors[leader_key]
+        for issue in leader.threat_issues:
+            threatened_by[space.index[issue]] = sides.index(str(leader.side))
+    escalation = [_escalation(behaviour[(a.key, "escalation")]) for a in leaders]
+    offers = [params(a.key, "offer") for a in delegations]
+    acceptance = [params(a.key, "acceptance") for a in delegations]
+    opponents = [params(a.key, "opponent_model") for a in delegations]
+    ratification = [params(a.key, "ratification").get("threshold") for a in leaders]
+    host = params(hosts[0].key, "mediation") if hosts else {"goodwill": 0.0, "cap": 0.0}
+    focal = [issue.focal for issue in space]
+    width = max([len(f) for f in focal] + [1])
+    effects, moves, event_start, event_effect, shock_effect = _effects(plan, sides, groups)
+    group_count = [len(plan.group_keys[side]) for side in sides]
+    bits = {a.key: i for i, a in enumerate(plan.people)}
+    return Layout(
+        rounds=len(plan.calendar),
+        extra=plan.preferences.extra,
+        curvature=float(settings.issue_curvature),
+        squared=settings.issue_curvature == 2.0,
+        piece_grid=PIECE_GRID,
+        low=space.low,
+        high=space.high,
+        span=space.span,
+        status_quo=space.status_quo,
+        no_deal=space.no_deal,
+        reference=space.reference,
+        track_reference=plan.preferences.extra != 0.0,
+        gap_weight=1.0 / (space.span * k),
+        threatened_by=threatened_by,
+        utility_floor=plan.preferences.floor,
+        max_reservation=settings.max_reservation,
+        audience_cost=settings.audience_cost,
+        veto_hardening=settings.veto_hardening,
+        lobbying_rate=settings.lobbying_rate,
+        ratification_noise=settings.ratification_noise,
+        summit_max_gap=settings.summit_max_gap,
+        summit_flexibility=settings.summit_flexibility,
+        focal_drafting=settings.focal_drafting,
+        endorsement=settings.summit_endorsement,
+        delegation_row=np.array([rows[a.key] for a in delegations], dtype=np.intp),
+        leader_row=np.array([rows[a.key] for a in leaders], dtype=np.int64),
+        leader_order=np.array([sides.index(str(actors[key].side)) for key in leader_keys]),
+        leader_threatens=np.array([bool(a.threat_issues) for a in leaders]),
+        leader_bit=np.array([bits[a.key] for a in leaders], dtype=np.int64),
+        summit_reach=np.array([a.summit_reach for a in leaders], dtype=float),
+        threshold=np.array(
+            [settings.ratification_threshold if t is None else t for t in ratification]
+        ),
+        patience=np.array([e[0] for e in escalation], dtype=np.int64),
+        min_progress=np.array([e[1] for e in escalation], dtype=float),
+        threat_step=np.array([e[2] for e in escalation], dtype=float),
+        withdraw=np.array([e[3] for e in escalation], dtype=np.bool_),
+        exponent=np.array([p["e"] for p in offers], dtype=float),
+        alpha=np.array([p["alpha"] for p in acceptance], dtype=float),
+        beta=np.array([p["beta"] for p in acceptance], dtype=float),
+        learning_rate=np.array([p["learning_rate"] for p in opponents], dtype=float),
+        still=np.array([p["tolerance"] * space.span for p in opponents]),
+        group_row=np.array([rows[g.key] for g in groups], dtype=np.int64),
+        group_bit=np.array([bits[g.key] for g in groups], dtype=np.int64),
+        group_start=np.array([0, group_count[0], sum(group_count)], dtype=np.int64),
+        influence=np.array([g.influence for g in groups], dtype=float),
+        gain=np.array([params(g.key, "lobbying")["gain"] for g in groups], dtype=float),
+        per_pull=np.ascontiguousarray(plan.mandates._per_pull),
+        membership=np.ascontiguousarray(plan.mandates.membership),
+        focal=np.array([list(f) + [0.0] * (width - len(f)) for f in focal], dtype=float),
+        focal_count=np.array([len(f) for f in focal], dtype=np.int64),
+        effects=effects,
+        effect_moves_credibility=moves,
+        event_start=event_start,
+        event_effect=event_effect,
+        shock_effect=shock_effect,
+        has_host=bool(hosts),
+        host_goodwill=float(host["goodwill"]),
+        host_cap=float(host["cap"]),
+    )
+
+
+def _escalation(entry: tuple[type, dict[str, Any]]) -> tuple[int, float, float, bool]:
+    """(patience, min_progress, step, withdraw); patience 0 for restraint."""
+    cls, p = entry
+    if cls is Restraint:
+        return 0, 0.0, 0.0, False
+    return int(p["patience"]), float(p["min_progress"]), float(p["step"]), bool(p["withdraw"])
+
+
+def _effects(
+    plan: Plan, sides: tuple[str, str], groups: list[Any]
+) -> tuple[Array, Array, Array, Array, Array]:
+    """Every dated event's and shock's effects as rows ``[reservation by side,
+    credibility by side, mobilisation by group, goodwill]``, which sides' credibility
+    each moves, and the dated events of each round (``event_start`` indexes
+    ``event_effect`` by round number)."""
+    dated, shocks, _ = plan.events
+    specs: list[EffectSpec] = [effects for _, _, _, effects in dated]
+    specs += [effects for _, _, _, effects in shocks]
+    group_index = {g.key: i for i, g in enumerate(groups)}
+    rows = np.zeros((max(len(specs), 1), 5 + len(groups)))
+    moves = np.zeros((max(len(specs), 1), 2), dtype=np.bool_)
+    for e, spec in enumerate(specs):
+        for side, shift in spec.reservation.items():
+            rows[e, sides.index(side)] = shift
+        for side, change in spec.credibility.items():
+            rows[e, 2 + sides.index(side)] = change
+            moves[e, sides.index(side)] = True
+        for key, amount in spec.mobilise.items():
+            rows[e, 4 + group_index[key]] = amount
+        rows[e, 4 + len(groups)] = spec.goodwill
+    rounds = len(plan.calendar)
+    order = sorted(range(len(dated)), key=lambda e: dated[e][0])  # stable: plan order
+    event_effect = np.array(order, dtype=np.int64)
+    numbers = np.array([dated[e][0] for e in order], dtype=np.int64)
+    event_start = np.searchsorted(numbers, np.arange(rounds + 2), side="left").astype(np.int64)
+    shock_effect = np.arange(len(dated), len(dated) + len(shocks), dtype=np.int64)
+    return rows, moves, event_start, event_effect, shock_effect

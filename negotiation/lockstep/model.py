@@ -1,0 +1,120 @@
+"""Many seeded runs of one plan in lockstep, hosted by one Mesa model.
+
+:class:`LockstepTalks` is to a batch of runs what :class:`~negotiation.model.
+TradeTalksModel` is to one: one Mesa step plays one round of the calendar for every run
+still going (``running`` while any is), dated events wait on Mesa's event list and
+apply to the runs still going when they fire, and random shocks are per-run rounds
+drawn when the batch is built. The round itself is one compiled call over the batch
+(:mod:`negotiation.lockstep.protocol`). A run's result depends on its seed and the plan
+alone, never on the batch: the same seeds give the same columns in batches of 1, 7 or
+1,000, in any order.
+
+The outcome columns (:func:`negotiation.lockstep.columns.outcome_columns`) are those
+of the per-run outcome records for the same seeds; the record of one run, with its
+reasons and timeline, is the per-run model's (``run_once``) for that seed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numba
+import numpy as np
+import numpy.typing as npt
+
+from negotiation import streams
+from negotiation.lockstep.layout import Layout, layout_for
+from negotiation.lockstep.protocol import apply_effect, play_round
+from negotiation.lockstep.state import State, opening_state
+from negotiation.plan import Plan, plan_for
+from negotiation.scenario import Scenario, load_scenario
+
+DEFAULT_SCENARIO = "kuala-lumpur-2025"
+
+
+class LockstepTalks(mesa.Model):
+    """The talks for every seed in ``seeds``, one round of all of them per step.
+
+    ``scenario`` is a :class:`Scenario` or the name/path of one; keyword arguments set
+    its named parameters, the same for every run. Raises
+    :class:`~negotiation.lockstep.layout.NotCovered` for a plan the engine does not run.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | str | Path = DEFAULT_SCENARIO,
+        seeds: npt.ArrayLike = (0,),
+        **params: Any,
+    ) -> None:
+        super().__init__(rng=0)
+        base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        self.plan: Plan = plan_for(base, params)
+        self.layout: Layout = layout_for(self.plan)
+        self.seeds = np.array(
+            [streams.seed_key(int(s)) for s in np.asarray(seeds).reshape(-1)], dtype=np.uint64
+        )
+        self.state: State = opening_state(self.plan, self.layout, self.seeds)
+        self.active = np.arange(len(self.seeds), dtype=np.int64)
+        calendar = self.plan.calendar
+        self._times = np.array([calendar.negotiation_time(n) for n in range(len(calendar) + 2)])
+        self._events = [_DatedEvent(self, e) for e in range(self.layout.event_effect.shape[0])]
+        numbers = np.repeat(
+            np.arange(len(calendar) + 1), np.diff(self.layout.event_start)[: len(calendar) + 1]
+        )
+        for event, number in zip(self._events, numbers, strict=True):
+            self.schedule_event(event.fire, at=float(number) - 0.5)
+        self.running = len(self.seeds) > 0
+
+    def step(self) -> None:
+        """Play one round of every run still going."""
+        number = self.steps
+        if number > self.layout.rounds or not self.running:
+            self.running = False
+            return
+        play_round(
+            self.layout,
+            self.state,
+            number,
+            float(self._times[number]),
+            float(self._times[number + 1]),
+            self.active,
+        )
+        self.active = self.active[self.state.running[self.active]]
+        self.running = self.active.size > 0
+
+    def run(self) -> State:
+        """Play every round until every run has ended; return the final state."""
+        while self.running:
+            self.step()
+        return self.state
+
+
+class _DatedEvent:
+    """One dated event on Mesa's event list: its effects, for every run still going
+    (Mesa holds callbacks weakly, so the model keeps these alive)."""
+
+    def __init__(self, model: LockstepTalks, index: int) -> None:
+        self.model = model
+        self.effect = int(model.layout.event_effect[index])
+
+    def fire(self) -> None:
+        model = self.model
+        _apply_to(model.layout, model.state, self.effect, model.active)
+
+
+@numba.njit(cache=True)
+def _apply_to(layout: Any, state: Any, effect: int, runs: Any) -> None:
+    for i in range(runs.shape[0]):
+        if state.running[runs[i]]:
+            apply_effect(layout, state, runs[i], effect)
+
+
+def run_lockstep(
+    scenario: Scenario | str | Path = DEFAULT_SCENARIO,
+    seeds: npt.ArrayLike = (0,),
+    params: dict[str, Any] | None = None,
+) -> State:
+    """Every seed's run of ``scenario`` with ``params``, in one batch: the final state."""
+    return LockstepTalks(scenario, seeds, **(params or {})).run()

@@ -1,0 +1,524 @@
+"""The round protocol over a batch of runs, compiled: one call plays one round of every
+active run of the batch.
+
+Each function here is the per-run code of the model's protocol
+(:meth:`negotiation.model.TradeTalksModel.step`) for the behaviours the lockstep engine
+covers (see :mod:`negotiation.lockstep.layout`), written on scalars and called for
+each run of the batch in turn. Every operation a run performs depends on that run's
+arrays alone, in a fixed order, so a run's result cannot depend on the batch it is in,
+its place there, or the batch's size. The per-run primitives are the model's own
+(:mod:`negotiation.kernels`: utility, bid, clip, frequency update, mandate mix).
+
+State and layout arrive as two named tuples of arrays (:class:`~negotiation.lockstep.
+layout.Layout` and :class:`~negotiation.lockstep.state.State`); the run axis comes
+first in every state array.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numba
+import numpy as np
+
+from negotiation.kernels import (
+    clip_package,
+    efficient_package,
+    frequency_weights,
+    fused_multiply_add,
+    mix_mandates,
+    pairwise_sum,
+    set_preference_rows,
+    utility_at,
+)
+
+# Ended-reason codes (the columns' ``ended`` values; see negotiation.lockstep.columns).
+RUNNING, TRUCE, DEADLINE, FRAMEWORK_REJECTED = 0, 1, 2, 3
+# Where the agreed package came from (the record's ``package_source`` before the summit).
+SOURCE_NONE, SOURCE_SECOND, SOURCE_FIRST = 0, 1, 2
+
+
+@numba.njit(cache=True)
+def utility(lay: Any, st: Any, b: int, row: int, package: Any) -> float:
+    """Utility of ``package`` for preference row ``row`` of run ``b`` (the actor's
+    ``utility``: :func:`~negotiation.kernels.utility_at`)."""
+    coefficients = st.weight[b, row] if lay.squared else st.slope[b, row]
+    return utility_at(
+        package,
+        st.ideal[b, row],
+        st.ref_dist[b, row],
+        st.scale[b, row],
+        coefficients,
+        lay.extra,
+        lay.squared,
+    )
+
+
+@numba.njit(cache=True)
+def perceive_no_deal(lay: Any, st: Any, b: int) -> None:
+    """The no-deal package as expected: threatened values weighted by their side's
+    credibility (:func:`negotiation.threats.perceived_no_deal`)."""
+    for j in range(lay.no_deal.shape[0]):
+        side = lay.threatened_by[j]
+        value = lay.no_deal[j]
+        if side >= 0:
+            value = lay.status_quo[j] + st.credibility[b, side] * (
+                lay.no_deal[j] - lay.status_quo[j]
+            )
+        st.no_deal_perceived[b, j] = value
+
+
+@numba.njit(cache=True)
+def delegation_reservation(lay: Any, st: Any, b: int, side: int) -> float:
+    """:attr:`negotiation.agents.Delegation.reservation` of side ``side`` in run ``b``."""
+    value = (
+        utility(lay, st, b, lay.delegation_row[side], st.no_deal_perceived[b])
+        + st.delegation_shift[b, side]
+        - st.goodwill[b]
+    )
+    value = max(value, st.floor[b, side])
+    return min(max(value, lay.utility_floor), lay.max_reservation)
+
+
+@numba.njit(cache=True)
+def leader_reservation(lay: Any, st: Any, b: int, side: int) -> float:
+    """:attr:`negotiation.agents.Leader.reservation` (with the audience cost)."""
+    value = utility(lay, st, b, lay.leader_row[side], st.no_deal_perceived[b])
+    value = value + st.leader_shift[b, side]
+    if lay.leader_threatens[side]:
+        value += lay.audience_cost * st.peak_credibility[b, side]
+    return min(max(value, lay.utility_floor), lay.max_reservation)
+
+
+@numba.njit(cache=True)
+def shift_credibility(lay: Any, st: Any, b: int, side: int, change: float) -> None:
+    value = min(max(st.credibility[b, side] + change, 0.0), 1.0)
+    st.credibility[b, side] = value
+    st.peak_credibility[b, side] = max(st.peak_credibility[b, side], value)
+    perceive_no_deal(lay, st, b)
+
+
+@numba.njit(cache=True)
+def apply_effect(lay: Any, st: Any, b: int, effect: int) -> None:
+    """An event's effects (:meth:`negotiation.model.TradeTalksModel.apply_effects`)."""
+    row = lay.effects[effect]
+    for side in range(2):
+        st.delegation_shift[b, side] += row[side]
+    groups = st.urgency.shape[1]
+    for g in range(groups):
+        amount = row[4 + g]
+        if amount != 0.0:
+            st.urgency[b, g] = max(0.0, st.urgency[b, g] + amount)
+    goodwill = row[4 + groups]
+    if goodwill != 0.0:
+        st.goodwill[b] = min(max(st.goodwill[b] + goodwill, -0.2), 0.2)
+    for side in range(2):
+        if lay.effect_moves_credibility[effect, side]:
+            shift_credibility(lay, st, b, side, row[2 + side])
+
+
+@numba.njit(cache=True)
+def update_mandates(lay: Any, st: Any, b: int) -> None:
+    """Both delegations' mandates from their briefs and the pull received
+    (:meth:`negotiation.mandate.Mandates.update`)."""
+    if not st.mandate_changed[b]:
+        return
+    st.mandate_changed[b] = False
+    ideal, weight = mix_mandates(st.pull[b], lay.per_pull, lay.membership, st.base[b])
+    for s in range(weight.shape[0]):
+        total = 0.0
+        for j in range(weight.shape[1]):
+            total += weight[s, j]
+        for j in range(weight.shape[1]):
+            weight[s, j] = weight[s, j] / total
+    set_preference_rows(
+        lay.delegation_row,
+        ideal,
+        weight,
+        lay.low,
+        lay.high,
+        lay.reference,
+        lay.track_reference,
+        st.ideal[b],
+        st.weight[b],
+        st.scale[b],
+        st.slope[b],
+        st.ref_dist[b],
+    )
+
+
+@numba.njit(cache=True)
+def lobby(lay: Any, st: Any, b: int) -> None:
+    """Every group's pressure (:class:`negotiation.behaviours.lobbying.Pressure`)."""
+    k = lay.low.shape[0]
+    for g in range(lay.group_row.shape[0]):
+        rate = lay.gain[g] * lay.influence[g] * st.urgency[b, g]
+        rate = rate * lay.lobbying_rate
+        row = lay.group_row[g]
+        for j in range(k):
+            st.pull[b, g, j] += rate * st.weight[b, row, j]
+    st.mandate_changed[b] = True
+
+
+@numba.njit(cache=True)
+def aspiration(t: float, reservation: float, e: float) -> float:
+    """Faratin et al.'s time-dependent aspiration (negotiation.behaviours.offer)."""
+    return 1.0 - (1.0 - reservation) * (min(max(t, 0.0), 1.0) ** (1.0 / e))
+
+
+@numba.njit(cache=True)
+def bid(lay: Any, st: Any, b: int, side: int, t: float) -> Any:
+    """The logrolling offer for time ``t``: the aspiration, bid on the estimated
+    efficient frontier (:class:`negotiation.behaviours.offer.Logrolling`), clipped."""
+    target = aspiration(t, delegation_reservation(lay, st, b, side), lay.exponent[side])
+    row = lay.delegation_row[side]
+    package = efficient_package(
+        st.ideal[b, row],
+        st.weight[b, row],
+        st.scale[b, row],
+        st.ref_dist[b, row],
+        st.estimate_ideal[b, side],
+        st.estimate_weight[b, side],
+        lay.low,
+        lay.high,
+        lay.reference,
+        lay.extra,
+        lay.curvature,
+        lay.piece_grid,
+        1.0 - target,
+    )
+    return clip_package(package, lay.low, lay.high)
+
+
+@numba.njit(cache=True)
+def gap_between(lay: Any, a: Any, c: Any) -> float:
+    """:meth:`negotiation.issues.IssueSpace.normalised_gap` (numpy's dot: one rounding
+    per issue, in issue order)."""
+    total = 0.0
+    for j in range(a.shape[0]):
+        total = fused_multiply_add(abs(a[j] - c[j]), lay.gap_weight[j], total)
+    return total
+
+
+@numba.njit(cache=True)
+def observe(lay: Any, st: Any, b: int, side: int, offer: Any) -> None:
+    """The frequency opponent model's update (negotiation.behaviours.opponent)."""
+    if not st.seen[b, side]:
+        st.estimate_ideal[b, side, :] = offer
+        st.seen[b, side] = True
+    else:
+        st.estimate_weight[b, side, :] = frequency_weights(
+            st.estimate_weight[b, side].copy(),
+            offer,
+            st.previous[b, side].copy(),
+            lay.still[side],
+            lay.learning_rate[side],
+        )
+    st.previous[b, side, :] = offer
+
+
+@numba.njit(cache=True)
+def next_offer(lay: Any, st: Any, b: int, side: int, t_next: float) -> Any:
+    """The offer this side would make next round (for AC_next), made once a round."""
+    if not st.has_next[b, side]:
+        st.next_offer[b, side, :] = bid(lay, st, b, side, t_next)
+        st.has_next[b, side] = True
+    return st.next_offer[b, side]
+
+
+@numba.njit(cache=True)
+def accepts(lay: Any, st: Any, b: int, side: int, package: Any, t_next: float) -> bool:
+    """:meth:`negotiation.agents.Delegation.accepts` with AC_next."""
+    row = lay.delegation_row[side]
+    own = utility(lay, st, b, row, package)
+    if own < delegation_reservation(lay, st, b, side):
+        return False
+    mine = next_offer(lay, st, b, side, t_next)
+    return lay.alpha[side] * own + lay.beta[side] >= utility(lay, st, b, row, mine)
+
+
+@numba.njit(cache=True)
+def would_sign(lay: Any, st: Any, b: int, side: int, package: Any) -> bool:
+    row = lay.delegation_row[side]
+    return utility(lay, st, b, row, package) >= delegation_reservation(lay, st, b, side)
+
+
+@numba.njit(cache=True)
+def joint_gain(lay: Any, st: Any, b: int, package: Any) -> float:
+    first = utility(lay, st, b, lay.delegation_row[0], package)
+    first = first - delegation_reservation(lay, st, b, 0)
+    second = utility(lay, st, b, lay.delegation_row[1], package)
+    second = second - delegation_reservation(lay, st, b, 1)
+    return first * second
+
+
+@numba.njit(cache=True)
+def nearest_focal(lay: Any, j: int, value: float) -> float:
+    """The focal value nearest ``value``, the lower of two equally near."""
+    best = value
+    best_distance = np.inf
+    for f in range(lay.focal_count[j]):
+        candidate = lay.focal[j, f]
+        distance = abs(candidate - value)
+        if distance < best_distance or (distance == best_distance and candidate < best):
+            best, best_distance = candidate, distance
+    return best
+
+
+@numba.njit(cache=True)
+def draft(lay: Any, st: Any, b: int, package: Any) -> Any:
+    """Focal drafting (:meth:`negotiation.model.TradeTalksModel.draft`): issues moved to
+    their nearest focal value, roughest first, while both delegations still sign."""
+    k = package.shape[0]
+    distances = np.full(k, -1.0)
+    for j in range(k):
+        if lay.focal_count[j] > 0:
+            distances[j] = abs(nearest_focal(lay, j, package[j]) - package[j]) / lay.span[j]
+    drafted = package.copy()
+    done = np.zeros(k, np.bool_)
+    for _ in range(k):
+        pick = -1
+        for j in range(k - 1, -1, -1):  # descending (distance, index), as sorted(reverse)
+            open_ = lay.focal_count[j] > 0 and not done[j]
+            if open_ and (pick < 0 or distances[j] > distances[pick]):
+                pick = j
+        if pick < 0:
+            break
+        done[pick] = True
+        if distances[pick] == 0.0:
+            continue
+        trial = drafted.copy()
+        trial[pick] = nearest_focal(lay, pick, package[pick])
+        if would_sign(lay, st, b, 0, trial) and would_sign(lay, st, b, 1, trial):
+            drafted = trial
+    return drafted
+
+
+@numba.njit(cache=True)
+def ratify(
+    lay: Any, st: Any, b: int, side: int, package: Any, relax: float, predicting: bool
+) -> tuple[bool, int, int, Any]:
+    """The win-set rule (:class:`negotiation.behaviours.ratification.WinSet`): whether
+    ``side``'s leader ratifies, the two issues failing most (-1 for none) and the
+    blockers (a bit per actor, ``Layout.actor_bit``). ``predicting``: at the expected
+    domestic mood, as the delegations foresee the verdict."""
+    start, stop = lay.group_start[side], lay.group_start[side + 1]
+    threshold = lay.threshold[side]
+    noise = lay.ratification_noise
+    supported = 0.0
+    total = pairwise_sum(lay.influence[start:stop])
+    approve = np.zeros(stop - start, np.bool_)
+    for g in range(start, stop):
+        row = lay.group_row[g]
+        margin = utility(lay, st, b, row, package) - utility(
+            lay, st, b, row, st.no_deal_perceived[b]
+        )
+        margin = margin + relax
+        if noise > 0:
+            scaled = min(max(margin / noise, -50.0), 50.0)
+            support = 1.0 / (1.0 + np.exp(-scaled))
+            approve[g - start] = support >= 0.5
+        else:
+            approve[g - start] = margin >= 0
+            support = 1.0 if margin >= 0 else 0.0
+        supported = fused_multiply_add(lay.influence[g], support, supported)
+    if noise > 0 and not predicting:
+        threshold -= st.mood[b, side]
+    approval = supported / total if total > 0 else 1.0
+    leader = lay.leader_row[side]
+    leader_ok = utility(lay, st, b, leader, package) >= leader_reservation(lay, st, b, side) - relax
+    k = package.shape[0]
+    loss = np.zeros(k)
+    blocked = False
+    mask = np.int64(0)
+    if not leader_ok:
+        blocked = True
+        mask |= np.int64(1) << lay.leader_bit[side]
+        _add_loss(st, b, leader, package, loss)
+    if approval < threshold - relax:
+        for g in range(start, stop):
+            if not approve[g - start]:
+                blocked = True
+                mask |= np.int64(1) << lay.group_bit[g]
+                _add_loss(st, b, lay.group_row[g], package, loss)
+    if not blocked:
+        return True, -1, -1, 0
+    first, second = -1, -1
+    for j in range(k):  # the two largest losses, earlier issues first among equals
+        if loss[j] > 0 and (first < 0 or loss[j] > loss[first]):
+            second, first = first, j
+        elif loss[j] > 0 and (second < 0 or loss[j] > loss[second]):
+            second = j
+    return False, first, second, mask
+
+
+@numba.njit(cache=True)
+def _add_loss(st: Any, b: int, row: int, package: Any, loss: Any) -> None:
+    """A blocker's weighted distance per issue (``failing_issues``), summed in the
+    order of the blockers."""
+    for j in range(package.shape[0]):
+        loss[j] += (
+            st.weight[b, row, j] * abs(package[j] - st.ideal[b, row, j]) / st.scale[b, row, j]
+        )
+
+
+@numba.njit(cache=True)
+def harden(lay: Any, st: Any, b: int, side: int, first: int, second: int, rejected: Any) -> None:
+    """After a veto: weigh the failing issues more, never offer that again
+    (:meth:`negotiation.agents.Delegation.harden`)."""
+    if first >= 0:
+        factor = 1.0 + lay.veto_hardening
+        st.base[b, side, 2, first] *= factor
+        if second >= 0:
+            st.base[b, side, 2, second] *= factor
+        total = pairwise_sum(st.base[b, side, 2].copy())
+        for j in range(st.base.shape[3]):
+            st.base[b, side, 2, j] = st.base[b, side, 2, j] / total
+        st.mandate_changed[b] = True
+        update_mandates(lay, st, b)
+    signed = utility(lay, st, b, lay.delegation_row[side], rejected) + 0.01
+    st.floor[b, side] = max(st.floor[b, side], signed)
+
+
+@numba.njit(cache=True)
+def try_agreement(lay: Any, st: Any, b: int, number: int, t_next: float) -> None:
+    """:meth:`negotiation.model.TradeTalksModel._try_agreement`."""
+    first_offer, second_offer = st.offer[b, 0], st.offer[b, 1]
+    best = -1
+    best_gain = 0.0
+    if accepts(lay, st, b, 0, second_offer, t_next):
+        best, best_gain = SOURCE_SECOND, joint_gain(lay, st, b, second_offer)
+    if accepts(lay, st, b, 1, first_offer, t_next):
+        gain = joint_gain(lay, st, b, first_offer)
+        if best < 0 or gain > best_gain:
+            best = SOURCE_FIRST
+    if best < 0:
+        return
+    package = (second_offer if best == SOURCE_SECOND else first_offer).copy()
+    if lay.focal_drafting:
+        package = draft(lay, st, b, package)
+    ratified = np.zeros(2, np.bool_)
+    failing = np.full((2, 2), -1)
+    blockers = np.zeros(2, np.int64)
+    for side in range(2):
+        ok, f1, f2, mask = ratify(lay, st, b, side, package, 0.0, lay.endorsement)
+        ratified[side] = ok
+        failing[side, 0], failing[side, 1], blockers[side] = f1, f2, mask
+    if ratified[0] and ratified[1]:
+        st.source[b], st.agreement_round[b] = best, number
+        st.agreement[b, :] = package
+        if lay.endorsement:
+            st.has_framework[b] = True
+            return
+        st.ended[b] = TRUCE
+        st.running[b] = False
+        return
+    for i in range(2):  # vetoes in the leaders' order, each hardening its delegation
+        side = lay.leader_order[i]
+        if not ratified[side]:
+            st.vetoes[b] += 1
+            st.vetoed_by[b] |= blockers[side]
+            harden(lay, st, b, side, failing[side, 0], failing[side, 1], package)
+
+
+@numba.njit(cache=True)
+def endorse(lay: Any, st: Any, b: int) -> None:
+    """The leaders endorse the framework at the summit, or reject it."""
+    st.running[b] = False
+    package = st.agreement[b].copy()
+    ok = np.zeros(2, np.bool_)
+    blockers = np.zeros(2, np.int64)
+    for i in range(2):
+        side = lay.leader_order[i]
+        verdict = ratify(lay, st, b, side, package, 0.0, False)
+        ok[side], blockers[side] = verdict[0], verdict[3]
+    if ok[0] and ok[1]:
+        st.ended[b] = TRUCE
+        return
+    st.ended[b] = FRAMEWORK_REJECTED
+    st.agreement_round[b] = -1
+    for side in range(2):
+        if not ok[side]:
+            st.vetoes[b] += 1
+            st.vetoed_by[b] |= blockers[side]
+
+
+@numba.njit(cache=True)
+def escalate(lay: Any, st: Any, b: int, number: int) -> None:
+    """Leaders' stall-threat escalation (negotiation.behaviours.escalation), in the
+    order the model's agent set holds them; restraint does nothing."""
+    for i in range(2):
+        side = lay.leader_order[i]
+        patience = lay.patience[side]
+        if patience <= 0:  # restraint
+            continue
+        n = number  # gaps recorded so far: one a round
+        if n <= patience or (n - 1) % patience:
+            continue
+        progress = st.gaps[b, n - 1 - patience] - st.gaps[b, n - 1]
+        if not lay.leader_threatens[side]:
+            continue
+        if progress < lay.min_progress[side]:
+            shift_credibility(lay, st, b, side, lay.threat_step[side])
+        elif lay.withdraw[side] and progress > 2 * lay.min_progress[side]:
+            shift_credibility(lay, st, b, side, -lay.threat_step[side] / 2)
+
+
+@numba.njit(cache=True)
+def deadline(lay: Any, st: Any, b: int) -> None:
+    """No truce before the summit: can the leaders close the gap there?"""
+    st.running[b] = False
+    st.ended[b] = DEADLINE
+    if st.gap[b] > lay.summit_max_gap:
+        return
+    package = 0.5 * (st.offer[b, 0] + st.offer[b, 1])
+    ok = np.zeros(2, np.bool_)
+    for i in range(2):
+        side = lay.leader_order[i]
+        relax = lay.summit_flexibility + lay.summit_reach[side]
+        ok[side] = ratify(lay, st, b, side, package, relax, False)[0]
+    if ok[0] and ok[1]:
+        st.has_summit[b] = True
+        st.agreement[b, :] = package
+
+
+@numba.njit(cache=True)
+def play_round(lay: Any, st: Any, number: int, t: float, t_next: float, runs: Any) -> None:
+    """Round ``number`` (1-based) of every run in ``runs`` that is still going: the random
+    shocks due before it (the dated events are on Mesa's event list), then the protocol
+    (see :mod:`negotiation.model`)."""
+    rounds = lay.rounds
+    for i in range(runs.shape[0]):
+        b = runs[i]
+        if not st.running[b]:
+            continue
+        st.rounds_played[b] = number
+        for s in range(st.shock_at.shape[1]):  # each shock at most once a day
+            for d in range(st.shock_at.shape[2]):
+                if st.shock_at[b, s, d] == number:
+                    apply_effect(lay, st, b, lay.shock_effect[s])
+        if st.has_framework[b]:
+            if number >= rounds:
+                endorse(lay, st, b)
+            continue
+        lobby(lay, st, b)
+        update_mandates(lay, st, b)
+        if lay.has_host and st.goodwill[b] < lay.host_cap:  # the convenor's goodwill
+            st.goodwill[b] = min(lay.host_cap, st.goodwill[b] + lay.host_goodwill)
+        st.has_next[b, :] = False
+        offer_first = bid(lay, st, b, 0, t)
+        offer_second = bid(lay, st, b, 1, t)
+        st.offer[b, 0, :] = offer_first
+        st.offer[b, 1, :] = offer_second
+        st.gap[b] = gap_between(lay, offer_first, offer_second)
+        st.gaps[b, number - 1] = st.gap[b]
+        observe(lay, st, b, 0, offer_second)
+        observe(lay, st, b, 1, offer_first)
+        try_agreement(lay, st, b, number, t_next)
+        if st.has_framework[b]:
+            if number >= rounds:
+                endorse(lay, st, b)
+        elif st.running[b]:
+            escalate(lay, st, b, number)
+            if number >= rounds:
+                deadline(lay, st, b)

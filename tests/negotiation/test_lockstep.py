@@ -1,0 +1,110 @@
+"""The lockstep engine: many seeded runs of one plan in one Mesa model, each the same
+run as the per-run model's for its seed, whatever batch it is in."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pytest
+
+from negotiation.lockstep.columns import outcome_columns
+from negotiation.lockstep.layout import NotCovered, coverage_problem
+from negotiation.lockstep.model import LockstepTalks
+from negotiation.model import run_once
+from negotiation.plan import plan_for
+from negotiation.scenario import load_scenario
+
+FLAGSHIP = "kuala-lumpur-2025"
+SCENARIOS = sorted(
+    p.name.removesuffix(".toml")
+    for p in resources.files("negotiation.scenarios").iterdir()
+    if p.name.endswith(".toml")
+)
+COVERED = [
+    name for name in SCENARIOS if coverage_problem(plan_for(load_scenario(name), {})) is None
+]
+
+
+def columns_of(scenario: str, seeds: Any, **params: Any) -> dict[str, np.ndarray]:
+    model = LockstepTalks(scenario, seeds, **params)
+    state = model.run()
+    return outcome_columns(model.plan, model.layout, state, model.seeds)
+
+
+def test_most_built_in_scenarios_are_covered() -> None:
+    assert FLAGSHIP in COVERED
+    assert len(COVERED) >= 12, COVERED
+
+
+@pytest.mark.parametrize("scenario", COVERED)
+def test_every_column_is_the_per_run_record(scenario: str) -> None:
+    """Run for run and field for field, the columns are the records of ``run_once``."""
+    seeds = np.arange(30) * 7919 + 11
+    columns = columns_of(scenario, seeds)
+    for i, seed in enumerate(seeds.tolist()):
+        row = run_once(scenario, seed).to_row()
+        for name, column in columns.items():
+            value = column[i]
+            value = value.item() if isinstance(value, np.generic) else value
+            expected = row[name]
+            if name == "round" and expected is None:
+                expected = -1
+            if name == "vetoed_by":
+                value = list(value)
+            assert value == expected, (scenario, seed, name)
+
+
+def test_the_flagship_with_parameters_is_the_per_run_record() -> None:
+    params = {"threat_credibility": 0.9, "lobbying_rate": 0.08, "focal_drafting": False}
+    seeds = np.arange(40)
+    columns = columns_of(FLAGSHIP, seeds, **params)
+    truces = [run_once(FLAGSHIP, int(s), params).truce for s in seeds]
+    assert columns["truce"].tolist() == truces
+    terms = [run_once(FLAGSHIP, int(s), params).package["us_tariff_rate"] for s in seeds]
+    assert columns["package__us_tariff_rate"].tolist() == terms
+
+
+def test_a_run_does_not_depend_on_its_batch() -> None:
+    """Bitwise the same columns for batches of 1, 7 and 300, shuffled or not."""
+    seeds = np.arange(300, dtype=np.uint64) * 1_000_003 + 5
+    whole = columns_of(FLAGSHIP, seeds)
+    order = np.random.default_rng(3).permutation(len(seeds))
+    shuffled = columns_of(FLAGSHIP, seeds[order])
+    sevens = [columns_of(FLAGSHIP, seeds[i : i + 7]) for i in range(0, 21, 7)]
+    ones = [columns_of(FLAGSHIP, seeds[i : i + 1]) for i in (0, 150, 299)]
+    for name, column in whole.items():
+        if column.dtype == object:
+            assert list(shuffled[name]) == list(column[order]), name
+            continue
+        np.testing.assert_array_equal(shuffled[name], column[order], err_msg=name)
+        sevens_joined = np.concatenate([part[name] for part in sevens])
+        np.testing.assert_array_equal(sevens_joined, column[:21], err_msg=name)
+        for part, i in zip(ones, (0, 150, 299), strict=True):
+            np.testing.assert_array_equal(part[name], column[i : i + 1], err_msg=name)
+
+
+def test_runs_end_independently() -> None:
+    model = LockstepTalks(FLAGSHIP, np.arange(200))
+    model.run()
+    played = model.state.rounds_played
+    assert not model.running and not model.state.running.any()
+    assert played.min() >= 1 and played.max() == len(model.plan.calendar)
+
+
+def test_what_is_not_covered_is_named() -> None:
+    with pytest.raises(NotCovered, match="offer behaviour Boulware"):
+        LockstepTalks(FLAGSHIP, [1], us_offer_strategy="boulware")
+    with pytest.raises(NotCovered, match="winset_anticipation"):
+        LockstepTalks(FLAGSHIP, [1], winset_anticipation=True)
+    with pytest.raises(NotCovered, match="issue_curvature 3"):
+        LockstepTalks(FLAGSHIP, [1], issue_curvature=3.0)
+    uncovered = [name for name in SCENARIOS if name not in COVERED]
+    for name in uncovered:
+        assert "RedLines" in str(coverage_problem(plan_for(load_scenario(name), {})))
+
+
+def test_bad_seeds_are_refused() -> None:
+    with pytest.raises(ValueError, match="seed"):
+        LockstepTalks(FLAGSHIP, [-1])
