@@ -44,6 +44,7 @@ import mesa
 import numpy as np
 
 from benchmarks import bare_bilateral
+from benchmarks.bench_lockstep import bench_lockstep
 from negotiation import Scenario, TradeTalksModel, load_scenario, run_once
 from negotiation.outcome import build_outcome
 
@@ -60,6 +61,8 @@ TARGETS: dict[str, tuple[str, float]] = {
     "parent_peak_rss_mb": ("<=", 500.0),
     "largest_worker_peak_rss_mb": ("<=", 500.0),
     "live_estimate_s": ("<=", 1.0),
+    "lockstep_batch_of_one_ms": ("<=", 2.0),
+    "lockstep_speedup_over_run_once": (">=", 40.0),
 }
 
 
@@ -318,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     results.update(bench_flagship(repeats, number))
     results.update(bench_bilateral(repeats, max(number // 4, 10)))
     results.update(bench_import(repeats if not args.quick else 3))
+    results.update(bench_lockstep(repeats, 100 if args.quick else 1000))
     if not args.no_sweep:
         results.update(bench_sweep(args.quick))
     if not args.no_dashboard:

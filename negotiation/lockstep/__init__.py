@@ -1,0 +1,7 @@
+"""The lockstep engine: many seeded runs of one plan in one Mesa model.
+
+:class:`~negotiation.lockstep.model.LockstepTalks` plays one round of every run of a
+batch per Mesa step, in one compiled call (:mod:`negotiation.lockstep.protocol`); each
+run is the per-run model's run for its seed, whatever batch it is in.
+:func:`~negotiation.lockstep.layout.coverage_problem` says whether a plan is covered.
+"""
