@@ -120,7 +120,10 @@ def apply_effect(lay: Any, st: Any, b: int, effect: int) -> None:
 @numba.njit(cache=True)
 def update_mandates(lay: Any, st: Any, b: int) -> None:
     """Both delegations' mandates from their briefs and the pull received
-    (:meth:`negotiation.mandate.Mandates.update`)."""
+    (:meth:`negotiation.mandate.Mandates.update`). The weights' totals are summed in
+    issue order, where the per-run model leaves them to numpy's matrix-vector product,
+    whose order for short rows a loop does not reproduce: they may differ in the last
+    bit, which no outcome column has shown (the records are rounded to 6 decimals)."""
     if not st.mandate_changed[b]:
         return
     st.mandate_changed[b] = False
