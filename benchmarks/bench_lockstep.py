@@ -29,8 +29,8 @@ def _lockstep_batch(seeds: np.ndarray) -> float:
     """Seconds for one batch of ``seeds``, from building the model to its columns."""
     start = time.perf_counter()
     model = LockstepTalks(FLAGSHIP, seeds)
-    state = model.run()
-    outcome_columns(model.plan, model.layout, state, model.seeds)
+    model.run()
+    outcome_columns(model)
     return time.perf_counter() - start
 
 

@@ -10,13 +10,12 @@ full, timeline included.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numba
 import numpy as np
 import numpy.typing as npt
 
-from negotiation.lockstep.layout import Layout
 from negotiation.lockstep.protocol import (
     SOURCE_FIRST,
     SOURCE_SECOND,
@@ -25,14 +24,16 @@ from negotiation.lockstep.protocol import (
     leader_reservation,
     utility,
 )
-from negotiation.lockstep.state import State
-from negotiation.plan import Plan
+
+if TYPE_CHECKING:
+    from negotiation.lockstep.model import LockstepTalks
 
 Column = npt.NDArray[Any]
 
 
-def outcome_columns(plan: Plan, layout: Layout, state: State, seeds: Column) -> dict[str, Column]:
+def outcome_columns(model: LockstepTalks) -> dict[str, Column]:
     """The outcome columns of a finished batch, in the record's field order."""
+    plan, state, seeds = model.plan, model.state, model.seeds
     scenario = plan.scenario
     space, sides = scenario.space, scenario.sides
     truce = state.ended == TRUCE
@@ -50,7 +51,7 @@ def outcome_columns(plan: Plan, layout: Layout, state: State, seeds: Column) -> 
     dates = np.array([""] + [r.at.date().isoformat() for r in plan.calendar.rounds], dtype=object)
     people = plan.people
     display = [plan.rows[a.key] for a in scenario.actors if a.kind != "host"]
-    utilities, reservations = _valuations(layout, state, package)
+    utilities, reservations = _valuations(model, package)
     columns: dict[str, Column] = {
         "seed": seeds.astype(np.uint64),
         "truce": truce,
@@ -87,11 +88,12 @@ def _rounded(values: Column) -> Column:
     return np.array([round(v, 6) for v in values.tolist()], dtype=float)
 
 
-def _valuations(layout: Layout, state: State, package: Column) -> tuple[Column, Column]:
+def _valuations(model: LockstepTalks, package: Column) -> tuple[Column, Column]:
     """Every actor's utility of each run's final package (as
     :meth:`~negotiation.preferences.Preferences.utility` computes it for the record:
     numpy's ``einsum``, which sums a row the same way with a run axis in front), and
     its reservation (as the actors compute it)."""
+    layout, state = model.layout, model.state
     dist = np.abs(package[:, None, :] - state.ideal)
     if layout.extra:
         dist = dist + layout.extra * np.maximum(dist - state.ref_dist, 0.0)
@@ -101,7 +103,7 @@ def _valuations(layout: Layout, state: State, package: Column) -> tuple[Column, 
     else:
         utilities = 1.0 - np.einsum("bij,bij->bi", state.slope, dist)
     reservations = np.empty(utilities.shape)
-    _fill_reservations(layout, state, reservations)
+    _fill_reservations(model._layout, model._state, reservations)
     return utilities, reservations
 
 

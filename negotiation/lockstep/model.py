@@ -16,6 +16,7 @@ reasons and timeline, is the per-run model's (``run_once``) for that seed.
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from negotiation import streams
 from negotiation.lockstep.layout import Layout, layout_for
 from negotiation.lockstep.protocol import apply_effect, play_round
 from negotiation.lockstep.state import State, opening_state
+from negotiation.lockstep.structs import Arrays, as_struct
 from negotiation.plan import Plan, plan_for
 from negotiation.scenario import Scenario, load_scenario
 
@@ -51,11 +53,12 @@ class LockstepTalks(mesa.Model):
         super().__init__(rng=0)
         base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         self.plan: Plan = plan_for(base, params)
-        self.layout: Layout = layout_for(self.plan)
+        self.layout, self._layout = _layout_of(self.plan)
         self.seeds = np.array(
             [streams.seed_key(int(s)) for s in np.asarray(seeds).reshape(-1)], dtype=np.uint64
         )
         self.state: State = opening_state(self.plan, self.layout, self.seeds)
+        self._state = as_struct(self.state)  # what compiled code receives: the same arrays
         self.active = np.arange(len(self.seeds), dtype=np.int64)
         calendar = self.plan.calendar
         self._times = np.array([calendar.negotiation_time(n) for n in range(len(calendar) + 2)])
@@ -74,8 +77,8 @@ class LockstepTalks(mesa.Model):
             self.running = False
             return
         play_round(
-            self.layout,
-            self.state,
+            self._layout,
+            self._state,
             number,
             float(self._times[number]),
             float(self._times[number + 1]),
@@ -91,6 +94,19 @@ class LockstepTalks(mesa.Model):
         return self.state
 
 
+_LAYOUTS: weakref.WeakKeyDictionary[Plan, tuple[Layout, Arrays]] = weakref.WeakKeyDictionary()
+
+
+def _layout_of(plan: Plan) -> tuple[Layout, Arrays]:
+    """The plan's layout and its structure for compiled code, made once per plan (plans
+    are cached, so the runs of a setting share both)."""
+    cached = _LAYOUTS.get(plan)
+    if cached is None:
+        layout = layout_for(plan)
+        cached = _LAYOUTS[plan] = (layout, as_struct(layout))
+    return cached
+
+
 class _DatedEvent:
     """One dated event on Mesa's event list: its effects, for every run still going
     (Mesa holds callbacks weakly, so the model keeps these alive)."""
@@ -101,7 +117,7 @@ class _DatedEvent:
 
     def fire(self) -> None:
         model = self.model
-        _apply_to(model.layout, model.state, self.effect, model.active)
+        _apply_to(model._layout, model._state, self.effect, model.active)
 
 
 @numba.njit(cache=True)

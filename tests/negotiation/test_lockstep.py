@@ -29,8 +29,8 @@ COVERED = [
 
 def columns_of(scenario: str, seeds: Any, **params: Any) -> dict[str, np.ndarray]:
     model = LockstepTalks(scenario, seeds, **params)
-    state = model.run()
-    return outcome_columns(model.plan, model.layout, state, model.seeds)
+    model.run()
+    return outcome_columns(model)
 
 
 def test_most_built_in_scenarios_are_covered() -> None:
