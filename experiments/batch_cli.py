@@ -235,6 +235,7 @@ def _sweep(args: argparse.Namespace) -> int:
             resume=args.resume,
             progress=_progress,
             on_notice=lambda text: _say("sweep", f"warning: {text}"),
+            engine=args.engine,
         )
     print(summary_json(result) if args.json else describe(result))
     return EXIT_OK
@@ -296,6 +297,13 @@ def register(sub: Any) -> None:
     _executor_arguments(swp)
     swp.add_argument("--resume", action="store_true", help="run only what is missing in --out")
     swp.add_argument("--json", action="store_true", help="print a JSON summary line")
+    swp.add_argument(
+        "--engine",
+        choices=("auto", "per-run"),
+        default="auto",
+        help="auto (default): runs of a design point in lockstep batches where the lockstep "
+        "engine covers its plan; per-run: every run alone (the same table)",
+    )
     swp.set_defaults(func=_cmd_sweep)
 
 

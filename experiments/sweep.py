@@ -18,6 +18,7 @@ distribution's version plus, only for a git checkout of this project, its commit
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -81,6 +82,10 @@ class ChunkTask:
     replications: int
     root_seed: int
     points: dict[int, dict[str, Any]]
+    engine: str = "auto"
+
+
+ENGINES = ("auto", "per-run")  # auto: the lockstep engine wherever it covers the plan
 
 
 @lru_cache(maxsize=8)
@@ -89,21 +94,60 @@ def _scenario_from_json(text: str) -> Scenario:
 
 
 def run_chunk(task: ChunkTask) -> list[dict[str, Any]]:
-    """Run the chunk's runs; a run that raises becomes a row with its error."""
+    """Run the chunk's runs; a run that raises becomes a row with its error.
+
+    The runs of each design point go, with ``engine`` "auto", to the lockstep engine
+    (:mod:`negotiation.lockstep`) in one batch when it covers the point's plan, and one
+    by one to ``run_once`` otherwise; the rows are the same either way."""
     scenario = _scenario_from_json(task.scenario_json)
+    rows: list[dict[str, Any]] = []
+    run_id = task.first_run
+    while run_id < task.stop_run:
+        point = run_id // task.replications
+        stop = min((point + 1) * task.replications, task.stop_run)
+        rows += _point_rows(scenario, task, point, range(run_id, stop))
+        run_id = stop
+    return rows
+
+
+def _point_rows(
+    scenario: Scenario, task: ChunkTask, point: int, run_ids: range
+) -> list[dict[str, Any]]:
+    """The rows of one design point's runs in the chunk."""
+    params = task.points[point]
+    seeds = [run_seed(task.root_seed, run_id) for run_id in run_ids]
+    records = _lockstep_records(scenario, params, seeds) if task.engine == "auto" else None
     rows = []
-    for run_id in range(task.first_run, task.stop_run):
-        point, replicate = divmod(run_id, task.replications)
-        seed = run_seed(task.root_seed, run_id)
-        params = task.points[point]
-        meta = {"run_id": run_id, "seed": seed, "point": point, "replicate": replicate}
+    for i, (run_id, seed) in enumerate(zip(run_ids, seeds, strict=True)):
+        meta = {
+            "run_id": run_id,
+            "seed": seed,
+            "point": point,
+            "replicate": run_id % task.replications,
+        }
         try:
-            row = run_once(scenario, seed=seed, params=params).to_row()
+            row = records[i] if records is not None else run_once(scenario, seed, params).to_row()
             rows.append({**row, **meta, "error": None})
         except Exception as exc:
             failed = {f"param__{k}": v for k, v in params.items()}
             rows.append({**meta, **failed, "error": f"{type(exc).__name__}: {exc}"})
     return rows
+
+
+def _lockstep_records(
+    scenario: Scenario, params: dict[str, Any], seeds: list[int]
+) -> list[dict[str, Any]] | None:
+    """The outcome records of ``seeds`` from one lockstep batch, or ``None`` when the
+    engine does not cover the plan or the batch raises (each run is then run alone, so
+    that a run that raises is recorded with its own error)."""
+    from negotiation.lockstep import LockstepTalks, outcome_rows
+
+    try:
+        model = LockstepTalks(scenario, seeds, **params)
+        model.run()
+        return outcome_rows(model)
+    except Exception:
+        return None
 
 
 def result_schema(scenario: Scenario, params: dict[str, Any]) -> pa.Schema:
@@ -320,6 +364,7 @@ class _Plan:
     total: int
     probe_params: dict[str, Any]
     schema: pa.Schema
+    engine: str = "auto"
 
 
 def run_sweep(
@@ -332,8 +377,13 @@ def run_sweep(
     progress: ProgressFactory | None = None,
     in_flight: int = 4,
     on_notice: Notice | None = None,
+    engine: str = "auto",
 ) -> SweepResult:
     """Run ``study`` on ``executor`` into the folder ``out``.
+
+    ``engine`` "auto" runs each design point's runs in lockstep batches where the
+    lockstep engine covers its plan, "per-run" runs every run alone; the table is the
+    same.
 
     ``resume`` continues a sweep in ``out`` (refused if it is a different sweep); without
     it, ``out`` must not already hold one. ``progress(total, done)`` returns an object
@@ -349,7 +399,9 @@ def run_sweep(
     started = time.perf_counter()
     out = Path(out)
     _check_options(chunk_size, in_flight)
-    plan = _plan(study)
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    plan = dataclasses.replace(_plan(study), engine=engine)
     created = _make_folder(out)
     try:
         with lock_folder(out):
@@ -558,7 +610,13 @@ def _run_chunks(
     """Run the chunks in ``todo`` and write each as it finishes: (runs, runs that raised)."""
     n_chunks = math.ceil(plan.total / size)
     reps, seed = plan.study.study.replications, plan.study.study.root_seed
-    tasks = (_task(c, plan.scenario_json, size, plan.total, reps, seed, plan.points) for c in todo)
+    tasks = (
+        dataclasses.replace(
+            _task(c, plan.scenario_json, size, plan.total, reps, seed, plan.points),
+            engine=plan.engine,
+        )
+        for c in todo
+    )
     ran = errors = 0
     try:
         for task, rows in _run_windowed(executor, tasks, in_flight):

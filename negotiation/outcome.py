@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from negotiation.bargaining import Frontier, NashPoint, nash_point, pareto_frontier
+from negotiation.issues import Package
 from negotiation.preferences import Preferences
 from negotiation.threats import delegation_preferences, opening_no_deal
 
@@ -142,13 +143,8 @@ def build_outcome(model: TradeTalksModel) -> Outcome:
     reservations = {key: float(model.actors_by_key[key].reservation) for key in keys}
     nash_product = pareto_distance = nash_distance = None
     if kind != "no deal":
-        a = model.plan.analysis
-        point = (float(a.us.utility(package)[0]), float(a.china.utility(package)[0]))
-        d = a.frontier.disagreement
-        nash_product = (point[0] - d[0]) * (point[1] - d[1])
-        pareto_distance = a.frontier.distance(point)
-        nash_distance = float(
-            np.hypot(point[0] - a.nash.utilities[0], point[1] - a.nash.utilities[1])
+        nash_product, pareto_distance, nash_distance = bargaining_measures(
+            model.plan.analysis, package
         )
     when = model.calendar.round(settings_round) if settings_round is not None else None
     vetoed_by = sorted({name for _, _, names in model.vetoes for name in names})
@@ -181,6 +177,18 @@ def build_outcome(model: TradeTalksModel) -> Outcome:
     )
 
 
+def bargaining_measures(a: Analysis, package: Package) -> tuple[float, float, float]:
+    """Of an agreed ``package``: the Nash product of the delegations' opening gains over
+    the opening no deal, its distance from the Pareto frontier and from the Nash point
+    (in the opening utilities, as :func:`analyse` computes them)."""
+    point = (float(a.us.utility(package)[0]), float(a.china.utility(package)[0]))
+    d = a.frontier.disagreement
+    nash_product = (point[0] - d[0]) * (point[1] - d[1])
+    pareto_distance = a.frontier.distance(point)
+    nash_distance = float(np.hypot(point[0] - a.nash.utilities[0], point[1] - a.nash.utilities[1]))
+    return nash_product, pareto_distance, nash_distance
+
+
 def _date_of(model: TradeTalksModel, number: int | None) -> str | None:
     return None if number is None else model.calendar.round(number).at.date().isoformat()
 
@@ -200,36 +208,63 @@ def _round(value: float | None) -> float | None:
 
 
 def _reason(model: TradeTalksModel, kind: str, source: str, when: Any) -> str:
-    vetoes = ""
-    if model.vetoes:
-        names = sorted({n for _, _, ns in model.vetoes for n in ns})
-        vetoes = f" after {len(model.vetoes)} rejected package(s) (blocked by {', '.join(names)})"
-    if kind == "truce" and model.framework is not None:
+    names = sorted({n for _, _, ns in model.vetoes for n in ns})
+    framed = _date_of(model, model.framework_round) if model.framework is not None else None
+    return reason_text(
+        kind,
+        source,
+        when.at.date().isoformat() if when else None,
+        len(model.vetoes),
+        names,
+        model.gap,
+        framed,
+        model.calendar.summit.date().isoformat(),
+        model.spec.settings.summit_max_gap,
+    )
+
+
+def reason_text(
+    kind: str,
+    source: str,
+    date: str | None,
+    vetoes: int,
+    vetoed_by: list[str],
+    gap: float,
+    framework_date: str | None,
+    summit_date: str,
+    summit_max_gap: float,
+) -> str:
+    """Why a run ended as it did, in words: ``kind`` and ``source`` as in the record,
+    ``date`` the delegations' agreement, ``framework_date`` set when they agreed a
+    framework for the leaders to endorse at the summit."""
+    tail_vetoes = ""
+    if vetoes:
+        tail_vetoes = f" after {vetoes} rejected package(s) (blocked by {', '.join(vetoed_by)})"
+    if kind == "truce" and framework_date is not None:
         return (
             f"truce: both delegations accepted {source} as a framework on "
-            f"{when.at.date().isoformat()}{vetoes}, and the leaders endorsed it at the "
-            f"summit on {model.calendar.summit.date().isoformat()}"
+            f"{date}{tail_vetoes}, and the leaders endorsed it at the "
+            f"summit on {summit_date}"
         )
     if kind == "truce":
         return (
-            f"truce on {when.at.date().isoformat()}: both delegations accepted {source} "
-            f"and both leaders ratified it{vetoes}"
+            f"truce on {date}: both delegations accepted {source} "
+            f"and both leaders ratified it{tail_vetoes}"
         )
-    gap = f"the delegations' last offers were still {model.gap:.0%} apart"
+    gap_text = f"the delegations' last offers were still {gap:.0%} apart"
     if kind == "summit deal":
         return (
-            f"no truce before the summit ({gap}{vetoes}); the leaders closed the gap at the summit"
+            f"no truce before the summit ({gap_text}{tail_vetoes}); the leaders closed the gap "
+            "at the summit"
         )
-    if model.framework is not None:
-        framed = _date_of(model, model.framework_round)
+    if framework_date is not None:
         return (
-            f"no truce: the delegations agreed a framework on {framed}{vetoes}, but the "
-            "leaders did not endorse it at the summit"
+            f"no truce: the delegations agreed a framework on {framework_date}{tail_vetoes}, "
+            "but the leaders did not endorse it at the summit"
         )
-    settings = model.spec.settings
-    if model.gap > settings.summit_max_gap:
-        widest = f"{settings.summit_max_gap:.0%}"
+    if gap > summit_max_gap:
+        widest = f"{summit_max_gap:.0%}"
         tail = f"too wide for the leaders to close at the summit (at most {widest})"
     else:
         tail = "the leaders could not ratify splitting the difference at the summit"
-    return f"no truce before the summit: {gap}{vetoes}; {tail}"
+    return f"no truce before the summit: {gap_text}{tail_vetoes}; {tail}"

@@ -3,5 +3,20 @@
 :class:`~negotiation.lockstep.model.LockstepTalks` plays one round of every run of a
 batch per Mesa step, in one compiled call (:mod:`negotiation.lockstep.protocol`); each
 run is the per-run model's run for its seed, whatever batch it is in.
-:func:`~negotiation.lockstep.layout.coverage_problem` says whether a plan is covered.
+:func:`~negotiation.lockstep.layout.coverage_problem` says whether a plan is covered;
+:func:`~negotiation.lockstep.columns.outcome_columns` and
+:func:`~negotiation.lockstep.columns.outcome_rows` give a finished batch's outcomes.
 """
+
+from negotiation.lockstep.columns import outcome_columns, outcome_rows
+from negotiation.lockstep.layout import NotCovered, coverage_problem
+from negotiation.lockstep.model import LockstepTalks, run_lockstep
+
+__all__ = [
+    "LockstepTalks",
+    "NotCovered",
+    "coverage_problem",
+    "outcome_columns",
+    "outcome_rows",
+    "run_lockstep",
+]

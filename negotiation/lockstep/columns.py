@@ -24,9 +24,11 @@ from negotiation.lockstep.protocol import (
     leader_reservation,
     utility,
 )
+from negotiation.outcome import bargaining_measures, reason_text
 
 if TYPE_CHECKING:
     from negotiation.lockstep.model import LockstepTalks
+    from negotiation.lockstep.state import State
 
 Column = npt.NDArray[Any]
 
@@ -36,10 +38,8 @@ def outcome_columns(model: LockstepTalks) -> dict[str, Column]:
     plan, state, seeds = model.plan, model.state, model.seeds
     scenario = plan.scenario
     space, sides = scenario.space, scenario.sides
-    truce = state.ended == TRUCE
-    summit = ~truce & state.has_summit
+    truce, summit, package = _final_packages(state)
     agreed = truce | summit
-    package = np.where(agreed[:, None], state.agreement, state.no_deal_perceived)
     kind = np.where(truce, "truce", np.where(summit, "summit deal", "no deal"))
     first, second = sides
     source = np.select(
@@ -82,6 +82,15 @@ def outcome_columns(model: LockstepTalks) -> dict[str, Column]:
     return columns
 
 
+def _final_packages(state: State) -> tuple[Column, Column, Column]:
+    """Which runs ended in a truce, which in a summit deal, and each run's final
+    package (the agreed terms, or the no deal as expected)."""
+    truce = state.ended == TRUCE
+    summit = ~truce & state.has_summit
+    agreed = truce | summit
+    return truce, summit, np.where(agreed[:, None], state.agreement, state.no_deal_perceived)
+
+
 def _rounded(values: Column) -> Column:
     """Rounded to 6 decimals as the record rounds (Python's correctly rounded
     ``round``; numpy's ``round`` scales and may round a tie the other way)."""
@@ -117,3 +126,67 @@ def _fill_reservations(layout: Any, state: Any, reservations: Any) -> None:
                 layout, state, b, side
             )
             reservations[b, layout.leader_row[side]] = leader_reservation(layout, state, b, side)
+
+
+def outcome_rows(model: LockstepTalks) -> list[dict[str, Any]]:
+    """Each run's flat outcome record (:meth:`negotiation.outcome.Outcome.to_row`),
+    field for field what ``run_once`` gives for its seed: the columns, and the fields
+    written in words or read off the calendar and the bargaining analysis."""
+    plan, state = model.plan, model.state
+    calendar, settings = plan.calendar, plan.scenario.settings
+    columns = outcome_columns(model)
+    names = list(columns)
+    dated = names[: names.index("date") + 1]
+    valued = names[names.index("date") + 1 : names.index("final_gap")]
+    params = {f"param__{k}": v for k, v in plan.values.items()}
+    summit_date = calendar.summit.date().isoformat()
+    scenario, digest = plan.scenario.name, plan.digest
+    lists = {name: columns[name].tolist() for name in names}
+    packages = _final_packages(state)[2]
+    framework_rounds = state.framework_round.tolist()
+    gaps = state.gap.tolist()
+    rows = []
+    for i in range(len(model.seeds)):
+        row: dict[str, Any] = {"scenario": scenario}
+        row.update((name, lists[name][i]) for name in dated)
+        number = row["round"]
+        when = calendar.round(number) if number > 0 else None
+        row["round"] = number if when else None
+        row["time"] = when.at.isoformat() if when else None
+        row["days_before_summit"] = when.days_before_summit if when else None
+        kind = row["outcome"]
+        row.update((name, lists[name][i]) for name in valued)
+        measures: tuple[float | None, ...] = (None, None, None)
+        if kind != "no deal":
+            found = bargaining_measures(plan.analysis, packages[i])
+            measures = tuple(round(float(m), 6) for m in found)
+        row["nash_product"], row["pareto_distance"], row["nash_distance"] = measures
+        row["final_gap"] = lists["final_gap"][i]
+        row["vetoes"] = lists["vetoes"][i]
+        row["vetoed_by"] = lists["vetoed_by"][i]
+        framework = framework_rounds[i]
+        framed = calendar.round(framework).at.date().isoformat() if framework > 0 else None
+        row["reason"] = reason_text(
+            kind,
+            row["package_source"],
+            row["date"],
+            row["vetoes"],
+            row["vetoed_by"],
+            gaps[i],
+            framed,
+            summit_date,
+            settings.summit_max_gap,
+        )
+        row.update(params)
+        row["plan_digest"] = digest
+        row["framework_date"] = framed if framed is not None else row["date"]
+        ended = kind != "no deal"
+        row["endorsement_date"] = (
+            None
+            if not ended
+            else summit_date
+            if kind == "summit deal" or framework > 0
+            else row["date"]
+        )
+        rows.append(row)
+    return rows

@@ -412,6 +412,7 @@ def try_agreement(lay: Any, st: Any, b: int, number: int, t_next: float) -> None
         st.agreement[b, :] = package
         if lay.endorsement:
             st.has_framework[b] = True
+            st.framework_round[b] = number
             return
         st.ended[b] = TRUCE
         st.running[b] = False

@@ -61,6 +61,7 @@ class State(NamedTuple):
     agreement: Array
     source: Array
     agreement_round: Array
+    framework_round: Array
     vetoes: Array
     vetoed_by: Array
     shock_at: Array
@@ -128,6 +129,7 @@ def opening_state(plan: Plan, layout: Layout, seeds: npt.ArrayLike) -> State:
         agreement=np.zeros((n, k)),
         source=np.zeros(n, dtype=np.int64),
         agreement_round=np.full(n, -1, dtype=np.int64),
+        framework_round=np.full(n, -1, dtype=np.int64),
         vetoes=np.zeros(n, dtype=np.int64),
         vetoed_by=np.zeros(n, dtype=np.int64),
         shock_at=_shock_rounds(plan, keys),

@@ -18,8 +18,8 @@ from experiments.design import design_points, run_seed
 from experiments.executors import SerialExecutor, make_executor
 from experiments.store import ResumeError, finished_chunks, read_runs
 from experiments.study import StudyError, parse_study
-from experiments.sweep import run_sweep
-from negotiation import run_once
+from experiments.sweep import _lockstep_records, run_sweep
+from negotiation import load_scenario, run_once
 from negotiation.behaviours import OfferStrategy, register, unregister
 
 from .conftest import make_study
@@ -64,7 +64,7 @@ KILLABLE = """
 import sys
 from experiments.executors import SerialExecutor
 from experiments.study import load_study
-from experiments.sweep import run_sweep
+from experiments.sweep import _lockstep_records, run_sweep
 run_sweep(load_study(sys.argv[1]), sys.argv[2], SerialExecutor(), chunk_size=10, resume=True)
 """
 
@@ -236,3 +236,39 @@ def test_parquet_columns_have_their_types_and_the_schema_says_what_they_mean(
     frame = read_runs(tmp_path / "out")
     truce = frame[frame["truce"]].iloc[0]
     assert str(truce["date"]).startswith("2025-10-")
+
+
+def test_the_lockstep_engine_gives_the_per_run_table(tmp_path: Path) -> None:
+    """Design points the lockstep engine covers (logrolling) run in batches, the others
+    (Boulware) one by one; chunks that cut across points change nothing."""
+    study = make_study(
+        study={
+            "name": "engines",
+            "scenario": "kuala-lumpur-2025",
+            "root_seed": 5,
+            "replications": 5,
+        },
+        design={
+            "kind": "grid",
+            "parameters": {
+                "threat_credibility": [0.2, 0.9],
+                "us_offer_strategy": ["logrolling", "boulware"],
+            },
+        },
+    )
+    alone = run_sweep(study, tmp_path / "alone", SerialExecutor(), chunk_size=7, engine="per-run")
+    batched = run_sweep(study, tmp_path / "batched", SerialExecutor(), chunk_size=7)
+    pd.testing.assert_frame_equal(alone.table(), batched.table())
+    with make_executor("processes", workers=2) as executor:
+        pooled = run_sweep(study, tmp_path / "pooled", executor, chunk_size=3)
+    pd.testing.assert_frame_equal(alone.table(), pooled.table())
+    scenario = load_scenario("kuala-lumpur-2025")  # which points went to the batches
+    covered = {"us_offer_strategy": "logrolling", "threat_credibility": 0.2}
+    assert _lockstep_records(scenario, covered, [1, 2]) is not None
+    assert _lockstep_records(scenario, {**covered, "us_offer_strategy": "boulware"}, [1]) is None
+
+
+def test_an_unknown_engine_is_refused(tiny_study, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match="engine must be one of auto, per-run"):
+        run_sweep(tiny_study, tmp_path / "x", SerialExecutor(), engine="fast")
+    assert not (tmp_path / "x").exists()

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from negotiation.lockstep.columns import outcome_columns
+from negotiation.lockstep.columns import outcome_columns, outcome_rows
 from negotiation.lockstep.layout import NotCovered, coverage_problem
 from negotiation.lockstep.model import LockstepTalks
 from negotiation.model import run_once
@@ -39,31 +39,42 @@ def test_most_built_in_scenarios_are_covered() -> None:
 
 
 @pytest.mark.parametrize("scenario", COVERED)
-def test_every_column_is_the_per_run_record(scenario: str) -> None:
-    """Run for run and field for field, the columns are the records of ``run_once``."""
-    seeds = np.arange(30) * 7919 + 11
-    columns = columns_of(scenario, seeds)
-    for i, seed in enumerate(seeds.tolist()):
-        row = run_once(scenario, seed).to_row()
-        for name, column in columns.items():
-            value = column[i]
-            value = value.item() if isinstance(value, np.generic) else value
-            expected = row[name]
-            if name == "round" and expected is None:
-                expected = -1
-            if name == "vetoed_by":
-                value = list(value)
-            assert value == expected, (scenario, seed, name)
+def test_every_record_is_the_per_run_record(scenario: str) -> None:
+    """Run for run and field for field (values, types and order), the batch's records
+    are those of ``run_once``."""
+    seeds = [int(s) for s in np.arange(30) * 7919 + 11]
+    model = LockstepTalks(scenario, seeds)
+    model.run()
+    for seed, row in zip(seeds, outcome_rows(model), strict=True):
+        expected = run_once(scenario, seed).to_row()
+        assert list(row) == list(expected)
+        for name, value in expected.items():
+            assert row[name] == value and type(row[name]) is type(value), (seed, name)
 
 
-def test_the_flagship_with_parameters_is_the_per_run_record() -> None:
-    params = {"threat_credibility": 0.9, "lobbying_rate": 0.08, "focal_drafting": False}
-    seeds = np.arange(40)
-    columns = columns_of(FLAGSHIP, seeds, **params)
-    truces = [run_once(FLAGSHIP, int(s), params).truce for s in seeds]
-    assert columns["truce"].tolist() == truces
-    terms = [run_once(FLAGSHIP, int(s), params).package["us_tariff_rate"] for s in seeds]
-    assert columns["package__us_tariff_rate"].tolist() == terms
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"threat_credibility": 0.9, "lobbying_rate": 0.08, "focal_drafting": False},
+        {"summit_endorsement": False, "ratification_noise": 0.0, "us_escalation": "restraint"},
+        {"issue_curvature": 1.0, "loss_aversion": 1.0, "hawk_influence": 3.0, "shock_scale": 4.0},
+    ],
+)
+def test_the_flagship_with_parameters_is_the_per_run_record(params: dict[str, Any]) -> None:
+    seeds = list(range(40))
+    model = LockstepTalks(FLAGSHIP, seeds, **params)
+    model.run()
+    assert outcome_rows(model) == [run_once(FLAGSHIP, s, params).to_row() for s in seeds]
+
+
+def test_the_columns_are_the_records() -> None:
+    model = LockstepTalks(FLAGSHIP, range(25))
+    model.run()
+    columns, rows = outcome_columns(model), outcome_rows(model)
+    for name, column in columns.items():
+        assert [-1 if name == "round" and r[name] is None else r[name] for r in rows] == [
+            list(v) if name == "vetoed_by" else v for v in column.tolist()
+        ], name
 
 
 def test_a_run_does_not_depend_on_its_batch() -> None:
