@@ -36,9 +36,11 @@ from experiments.ensemble import (
     summarise_finished,
 )
 from experiments.executors import ExecutorLost, check_workers
-from negotiation import Outcome, ScenarioError, load_scenario, run_once
+from negotiation import Outcome, Scenario, ScenarioError, load_scenario
+from negotiation.lockstep import run_seeds
 
 MAX_RUNS = 1000
+LOCAL_RUNS = 10  # runs per lockstep batch in this process, between two summaries
 ROOT_SEED = 0
 REFRESH_S = 0.4  # how often a partial summary is published
 
@@ -70,8 +72,7 @@ def estimate(
     shown = time.monotonic()
     if executor is None:
         batches: Any = (
-            ([(i, run_once(base, seed=run_seed(root_seed, i), params=values))], 0)
-            for i in range(runs)
+            _here(base, values, root_seed, start, runs) for start in range(0, runs, LOCAL_RUNS)
         )
     else:
         batches = chunk_outcomes(
@@ -191,3 +192,13 @@ def LiveEstimate(choices: LiveChoices) -> None:
         for issue in scenario.space
     )
     Line(f"Median terms of the truces: {terms}.")
+
+
+def _here(
+    base: Scenario, values: dict[str, Any], root_seed: int, start: int, runs: int
+) -> tuple[list[tuple[int, Outcome]], int]:
+    """One chunk of the estimate's runs in this process (a lockstep batch where the
+    engine covers the settings)."""
+    ids = range(start, min(start + LOCAL_RUNS, runs))
+    outcomes = run_seeds(base, [run_seed(root_seed, i) for i in ids], values)
+    return list(zip(ids, outcomes, strict=True)), 0

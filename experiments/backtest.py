@@ -61,7 +61,8 @@ from experiments.calibration import (
     leave_one_out,
 )
 from experiments.design import run_seed
-from negotiation import Outcome, Scenario, ScenarioError, load_scenario, run_once
+from negotiation import Outcome, Scenario, ScenarioError, load_scenario
+from negotiation.lockstep import run_seeds
 from negotiation.scenario import first_release
 
 if TYPE_CHECKING:
@@ -260,7 +261,7 @@ def model_forecast(
     if runs < 1:
         raise ValueError(f"runs must be at least 1, got {runs}")
     values = dict(params or {})
-    outcomes = [run_once(scenario, run_seed(root_seed, i), values) for i in range(runs)]
+    outcomes = run_seeds(scenario, [run_seed(root_seed, i) for i in range(runs)], values)
     return summarise(scenario, outcomes, predictor)
 
 

@@ -23,9 +23,10 @@ from experiments.design import check_seed, run_seed
 from experiments.intervals import wilson_interval
 from experiments.sweep import ChunkTask, _run_windowed
 from negotiation import Outcome, Scenario, load_scenario
-from negotiation.model import run_once
+from negotiation.lockstep import run_seeds
 
 MAX_ENSEMBLE_RUNS = 1_000_000
+SERIAL_BATCH = 200  # runs between progress reports of a serial ensemble
 
 
 @dataclass(frozen=True)
@@ -213,11 +214,12 @@ def _serial(
     root_seed: int,
     on_progress: Callable[[int, int], None] | None,
 ) -> EnsembleSummary:
-    outcomes = []
-    for i in range(runs):
-        outcomes.append(run_once(base, seed=run_seed(root_seed, i), params=params))
-        if on_progress and (i % 10 == 9 or i == runs - 1):
-            on_progress(i + 1, runs)
+    outcomes: list[Outcome] = []
+    for start in range(0, runs, SERIAL_BATCH):  # lockstep batches where the plan allows
+        seeds = [run_seed(root_seed, i) for i in range(start, min(start + SERIAL_BATCH, runs))]
+        outcomes += run_seeds(base, seeds, params)
+        if on_progress:
+            on_progress(len(outcomes), runs)
     return summarise(setting, outcomes, root_seed, params)
 
 

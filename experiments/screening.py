@@ -28,8 +28,9 @@ from SALib.analyze import morris as morris_analyze
 from SALib.sample import morris as morris_sample
 
 from experiments.design import run_seed
-from negotiation import Scenario, load_scenario, run_once
+from negotiation import Scenario, load_scenario
 from negotiation.behaviours import names
+from negotiation.lockstep import run_seeds
 
 INERT = 0.01  # mu* below this on every (scaled) output: the parameter moves nothing
 
@@ -67,7 +68,7 @@ def _value(spec: list[Any] | tuple[float, float], u: float, integer: bool) -> An
 def summarise(scenario: Scenario, params: dict[str, Any], seeds: Sequence[int]) -> dict[str, float]:
     """P(agreement), each issue's median agreed value (scaled to its range) and the median
     days before the deadline, over seeded runs of one setting."""
-    outcomes = [run_once(scenario, seed=s, params=params) for s in seeds]
+    outcomes = run_seeds(scenario, seeds, params)
     deals = [o for o in outcomes if o.outcome != "no deal"]
     row: dict[str, float] = {"p_agreement": len(deals) / len(outcomes)}
     for issue in scenario.space:
@@ -138,11 +139,7 @@ def cliffs(
         if p.kind == "integer":
             grid = np.unique(np.round(grid)).astype(int)
         curve = [
-            sum(
-                run_once(scenario, seed=s, params={name: v.item()}).outcome != "no deal"
-                for s in seeds
-            )
-            / runs
+            sum(o.outcome != "no deal" for o in run_seeds(scenario, seeds, {name: v.item()})) / runs
             for v in grid
         ]
         jumps = np.abs(np.diff(curve))

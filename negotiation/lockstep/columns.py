@@ -24,7 +24,7 @@ from negotiation.lockstep.protocol import (
     leader_reservation,
     utility,
 )
-from negotiation.outcome import bargaining_measures, reason_text
+from negotiation.outcome import Outcome, bargaining_measures, reason_text
 
 if TYPE_CHECKING:
     from negotiation.lockstep.model import LockstepTalks
@@ -190,3 +190,23 @@ def outcome_rows(model: LockstepTalks) -> list[dict[str, Any]]:
         )
         rows.append(row)
     return rows
+
+
+_NESTED = {"package__": "package", "utility__": "utilities", "reservation__": "reservations"}
+
+
+def outcome_records(model: LockstepTalks) -> list[Outcome]:
+    """Each run's outcome record (:class:`~negotiation.outcome.Outcome`), equal to the
+    one ``run_once`` returns for its seed."""
+    params = dict(model.plan.values)
+    records = []
+    for row in outcome_rows(model):
+        fields: dict[str, Any] = {"package": {}, "utilities": {}, "reservations": {}}
+        for name, value in row.items():
+            prefix = name[: name.find("__") + 2] if "__" in name else ""
+            if prefix in _NESTED:
+                fields[_NESTED[prefix]][name[len(prefix) :]] = value
+            elif prefix != "param__":
+                fields[name] = value
+        records.append(Outcome(**fields, params=dict(params)))
+    return records

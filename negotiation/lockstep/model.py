@@ -17,6 +17,7 @@ reasons and timeline, is the per-run model's (``run_once``) for that seed.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +27,11 @@ import numpy as np
 import numpy.typing as npt
 
 from negotiation import streams
-from negotiation.lockstep.layout import Layout, layout_for
+from negotiation.lockstep.layout import Layout, coverage_problem, layout_for
 from negotiation.lockstep.protocol import apply_effect, play_round
 from negotiation.lockstep.state import State, opening_state
 from negotiation.lockstep.structs import Arrays, as_struct
+from negotiation.outcome import Outcome
 from negotiation.plan import Plan, plan_for
 from negotiation.scenario import Scenario, load_scenario
 
@@ -134,3 +136,30 @@ def run_lockstep(
 ) -> State:
     """Every seed's run of ``scenario`` with ``params``, in one batch: the final state."""
     return LockstepTalks(scenario, seeds, **(params or {})).run()
+
+
+BATCH_RUNS = 1000  # runs per lockstep batch in run_seeds: memory stays small and flat
+
+
+def run_seeds(
+    scenario: Scenario | str | Path = DEFAULT_SCENARIO,
+    seeds: Iterable[int] = (0,),
+    params: dict[str, Any] | None = None,
+) -> list[Outcome]:
+    """The outcome record of each seed's run of ``scenario`` with ``params``, as
+    ``run_once`` gives it: from lockstep batches where the engine covers the plan, one
+    run at a time where it does not."""
+    from negotiation.lockstep.columns import outcome_records
+    from negotiation.model import run_once
+
+    base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    values = dict(params or {})
+    todo = [int(s) for s in seeds]
+    if coverage_problem(plan_for(base, values)) is not None:
+        return [run_once(base, seed, values) for seed in todo]
+    records: list[Outcome] = []
+    for start in range(0, len(todo), BATCH_RUNS):
+        model = LockstepTalks(base, todo[start : start + BATCH_RUNS], **values)
+        model.run()
+        records += outcome_records(model)
+    return records
