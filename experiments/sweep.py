@@ -96,37 +96,20 @@ def _scenario_from_json(text: str) -> Scenario:
 def run_chunk(task: ChunkTask) -> list[dict[str, Any]]:
     """Run the chunk's runs; a run that raises becomes a row with its error.
 
-    The runs of each design point go, with ``engine`` "auto", to the lockstep engine
-    (:mod:`negotiation.lockstep`) in one batch when it covers the point's plan, and one
-    by one to ``run_once`` otherwise; the rows are the same either way."""
+    With ``engine`` "auto", the runs of every design point whose plan the lockstep engine
+    covers (:mod:`negotiation.lockstep`) go to it in one batch, the others one by one to
+    ``run_once``; the rows are the same either way."""
     scenario = _scenario_from_json(task.scenario_json)
-    rows: list[dict[str, Any]] = []
-    run_id = task.first_run
-    while run_id < task.stop_run:
-        point = run_id // task.replications
-        stop = min((point + 1) * task.replications, task.stop_run)
-        rows += _point_rows(scenario, task, point, range(run_id, stop))
-        run_id = stop
-    return rows
-
-
-def _point_rows(
-    scenario: Scenario, task: ChunkTask, point: int, run_ids: range
-) -> list[dict[str, Any]]:
-    """The rows of one design point's runs in the chunk."""
-    params = task.points[point]
-    seeds = [run_seed(task.root_seed, run_id) for run_id in run_ids]
-    records = _lockstep_records(scenario, params, seeds) if task.engine == "auto" else None
+    run_ids = range(task.first_run, task.stop_run)
+    seeds = {run_id: run_seed(task.root_seed, run_id) for run_id in run_ids}
+    records = _lockstep_records(scenario, task, seeds) if task.engine == "auto" else {}
     rows = []
-    for i, (run_id, seed) in enumerate(zip(run_ids, seeds, strict=True)):
-        meta = {
-            "run_id": run_id,
-            "seed": seed,
-            "point": point,
-            "replicate": run_id % task.replications,
-        }
+    for run_id in run_ids:
+        point, replicate = divmod(run_id, task.replications)
+        params, seed = task.points[point], seeds[run_id]
+        meta = {"run_id": run_id, "seed": seed, "point": point, "replicate": replicate}
         try:
-            row = records[i] if records is not None else run_once(scenario, seed, params).to_row()
+            row = records.get(run_id) or run_once(scenario, seed=seed, params=params).to_row()
             rows.append({**row, **meta, "error": None})
         except Exception as exc:
             failed = {f"param__{k}": v for k, v in params.items()}
@@ -135,19 +118,34 @@ def _point_rows(
 
 
 def _lockstep_records(
-    scenario: Scenario, params: dict[str, Any], seeds: list[int]
-) -> list[dict[str, Any]] | None:
-    """The outcome records of ``seeds`` from one lockstep batch, or ``None`` when the
-    engine does not cover the plan or the batch raises (each run is then run alone, so
-    that a run that raises is recorded with its own error)."""
-    from negotiation.lockstep import LockstepTalks, outcome_rows
+    scenario: Scenario, task: ChunkTask, seeds: dict[int, int]
+) -> dict[int, dict[str, Any]]:
+    """The outcome records, by run id, of the chunk's runs whose plans the lockstep
+    engine covers, from one batch; none when the batch raises (each run is then run
+    alone, so that a run that raises is recorded with its own error)."""
+    from negotiation.lockstep import LockstepTalks, coverage_problem, outcome_rows
+    from negotiation.plan import plan_for
 
+    plans = {}
+    for point, params in task.points.items():
+        try:
+            plans[point] = plan_for(scenario, params)
+        except Exception:
+            continue  # each of its runs records the error
+    covered = {point for point, plan in plans.items() if coverage_problem(plan) is None}
+    batch = [run_id for run_id in seeds if run_id // task.replications in covered]
+    if not batch:
+        return {}
     try:
-        model = LockstepTalks(scenario, seeds, **params)
+        model = LockstepTalks(
+            scenario,
+            [seeds[run_id] for run_id in batch],
+            plans=[plans[run_id // task.replications] for run_id in batch],
+        )
         model.run()
-        return outcome_rows(model)
+        return dict(zip(batch, outcome_rows(model), strict=True))
     except Exception:
-        return None
+        return {}
 
 
 def result_schema(scenario: Scenario, params: dict[str, Any]) -> pa.Schema:

@@ -103,14 +103,16 @@ def _valuations(model: LockstepTalks, package: Column) -> tuple[Column, Column]:
     numpy's ``einsum``, which sums a row the same way with a run axis in front), and
     its reservation (as the actors compute it)."""
     layout, state = model.layout, model.state
+    extra = np.asarray(layout.extra)[state.plan][:, None, None]
+    squared = np.asarray(layout.squared)[state.plan][:, None]
     dist = np.abs(package[:, None, :] - state.ideal)
-    if layout.extra:
-        dist = dist + layout.extra * np.maximum(dist - state.ref_dist, 0.0)
-    if layout.squared:
-        closeness = dist / state.scale
-        utilities = 1.0 - np.einsum("bij,bij->bi", state.weight, closeness * closeness)
-    else:
-        utilities = 1.0 - np.einsum("bij,bij->bi", state.slope, dist)
+    dist = np.where(extra != 0.0, dist + extra * np.maximum(dist - state.ref_dist, 0.0), dist)
+    closeness = dist / state.scale
+    utilities = np.where(
+        squared,
+        1.0 - np.einsum("bij,bij->bi", state.weight, closeness * closeness),
+        1.0 - np.einsum("bij,bij->bi", state.slope, dist),
+    )
     reservations = np.empty(utilities.shape)
     _fill_reservations(model._layout, model._state, reservations)
     return utilities, reservations
@@ -133,14 +135,16 @@ def outcome_rows(model: LockstepTalks) -> list[dict[str, Any]]:
     field for field what ``run_once`` gives for its seed: the columns, and the fields
     written in words or read off the calendar and the bargaining analysis."""
     plan, state = model.plan, model.state
-    calendar, settings = plan.calendar, plan.scenario.settings
+    calendar = plan.calendar
     columns = outcome_columns(model)
     names = list(columns)
     dated = names[: names.index("date") + 1]
     valued = names[names.index("date") + 1 : names.index("final_gap")]
-    params = {f"param__{k}": v for k, v in plan.values.items()}
+    params = [{f"param__{k}": v for k, v in p.values.items()} for p in model.plans]
+    widest = [p.scenario.settings.summit_max_gap for p in model.plans]
+    of_run = state.plan.tolist()
     summit_date = calendar.summit.date().isoformat()
-    scenario, digest = plan.scenario.name, plan.digest
+    scenario = plan.scenario.name
     lists = {name: columns[name].tolist() for name in names}
     packages = _final_packages(state)[2]
     framework_rounds = state.framework_round.tolist()
@@ -158,7 +162,7 @@ def outcome_rows(model: LockstepTalks) -> list[dict[str, Any]]:
         row.update((name, lists[name][i]) for name in valued)
         measures: tuple[float | None, ...] = (None, None, None)
         if kind != "no deal":
-            found = bargaining_measures(plan.analysis, packages[i])
+            found = bargaining_measures(model.plans[of_run[i]].analysis, packages[i])
             measures = tuple(round(float(m), 6) for m in found)
         row["nash_product"], row["pareto_distance"], row["nash_distance"] = measures
         row["final_gap"] = lists["final_gap"][i]
@@ -175,10 +179,10 @@ def outcome_rows(model: LockstepTalks) -> list[dict[str, Any]]:
             gaps[i],
             framed,
             summit_date,
-            settings.summit_max_gap,
+            widest[of_run[i]],
         )
-        row.update(params)
-        row["plan_digest"] = digest
+        row.update(params[of_run[i]])
+        row["plan_digest"] = model.plans[of_run[i]].digest
         row["framework_date"] = framed if framed is not None else row["date"]
         ended = kind != "no deal"
         row["endorsement_date"] = (
@@ -198,9 +202,9 @@ _NESTED = {"package__": "package", "utility__": "utilities", "reservation__": "r
 def outcome_records(model: LockstepTalks) -> list[Outcome]:
     """Each run's outcome record (:class:`~negotiation.outcome.Outcome`), equal to the
     one ``run_once`` returns for its seed."""
-    params = dict(model.plan.values)
+    params = [dict(p.values) for p in model.plans]
     records = []
-    for row in outcome_rows(model):
+    for row, index in zip(outcome_rows(model), model.state.plan.tolist(), strict=True):
         fields: dict[str, Any] = {"package": {}, "utilities": {}, "reservations": {}}
         for name, value in row.items():
             prefix = name[: name.find("__") + 2] if "__" in name else ""
@@ -208,5 +212,5 @@ def outcome_records(model: LockstepTalks) -> list[Outcome]:
                 fields[_NESTED[prefix]][name[len(prefix) :]] = value
             elif prefix != "param__":
                 fields[name] = value
-        records.append(Outcome(**fields, params=dict(params)))
+        records.append(Outcome(**fields, params=dict(params[index])))
     return records

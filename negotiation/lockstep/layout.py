@@ -47,7 +47,11 @@ class NotCovered(ValueError):
 
 
 class Layout(NamedTuple):
-    """A plan's constants (see :mod:`negotiation.lockstep.protocol` for their use)."""
+    """A plan's constants (see :mod:`negotiation.lockstep.protocol` for their use).
+
+    Compiled code receives the layouts of a batch's plans stacked (:func:`stacked`):
+    the fields of :data:`STRUCTURE`, which every plan of a batch shares, as they are;
+    every other field with the plans along a first axis (a number becomes an array)."""
 
     rounds: int
     extra: float
@@ -106,6 +110,47 @@ class Layout(NamedTuple):
     has_host: bool
     host_goodwill: float
     host_cap: float
+
+
+# The fields that fix the shape of a batch: the actors, the calendar, the dated events and
+# the shocks. Plans of one scenario with different parameter values share them.
+STRUCTURE = (
+    "rounds",
+    "delegation_row",
+    "leader_row",
+    "leader_order",
+    "leader_bit",
+    "group_row",
+    "group_bit",
+    "group_start",
+    "membership",
+    "piece_grid",
+    "shock_effect",
+    "event_start",
+    "event_effect",
+    "has_host",
+)
+
+
+def stacked(layouts: list[Layout]) -> Layout:
+    """The layouts of a batch's plans as one: :data:`STRUCTURE` from the first (the
+    others must agree, else :class:`NotCovered`), the other fields stacked."""
+    first = layouts[0]
+    for other in layouts[1:]:
+        for name in STRUCTURE:
+            if not np.array_equal(getattr(first, name), getattr(other, name)):
+                raise NotCovered(f"plans whose {name} differ cannot share a batch")
+    fields: dict[str, Any] = {}
+    for name in Layout._fields:
+        values = [getattr(layout, name) for layout in layouts]
+        if name in STRUCTURE:
+            fields[name] = values[0]
+            continue
+        try:
+            fields[name] = np.ascontiguousarray(np.stack([np.asarray(v) for v in values]))
+        except ValueError:
+            raise NotCovered(f"plans whose {name} differ in shape cannot share a batch") from None
+    return Layout(**fields)
 
 
 def coverage_problem(plan: Plan) -> str | None:

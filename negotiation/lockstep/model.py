@@ -17,7 +17,7 @@ reasons and timeline, is the per-run model's (``run_once``) for that seed.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +27,9 @@ import numpy as np
 import numpy.typing as npt
 
 from negotiation import streams
-from negotiation.lockstep.layout import Layout, coverage_problem, layout_for
+from negotiation.lockstep.layout import Layout, coverage_problem, layout_for, stacked
 from negotiation.lockstep.protocol import apply_effect, play_round
-from negotiation.lockstep.state import State, opening_state
+from negotiation.lockstep.state import State, joined, opening_state
 from negotiation.lockstep.structs import Arrays, as_struct
 from negotiation.outcome import Outcome
 from negotiation.plan import Plan, plan_for
@@ -42,7 +42,9 @@ class LockstepTalks(mesa.Model):
     """The talks for every seed in ``seeds``, one round of all of them per step.
 
     ``scenario`` is a :class:`Scenario` or the name/path of one; keyword arguments set
-    its named parameters, the same for every run. Raises
+    its named parameters for every run, and ``points`` (one mapping per seed) adds each
+    run's own, so that the runs of a sweep's design points share a batch; ``plans`` (one
+    per seed, of ``scenario``) gives the runs' plans instead, when the caller has them. Raises
     :class:`~negotiation.lockstep.layout.NotCovered` for a plan the engine does not run.
     """
 
@@ -50,16 +52,37 @@ class LockstepTalks(mesa.Model):
         self,
         scenario: Scenario | str | Path = DEFAULT_SCENARIO,
         seeds: npt.ArrayLike = (0,),
+        *,
+        points: Sequence[Mapping[str, Any]] | None = None,
+        plans: Sequence[Plan] | None = None,
         **params: Any,
     ) -> None:
         super().__init__(rng=0)
         base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-        self.plan: Plan = plan_for(base, params)
-        self.layout, self._layout = _layout_of(self.plan)
         self.seeds = np.array(
             [streams.seed_key(int(s)) for s in np.asarray(seeds).reshape(-1)], dtype=np.uint64
         )
-        self.state: State = opening_state(self.plan, self.layout, self.seeds)
+        for given in (points, plans):
+            if given is not None and len(given) != len(self.seeds):
+                raise ValueError(f"{len(given)} points for {len(self.seeds)} seeds: one per seed")
+        if plans is None:
+            plans = _per_run_plans(base, params, points, len(self.seeds))
+        self.plans, groups = _distinct(plans)
+        self.plan: Plan = self.plans[0]  # the plan of every run when no points are given
+        layouts = [_layout_of(plan) for plan in self.plans]
+        if len(layouts) == 1:
+            self.layout, self._layout = _alone(self.plan)
+        else:
+            self.layout = stacked(layouts)
+            self._layout = as_struct(self.layout)
+        parts = [
+            opening_state(plan, layout, self.seeds[runs], index)
+            for index, (plan, layout, runs) in enumerate(
+                zip(self.plans, layouts, groups, strict=True)
+            )
+        ]
+        order = np.argsort(np.concatenate(groups), kind="stable")
+        self.state: State = joined(parts, order)
         self._state = as_struct(self.state)  # what compiled code receives: the same arrays
         self.active = np.arange(len(self.seeds), dtype=np.int64)
         calendar = self.plan.calendar
@@ -96,17 +119,49 @@ class LockstepTalks(mesa.Model):
         return self.state
 
 
-_LAYOUTS: weakref.WeakKeyDictionary[Plan, tuple[Layout, Arrays]] = weakref.WeakKeyDictionary()
+_LAYOUTS: weakref.WeakKeyDictionary[Plan, Layout] = weakref.WeakKeyDictionary()
+_ALONE: weakref.WeakKeyDictionary[Plan, tuple[Layout, Arrays]] = weakref.WeakKeyDictionary()
 
 
-def _layout_of(plan: Plan) -> tuple[Layout, Arrays]:
-    """The plan's layout and its structure for compiled code, made once per plan (plans
-    are cached, so the runs of a setting share both)."""
-    cached = _LAYOUTS.get(plan)
+def _layout_of(plan: Plan) -> Layout:
+    """The plan's layout, made once per plan (plans are cached, so the runs of a setting
+    share it)."""
+    layout = _LAYOUTS.get(plan)
+    if layout is None:
+        layout = _LAYOUTS[plan] = layout_for(plan)
+    return layout
+
+
+def _alone(plan: Plan) -> tuple[Layout, Arrays]:
+    """The plan's layout stacked as a batch of its runs alone, and its structure for
+    compiled code, made once per plan."""
+    cached = _ALONE.get(plan)
     if cached is None:
-        layout = layout_for(plan)
-        cached = _LAYOUTS[plan] = (layout, as_struct(layout))
+        alone = stacked([_layout_of(plan)])
+        cached = _ALONE[plan] = (alone, as_struct(alone))
     return cached
+
+
+def _per_run_plans(
+    base: Scenario,
+    params: Mapping[str, Any],
+    points: Sequence[Mapping[str, Any]] | None,
+    runs: int,
+) -> list[Plan]:
+    """Each run's plan: ``params`` for all, with each run's point when given."""
+    if points is None:
+        return [plan_for(base, params)] * runs
+    return [plan_for(base, {**params, **point}) for point in points]
+
+
+def _distinct(plans: Sequence[Plan]) -> tuple[list[Plan], list[npt.NDArray[np.int64]]]:
+    """The distinct plans of a batch's runs, in order of first use, and the runs of each."""
+    first: dict[int, Plan] = {}
+    members: dict[int, list[int]] = {}
+    for run, plan in enumerate(plans):
+        first.setdefault(id(plan), plan)
+        members.setdefault(id(plan), []).append(run)
+    return list(first.values()), [np.array(members[key], dtype=np.int64) for key in first]
 
 
 class _DatedEvent:

@@ -42,15 +42,16 @@ SOURCE_NONE, SOURCE_SECOND, SOURCE_FIRST = 0, 1, 2
 def utility(lay: Any, st: Any, b: int, row: int, package: Any) -> float:
     """Utility of ``package`` for preference row ``row`` of run ``b`` (the actor's
     ``utility``: :func:`~negotiation.kernels.utility_at`)."""
-    coefficients = st.weight[b, row] if lay.squared else st.slope[b, row]
+    p = st.plan[b]  # the run's plan in the batch
+    coefficients = st.weight[b, row] if lay.squared[p] else st.slope[b, row]
     return utility_at(
         package,
         st.ideal[b, row],
         st.ref_dist[b, row],
         st.scale[b, row],
         coefficients,
-        lay.extra,
-        lay.squared,
+        lay.extra[p],
+        lay.squared[p],
     )
 
 
@@ -58,12 +59,13 @@ def utility(lay: Any, st: Any, b: int, row: int, package: Any) -> float:
 def perceive_no_deal(lay: Any, st: Any, b: int) -> None:
     """The no-deal package as expected: threatened values weighted by their side's
     credibility (:func:`negotiation.threats.perceived_no_deal`)."""
-    for j in range(lay.no_deal.shape[0]):
-        side = lay.threatened_by[j]
-        value = lay.no_deal[j]
+    p = st.plan[b]  # the run's plan in the batch
+    for j in range(lay.no_deal[p].shape[0]):
+        side = lay.threatened_by[p, j]
+        value = lay.no_deal[p, j]
         if side >= 0:
-            value = lay.status_quo[j] + st.credibility[b, side] * (
-                lay.no_deal[j] - lay.status_quo[j]
+            value = lay.status_quo[p, j] + st.credibility[b, side] * (
+                lay.no_deal[p, j] - lay.status_quo[p, j]
             )
         st.no_deal_perceived[b, j] = value
 
@@ -71,23 +73,25 @@ def perceive_no_deal(lay: Any, st: Any, b: int) -> None:
 @numba.njit(cache=True)
 def delegation_reservation(lay: Any, st: Any, b: int, side: int) -> float:
     """:attr:`negotiation.agents.Delegation.reservation` of side ``side`` in run ``b``."""
+    p = st.plan[b]  # the run's plan in the batch
     value = (
         utility(lay, st, b, lay.delegation_row[side], st.no_deal_perceived[b])
         + st.delegation_shift[b, side]
         - st.goodwill[b]
     )
     value = max(value, st.floor[b, side])
-    return min(max(value, lay.utility_floor), lay.max_reservation)
+    return min(max(value, lay.utility_floor[p]), lay.max_reservation[p])
 
 
 @numba.njit(cache=True)
 def leader_reservation(lay: Any, st: Any, b: int, side: int) -> float:
     """:attr:`negotiation.agents.Leader.reservation` (with the audience cost)."""
+    p = st.plan[b]  # the run's plan in the batch
     value = utility(lay, st, b, lay.leader_row[side], st.no_deal_perceived[b])
     value = value + st.leader_shift[b, side]
-    if lay.leader_threatens[side]:
-        value += lay.audience_cost * st.peak_credibility[b, side]
-    return min(max(value, lay.utility_floor), lay.max_reservation)
+    if lay.leader_threatens[p, side]:
+        value += lay.audience_cost[p] * st.peak_credibility[b, side]
+    return min(max(value, lay.utility_floor[p]), lay.max_reservation[p])
 
 
 @numba.njit(cache=True)
@@ -101,7 +105,8 @@ def shift_credibility(lay: Any, st: Any, b: int, side: int, change: float) -> No
 @numba.njit(cache=True)
 def apply_effect(lay: Any, st: Any, b: int, effect: int) -> None:
     """An event's effects (:meth:`negotiation.model.TradeTalksModel.apply_effects`)."""
-    row = lay.effects[effect]
+    p = st.plan[b]  # the run's plan in the batch
+    row = lay.effects[p, effect]
     for side in range(2):
         st.delegation_shift[b, side] += row[side]
     groups = st.urgency.shape[1]
@@ -113,7 +118,7 @@ def apply_effect(lay: Any, st: Any, b: int, effect: int) -> None:
     if goodwill != 0.0:
         st.goodwill[b] = min(max(st.goodwill[b] + goodwill, -0.2), 0.2)
     for side in range(2):
-        if lay.effect_moves_credibility[effect, side]:
+        if lay.effect_moves_credibility[p, effect, side]:
             shift_credibility(lay, st, b, side, row[2 + side])
 
 
@@ -124,10 +129,11 @@ def update_mandates(lay: Any, st: Any, b: int) -> None:
     issue order, where the per-run model leaves them to numpy's matrix-vector product,
     whose order for short rows a loop does not reproduce: they may differ in the last
     bit, which no outcome column has shown (the records are rounded to 6 decimals)."""
+    p = st.plan[b]  # the run's plan in the batch
     if not st.mandate_changed[b]:
         return
     st.mandate_changed[b] = False
-    ideal, weight = mix_mandates(st.pull[b], lay.per_pull, lay.membership, st.base[b])
+    ideal, weight = mix_mandates(st.pull[b], lay.per_pull[p], lay.membership, st.base[b])
     for s in range(weight.shape[0]):
         total = 0.0
         for j in range(weight.shape[1]):
@@ -138,10 +144,10 @@ def update_mandates(lay: Any, st: Any, b: int) -> None:
         lay.delegation_row,
         ideal,
         weight,
-        lay.low,
-        lay.high,
-        lay.reference,
-        lay.track_reference,
+        lay.low[p],
+        lay.high[p],
+        lay.reference[p],
+        lay.track_reference[p],
         st.ideal[b],
         st.weight[b],
         st.scale[b],
@@ -153,10 +159,11 @@ def update_mandates(lay: Any, st: Any, b: int) -> None:
 @numba.njit(cache=True)
 def lobby(lay: Any, st: Any, b: int) -> None:
     """Every group's pressure (:class:`negotiation.behaviours.lobbying.Pressure`)."""
-    k = lay.low.shape[0]
+    p = st.plan[b]  # the run's plan in the batch
+    k = lay.low[p].shape[0]
     for g in range(lay.group_row.shape[0]):
-        rate = lay.gain[g] * lay.influence[g] * st.urgency[b, g]
-        rate = rate * lay.lobbying_rate
+        rate = lay.gain[p, g] * lay.influence[p, g] * st.urgency[b, g]
+        rate = rate * lay.lobbying_rate[p]
         row = lay.group_row[g]
         for j in range(k):
             st.pull[b, g, j] += rate * st.weight[b, row, j]
@@ -173,7 +180,8 @@ def aspiration(t: float, reservation: float, e: float) -> float:
 def bid(lay: Any, st: Any, b: int, side: int, t: float) -> Any:
     """The logrolling offer for time ``t``: the aspiration, bid on the estimated
     efficient frontier (:class:`negotiation.behaviours.offer.Logrolling`), clipped."""
-    target = aspiration(t, delegation_reservation(lay, st, b, side), lay.exponent[side])
+    p = st.plan[b]  # the run's plan in the batch
+    target = aspiration(t, delegation_reservation(lay, st, b, side), lay.exponent[p, side])
     row = lay.delegation_row[side]
     package = efficient_package(
         st.ideal[b, row],
@@ -182,30 +190,31 @@ def bid(lay: Any, st: Any, b: int, side: int, t: float) -> Any:
         st.ref_dist[b, row],
         st.estimate_ideal[b, side],
         st.estimate_weight[b, side],
-        lay.low,
-        lay.high,
-        lay.reference,
-        lay.extra,
-        lay.curvature,
+        lay.low[p],
+        lay.high[p],
+        lay.reference[p],
+        lay.extra[p],
+        lay.curvature[p],
         lay.piece_grid,
         1.0 - target,
     )
-    return clip_package(package, lay.low, lay.high)
+    return clip_package(package, lay.low[p], lay.high[p])
 
 
 @numba.njit(cache=True)
-def gap_between(lay: Any, a: Any, c: Any) -> float:
+def gap_between(lay: Any, p: int, a: Any, c: Any) -> float:
     """:meth:`negotiation.issues.IssueSpace.normalised_gap` (numpy's dot: one rounding
     per issue, in issue order)."""
     total = 0.0
     for j in range(a.shape[0]):
-        total = fused_multiply_add(abs(a[j] - c[j]), lay.gap_weight[j], total)
+        total = fused_multiply_add(abs(a[j] - c[j]), lay.gap_weight[p, j], total)
     return total
 
 
 @numba.njit(cache=True)
 def observe(lay: Any, st: Any, b: int, side: int, offer: Any) -> None:
     """The frequency opponent model's update (negotiation.behaviours.opponent)."""
+    p = st.plan[b]  # the run's plan in the batch
     if not st.seen[b, side]:
         st.estimate_ideal[b, side, :] = offer
         st.seen[b, side] = True
@@ -214,8 +223,8 @@ def observe(lay: Any, st: Any, b: int, side: int, offer: Any) -> None:
             st.estimate_weight[b, side].copy(),
             offer,
             st.previous[b, side].copy(),
-            lay.still[side],
-            lay.learning_rate[side],
+            lay.still[p, side],
+            lay.learning_rate[p, side],
         )
     st.previous[b, side, :] = offer
 
@@ -232,12 +241,13 @@ def next_offer(lay: Any, st: Any, b: int, side: int, t_next: float) -> Any:
 @numba.njit(cache=True)
 def accepts(lay: Any, st: Any, b: int, side: int, package: Any, t_next: float) -> bool:
     """:meth:`negotiation.agents.Delegation.accepts` with AC_next."""
+    p = st.plan[b]  # the run's plan in the batch
     row = lay.delegation_row[side]
     own = utility(lay, st, b, row, package)
     if own < delegation_reservation(lay, st, b, side):
         return False
     mine = next_offer(lay, st, b, side, t_next)
-    return lay.alpha[side] * own + lay.beta[side] >= utility(lay, st, b, row, mine)
+    return lay.alpha[p, side] * own + lay.beta[p, side] >= utility(lay, st, b, row, mine)
 
 
 @numba.njit(cache=True)
@@ -256,12 +266,12 @@ def joint_gain(lay: Any, st: Any, b: int, package: Any) -> float:
 
 
 @numba.njit(cache=True)
-def nearest_focal(lay: Any, j: int, value: float) -> float:
+def nearest_focal(lay: Any, p: int, j: int, value: float) -> float:
     """The focal value nearest ``value``, the lower of two equally near."""
     best = value
     best_distance = np.inf
-    for f in range(lay.focal_count[j]):
-        candidate = lay.focal[j, f]
+    for f in range(lay.focal_count[p, j]):
+        candidate = lay.focal[p, j, f]
         distance = abs(candidate - value)
         if distance < best_distance or (distance == best_distance and candidate < best):
             best, best_distance = candidate, distance
@@ -272,17 +282,18 @@ def nearest_focal(lay: Any, j: int, value: float) -> float:
 def draft(lay: Any, st: Any, b: int, package: Any) -> Any:
     """Focal drafting (:meth:`negotiation.model.TradeTalksModel.draft`): issues moved to
     their nearest focal value, roughest first, while both delegations still sign."""
+    p = st.plan[b]  # the run's plan in the batch
     k = package.shape[0]
     distances = np.full(k, -1.0)
     for j in range(k):
-        if lay.focal_count[j] > 0:
-            distances[j] = abs(nearest_focal(lay, j, package[j]) - package[j]) / lay.span[j]
+        if lay.focal_count[p, j] > 0:
+            distances[j] = abs(nearest_focal(lay, p, j, package[j]) - package[j]) / lay.span[p, j]
     drafted = package.copy()
     done = np.zeros(k, np.bool_)
     for _ in range(k):
         pick = -1
         for j in range(k - 1, -1, -1):  # descending (distance, index), as sorted(reverse)
-            open_ = lay.focal_count[j] > 0 and not done[j]
+            open_ = lay.focal_count[p, j] > 0 and not done[j]
             if open_ and (pick < 0 or distances[j] > distances[pick]):
                 pick = j
         if pick < 0:
@@ -291,7 +302,7 @@ def draft(lay: Any, st: Any, b: int, package: Any) -> Any:
         if distances[pick] == 0.0:
             continue
         trial = drafted.copy()
-        trial[pick] = nearest_focal(lay, pick, package[pick])
+        trial[pick] = nearest_focal(lay, p, pick, package[pick])
         if would_sign(lay, st, b, 0, trial) and would_sign(lay, st, b, 1, trial):
             drafted = trial
     return drafted
@@ -305,11 +316,12 @@ def ratify(
     ``side``'s leader ratifies, the two issues failing most (-1 for none) and the
     blockers (a bit per actor, ``Layout.actor_bit``). ``predicting``: at the expected
     domestic mood, as the delegations foresee the verdict."""
+    p = st.plan[b]  # the run's plan in the batch
     start, stop = lay.group_start[side], lay.group_start[side + 1]
-    threshold = lay.threshold[side]
-    noise = lay.ratification_noise
+    threshold = lay.threshold[p, side]
+    noise = lay.ratification_noise[p]
     supported = 0.0
-    total = pairwise_sum(lay.influence[start:stop])
+    total = pairwise_sum(lay.influence[p, start:stop])
     approve = np.zeros(stop - start, np.bool_)
     for g in range(start, stop):
         row = lay.group_row[g]
@@ -324,7 +336,7 @@ def ratify(
         else:
             approve[g - start] = margin >= 0
             support = 1.0 if margin >= 0 else 0.0
-        supported = fused_multiply_add(lay.influence[g], support, supported)
+        supported = fused_multiply_add(lay.influence[p, g], support, supported)
     if noise > 0 and not predicting:
         threshold -= st.mood[b, side]
     approval = supported / total if total > 0 else 1.0
@@ -369,8 +381,9 @@ def _add_loss(st: Any, b: int, row: int, package: Any, loss: Any) -> None:
 def harden(lay: Any, st: Any, b: int, side: int, first: int, second: int, rejected: Any) -> None:
     """After a veto: weigh the failing issues more, never offer that again
     (:meth:`negotiation.agents.Delegation.harden`)."""
+    p = st.plan[b]  # the run's plan in the batch
     if first >= 0:
-        factor = 1.0 + lay.veto_hardening
+        factor = 1.0 + lay.veto_hardening[p]
         st.base[b, side, 2, first] *= factor
         if second >= 0:
             st.base[b, side, 2, second] *= factor
@@ -386,6 +399,7 @@ def harden(lay: Any, st: Any, b: int, side: int, first: int, second: int, reject
 @numba.njit(cache=True)
 def try_agreement(lay: Any, st: Any, b: int, number: int, t_next: float) -> None:
     """:meth:`negotiation.model.TradeTalksModel._try_agreement`."""
+    p = st.plan[b]  # the run's plan in the batch
     first_offer, second_offer = st.offer[b, 0], st.offer[b, 1]
     best = -1
     best_gain = 0.0
@@ -398,19 +412,19 @@ def try_agreement(lay: Any, st: Any, b: int, number: int, t_next: float) -> None
     if best < 0:
         return
     package = (second_offer if best == SOURCE_SECOND else first_offer).copy()
-    if lay.focal_drafting:
+    if lay.focal_drafting[p]:
         package = draft(lay, st, b, package)
     ratified = np.zeros(2, np.bool_)
     failing = np.full((2, 2), -1)
     blockers = np.zeros(2, np.int64)
     for side in range(2):
-        ok, f1, f2, mask = ratify(lay, st, b, side, package, 0.0, lay.endorsement)
+        ok, f1, f2, mask = ratify(lay, st, b, side, package, 0.0, lay.endorsement[p])
         ratified[side] = ok
         failing[side, 0], failing[side, 1], blockers[side] = f1, f2, mask
     if ratified[0] and ratified[1]:
         st.source[b], st.agreement_round[b] = best, number
         st.agreement[b, :] = package
-        if lay.endorsement:
+        if lay.endorsement[p]:
             st.has_framework[b] = True
             st.framework_round[b] = number
             return
@@ -451,35 +465,37 @@ def endorse(lay: Any, st: Any, b: int) -> None:
 def escalate(lay: Any, st: Any, b: int, number: int) -> None:
     """Leaders' stall-threat escalation (negotiation.behaviours.escalation), in the
     order the model's agent set holds them; restraint does nothing."""
+    p = st.plan[b]  # the run's plan in the batch
     for i in range(2):
         side = lay.leader_order[i]
-        patience = lay.patience[side]
+        patience = lay.patience[p, side]
         if patience <= 0:  # restraint
             continue
         n = number  # gaps recorded so far: one a round
         if n <= patience or (n - 1) % patience:
             continue
         progress = st.gaps[b, n - 1 - patience] - st.gaps[b, n - 1]
-        if not lay.leader_threatens[side]:
+        if not lay.leader_threatens[p, side]:
             continue
-        if progress < lay.min_progress[side]:
-            shift_credibility(lay, st, b, side, lay.threat_step[side])
-        elif lay.withdraw[side] and progress > 2 * lay.min_progress[side]:
-            shift_credibility(lay, st, b, side, -lay.threat_step[side] / 2)
+        if progress < lay.min_progress[p, side]:
+            shift_credibility(lay, st, b, side, lay.threat_step[p, side])
+        elif lay.withdraw[p, side] and progress > 2 * lay.min_progress[p, side]:
+            shift_credibility(lay, st, b, side, -lay.threat_step[p, side] / 2)
 
 
 @numba.njit(cache=True)
 def deadline(lay: Any, st: Any, b: int) -> None:
     """No truce before the summit: can the leaders close the gap there?"""
+    p = st.plan[b]  # the run's plan in the batch
     st.running[b] = False
     st.ended[b] = DEADLINE
-    if st.gap[b] > lay.summit_max_gap:
+    if st.gap[b] > lay.summit_max_gap[p]:
         return
     package = 0.5 * (st.offer[b, 0] + st.offer[b, 1])
     ok = np.zeros(2, np.bool_)
     for i in range(2):
         side = lay.leader_order[i]
-        relax = lay.summit_flexibility + lay.summit_reach[side]
+        relax = lay.summit_flexibility[p] + lay.summit_reach[p, side]
         ok[side] = ratify(lay, st, b, side, package, relax, False)[0]
     if ok[0] and ok[1]:
         st.has_summit[b] = True
@@ -496,6 +512,7 @@ def play_round(lay: Any, st: Any, number: int, t: float, t_next: float, runs: An
         b = runs[i]
         if not st.running[b]:
             continue
+        p = st.plan[b]
         st.rounds_played[b] = number
         for s in range(st.shock_at.shape[1]):  # each shock at most once a day
             for d in range(st.shock_at.shape[2]):
@@ -507,14 +524,14 @@ def play_round(lay: Any, st: Any, number: int, t: float, t_next: float, runs: An
             continue
         lobby(lay, st, b)
         update_mandates(lay, st, b)
-        if lay.has_host and st.goodwill[b] < lay.host_cap:  # the convenor's goodwill
-            st.goodwill[b] = min(lay.host_cap, st.goodwill[b] + lay.host_goodwill)
+        if lay.has_host and st.goodwill[b] < lay.host_cap[p]:  # the convenor's goodwill
+            st.goodwill[b] = min(lay.host_cap[p], st.goodwill[b] + lay.host_goodwill[p])
         st.has_next[b, :] = False
         offer_first = bid(lay, st, b, 0, t)
         offer_second = bid(lay, st, b, 1, t)
         st.offer[b, 0, :] = offer_first
         st.offer[b, 1, :] = offer_second
-        st.gap[b] = gap_between(lay, offer_first, offer_second)
+        st.gap[b] = gap_between(lay, p, offer_first, offer_second)
         st.gaps[b, number - 1] = st.gap[b]
         observe(lay, st, b, 0, offer_second)
         observe(lay, st, b, 1, offer_first)

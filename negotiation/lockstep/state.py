@@ -25,8 +25,10 @@ Array = npt.NDArray[Any]
 
 
 class State(NamedTuple):
-    """Every run's changing state (see :mod:`negotiation.lockstep.protocol`)."""
+    """Every run's changing state (see :mod:`negotiation.lockstep.protocol`); ``plan``
+    is each run's plan in the batch (its row of the stacked layout)."""
 
+    plan: Array
     ideal: Array
     weight: Array
     scale: Array
@@ -67,8 +69,18 @@ class State(NamedTuple):
     shock_at: Array
 
 
-def opening_state(plan: Plan, layout: Layout, seeds: npt.ArrayLike) -> State:
-    """The opening state of one run per seed (integers from 0 to 2**64 - 1)."""
+def joined(states: list[State], order: Array) -> State:
+    """One state of the runs of ``states`` (each the runs of one plan, numbered by its
+    plan's place in ``states``): run ``i`` of the batch is run ``order[i]`` of the
+    concatenation."""
+    if len(states) == 1:
+        return states[0]
+    return State(*(np.concatenate(arrays)[order] for arrays in zip(*states, strict=True)))
+
+
+def opening_state(plan: Plan, layout: Layout, seeds: npt.ArrayLike, index: int = 0) -> State:
+    """The opening state of one run of ``plan`` per seed (integers from 0 to 2**64 - 1),
+    the plan being the ``index``-th of its batch."""
     keys = np.asarray(seeds, dtype=np.uint64).reshape(-1)
     n = keys.shape[0]
     prefs, settings = plan.preferences, plan.scenario.settings
@@ -95,6 +107,7 @@ def opening_state(plan: Plan, layout: Layout, seeds: npt.ArrayLike) -> State:
     base = np.broadcast_to(plan.mandates._base, (n, *plan.mandates._base.shape)).copy()
     estimate_weight = np.full((n, 2, k), 1.0 / k)
     state = State(
+        plan=np.full(n, index, dtype=np.int64),
         ideal=_tiled(prefs.ideal, n),
         weight=_tiled(prefs.weight, n),
         scale=_tiled(prefs.scale, n),

@@ -18,7 +18,7 @@ from experiments.design import design_points, run_seed
 from experiments.executors import SerialExecutor, make_executor
 from experiments.store import ResumeError, finished_chunks, read_runs
 from experiments.study import StudyError, parse_study
-from experiments.sweep import _lockstep_records, run_sweep
+from experiments.sweep import ChunkTask, _lockstep_records, run_sweep
 from negotiation import load_scenario, run_once
 from negotiation.behaviours import OfferStrategy, register, unregister
 
@@ -64,7 +64,7 @@ KILLABLE = """
 import sys
 from experiments.executors import SerialExecutor
 from experiments.study import load_study
-from experiments.sweep import _lockstep_records, run_sweep
+from experiments.sweep import ChunkTask, _lockstep_records, run_sweep
 run_sweep(load_study(sys.argv[1]), sys.argv[2], SerialExecutor(), chunk_size=10, resume=True)
 """
 
@@ -262,10 +262,11 @@ def test_the_lockstep_engine_gives_the_per_run_table(tmp_path: Path) -> None:
     with make_executor("processes", workers=2) as executor:
         pooled = run_sweep(study, tmp_path / "pooled", executor, chunk_size=3)
     pd.testing.assert_frame_equal(alone.table(), pooled.table())
-    scenario = load_scenario("kuala-lumpur-2025")  # which points went to the batches
-    covered = {"us_offer_strategy": "logrolling", "threat_credibility": 0.2}
-    assert _lockstep_records(scenario, covered, [1, 2]) is not None
-    assert _lockstep_records(scenario, {**covered, "us_offer_strategy": "boulware"}, [1]) is None
+    flagship = load_scenario("kuala-lumpur-2025")
+    points = {0: {"us_offer_strategy": "logrolling"}, 1: {"us_offer_strategy": "boulware"}}
+    task = ChunkTask(0, flagship.model_dump_json(), 0, 4, 2, 5, points)
+    batched_runs = _lockstep_records(flagship, task, {i: i for i in range(4)})
+    assert sorted(batched_runs) == [0, 1]  # the logrolling point's runs went to the batch
 
 
 def test_an_unknown_engine_is_refused(tiny_study, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

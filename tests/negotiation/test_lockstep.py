@@ -119,3 +119,51 @@ def test_what_is_not_covered_is_named() -> None:
 def test_bad_seeds_are_refused() -> None:
     with pytest.raises(ValueError, match="seed"):
         LockstepTalks(FLAGSHIP, [-1])
+
+
+def _random_points(n: int, seed: int) -> list[dict[str, Any]]:
+    """Random values of a dozen named parameters (and some switches) per run."""
+    rng = np.random.default_rng(seed)
+    ranges = {
+        "threat_credibility": (0.0, 1.0),
+        "farmer_pressure": (0.0, 4.0),
+        "hawk_influence": (0.0, 4.0),
+        "china_resolve": (-0.3, 0.5),
+        "us_resolve": (-0.3, 0.5),
+        "ratification_threshold": (0.0, 1.0),
+        "lobbying_rate": (0.0, 0.2),
+        "shock_scale": (0.0, 5.0),
+        "summit_max_gap": (0.0, 0.5),
+        "resolve_noise": (0.0, 0.3),
+        "us_concession_exponent": (0.05, 10.0),
+        "loss_aversion": (1.0, 5.0),
+    }
+    points: list[dict[str, Any]] = [
+        {k: float(rng.uniform(*v)) for k, v in ranges.items()} for _ in range(n)
+    ]
+    for i in range(0, n, 3):
+        points[i]["issue_curvature"] = 1.0
+    for i in range(1, n, 4):
+        points[i].update(focal_drafting=False, summit_endorsement=False)
+    return points
+
+
+def test_runs_of_different_parameter_values_share_a_batch() -> None:
+    """Each run of a batch of many plans is the per-run model's run of its own plan."""
+    seeds = list(range(500, 560))
+    points = _random_points(len(seeds), 11)
+    model = LockstepTalks(FLAGSHIP, seeds, points=points)
+    model.run()
+    assert len(model.plans) == len(seeds)
+    assert outcome_rows(model) == [
+        run_once(FLAGSHIP, s, p).to_row() for s, p in zip(seeds, points, strict=True)
+    ]
+    order = np.random.default_rng(2).permutation(len(seeds))
+    shuffled = LockstepTalks(FLAGSHIP, [seeds[i] for i in order], points=[points[i] for i in order])
+    shuffled.run()
+    assert outcome_rows(shuffled) == [outcome_rows(model)[i] for i in order]
+
+
+def test_one_point_per_seed_is_required() -> None:
+    with pytest.raises(ValueError, match="one per seed"):
+        LockstepTalks(FLAGSHIP, [1, 2], points=[{}])
