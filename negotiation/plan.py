@@ -46,7 +46,7 @@ class Plan:
         self.base = base
         self.overrides: dict[str, Any] = checked
         self.scenario: Scenario = base.with_parameters(checked)
-        self.values: dict[str, Any] = base.effective_values(checked)
+        self.values: dict[str, Any] = base.effective_values(checked, applied=self.scenario)
 
     @cached_property
     def digest(self) -> str:

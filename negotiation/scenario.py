@@ -675,12 +675,16 @@ class Scenario(Strict):
         result._source = self._source
         return result
 
-    def effective_values(self, values: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def effective_values(
+        self, values: Mapping[str, Any] | None = None, applied: Scenario | None = None
+    ) -> dict[str, Any]:
         """The value every named parameter has when ``values`` are applied: what the
         outcome record reports. ``None`` marks a parameter that does not apply (an
-        exponent of a behaviour that has none)."""
+        exponent of a behaviour that has none). ``applied``, when given, is
+        ``self.with_parameters(values)``, already made (it is not made again)."""
         checked = self.check_parameters(values or {})
-        resolved = self.with_parameters(checked).model_dump()
+        scenario = self.with_parameters(checked) if applied is None else applied
+        resolved = scenario.model_dump()
         out: dict[str, Any] = {}
         for name, param in self.parameters.items():
             if param.mode == "scale":
