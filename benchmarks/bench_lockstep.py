@@ -1,16 +1,27 @@
 """The lockstep engine against the per-run model, side by side in one process.
 
-For the flagship's default protocol: the cost of a run in ``run_once`` (outcome record
-only), and in :class:`~negotiation.lockstep.model.LockstepTalks` with its outcome
-columns, as a batch of one (the dashboard's path) and in batches of 1,000. Repeats
-alternate between the two so that a busy machine slows both alike; figures are medians.
+For the flagship's default protocol, the cost of a run:
 
-    python -m benchmarks.bench_lockstep [--repeats 7] [--runs 1000]
+- in ``run_once`` (outcome record only), the baseline;
+- in :class:`~negotiation.lockstep.model.LockstepTalks` as a batch of one (the
+  dashboard's path), with its outcome columns;
+- in batches of ``--runs`` runs of one setting (an ensemble), with the columns and with
+  the full records (``outcome_rows``, what a sweep stores);
+- in batches of ``--runs`` runs of as many settings, a dozen named parameters drawn at
+  random per run (a sweep's chunk), plans included, against ``run_once`` on the same
+  runs.
+
+Repeats alternate between the paths so that a busy machine slows all alike; figures are
+medians. The projection of a 10^6-run sweep divides by the machine's cores (the sweep's
+process pool scales with them).
+
+    python -m benchmarks.bench_lockstep [--repeats 5] [--runs 1000]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -18,48 +29,97 @@ from typing import Any
 
 import numpy as np
 
-from negotiation.lockstep.columns import outcome_columns
-from negotiation.lockstep.model import LockstepTalks
+from negotiation.lockstep import LockstepTalks, outcome_columns, outcome_rows
 from negotiation.model import run_once
 
 FLAGSHIP = "kuala-lumpur-2025"
+RANDOM_PARAMETERS = {  # the twelve of experiments/studies/sobol-all.toml
+    "threat_credibility": (0.0, 1.0),
+    "farmer_pressure": (0.0, 4.0),
+    "hawk_influence": (0.0, 4.0),
+    "china_resolve": (-0.3, 0.5),
+    "us_resolve": (-0.3, 0.5),
+    "ratification_threshold": (0.0, 1.0),
+    "lobbying_rate": (0.0, 0.2),
+    "shock_scale": (0.0, 5.0),
+    "summit_max_gap": (0.0, 0.5),
+    "resolve_noise": (0.0, 0.3),
+    "us_concession_exponent": (0.05, 10.0),
+    "china_concession_exponent": (0.05, 10.0),
+}
 
 
-def _lockstep_batch(seeds: np.ndarray) -> float:
-    """Seconds for one batch of ``seeds``, from building the model to its columns."""
-    start = time.perf_counter()
-    model = LockstepTalks(FLAGSHIP, seeds)
+def random_points(n: int, seed: int) -> list[dict[str, float]]:
+    """``n`` draws of the twelve parameters, uniform in their ranges."""
+    rng = np.random.default_rng(seed)
+    return [
+        {k: float(rng.uniform(lo, hi)) for k, (lo, hi) in RANDOM_PARAMETERS.items()}
+        for _ in range(n)
+    ]
+
+
+def _batch(seeds: list[int], records: bool, points: list[dict[str, float]] | None = None) -> None:
+    model = LockstepTalks(FLAGSHIP, seeds, points=points)
     model.run()
-    outcome_columns(model)
-    return time.perf_counter() - start
+    if records:
+        outcome_rows(model)
+    else:
+        outcome_columns(model)
 
 
-def bench_lockstep(repeats: int = 7, runs: int = 1000) -> dict[str, Any]:
-    """Medians of alternating repeats: per-run seconds of each path and their ratios."""
-    _lockstep_batch(np.arange(2))  # load the compiled protocol (compiles it on first use)
-    single_seeds = np.arange(min(runs, 200))
-    per_run, single, batched = [], [], []
-    for r in range(repeats):
-        seeds = np.arange(runs) + r * runs
-        start = time.perf_counter()
-        for seed in single_seeds.tolist():
-            run_once(FLAGSHIP, seed)
-        per_run.append((time.perf_counter() - start) / len(single_seeds))
-        single.append(sum(_lockstep_batch(single_seeds[i : i + 1]) for i in range(50)) / 50)
-        batched.append(_lockstep_batch(seeds) / runs)
-    base, one, many = (statistics.median(x) for x in (per_run, single, batched))
+def _one_repeat(r: int, runs: int, single: int) -> dict[str, float]:
+    """Seconds per run of each path on repeat ``r``'s runs."""
+    seeds = list(range(r * runs, (r + 1) * runs))
+    points = random_points(runs, r + 1)
+    clock = time.perf_counter
+    out: dict[str, float] = {}
+    start = clock()
+    for seed in seeds[:single]:
+        run_once(FLAGSHIP, seed)
+    out["once"] = (clock() - start) / single
+    start = clock()
+    for seed in seeds[:50]:
+        _batch([seed], False)
+    out["alone"] = (clock() - start) / 50
+    start = clock()
+    _batch(seeds, False)
+    out["columns"] = (clock() - start) / runs
+    start = clock()
+    _batch(seeds, True)
+    out["rows"] = (clock() - start) / runs
+    start = clock()
+    for seed, point in zip(seeds[:single], points[:single], strict=True):
+        run_once(FLAGSHIP, seed, point)
+    out["once_points"] = (clock() - start) / single
+    start = clock()
+    _batch(seeds, True, points)
+    out["points"] = (clock() - start) / runs
+    return out
+
+
+def bench_lockstep(repeats: int = 5, runs: int = 1000) -> dict[str, Any]:
+    """Medians of alternating repeats: seconds per run of each path, and their ratios."""
+    _batch([0, 1], True, random_points(2, 0))  # load the compiled protocol (or compile it)
+    samples = [_one_repeat(r, runs, min(runs, 200)) for r in range(repeats)]
+    m = {k: statistics.median(s[k] for s in samples) for k in samples[0]}
+    cores = os.cpu_count() or 1
     return {
-        "run_once_ms_per_run": base * 1e3,
-        "lockstep_batch_of_one_ms": one * 1e3,
-        "lockstep_us_per_run_in_batches": many * 1e6,
+        "run_once_ms_per_run": m["once"] * 1e3,
+        "lockstep_batch_of_one_ms": m["alone"] * 1e3,
+        "lockstep_us_per_run_one_setting": m["columns"] * 1e6,
+        "lockstep_us_per_run_one_setting_with_records": m["rows"] * 1e6,
+        "lockstep_speedup_over_run_once": m["once"] / m["rows"],
+        "run_once_ms_per_run_random_parameters": m["once_points"] * 1e3,
+        "lockstep_us_per_run_random_parameters": m["points"] * 1e6,
+        "lockstep_speedup_random_parameters": m["once_points"] / m["points"],
+        "lockstep_million_random_runs_s": 1e6 * m["points"] / cores,
         "lockstep_batch_size": runs,
-        "lockstep_speedup_over_run_once": base / many,
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--runs", type=int, default=1000, help="runs per batch")
     args = parser.parse_args(argv)
     for key, value in bench_lockstep(args.repeats, args.runs).items():
