@@ -67,7 +67,8 @@ from experiments.backtest import (
     score,
 )
 from experiments.calibration import PARTNER_PREFIX
-from negotiation import Scenario, load_scenario, run_once
+from negotiation import Scenario, load_scenario
+from negotiation.lockstep import run_seeds
 
 #: The inputs calibrated by default: the two sides' resolve and its uncertainty, the
 #: widest gap the leaders can close at the summit, and the share of a side's groups
@@ -229,10 +230,13 @@ def simulate_episode(
     scenario = _scenario(episode, protocol)
     values = episode_parameters(scenario, params)
     entropy = _entropy(root_seed, phase, index, list(params.values()))
-    outcomes = [
-        run_once(scenario, np.random.SeedSequence(entropy, spawn_key=(i,)), values)
+    # Each run's key is the first word of its seed sequence, as the model takes it from a
+    # SeedSequence; given as integers, the runs can share a lockstep batch.
+    run_keys = [
+        int(np.random.SeedSequence(entropy, spawn_key=(i,)).generate_state(1, np.uint64)[0])
         for i in range(runs)
     ]
+    outcomes = run_seeds(scenario, run_keys, values)
     deals = [o for o in outcomes if is_agreement(o)]
     pool = deals or outcomes
     keys = scenario.space.keys

@@ -51,7 +51,7 @@ class LockstepTalks(mesa.Model):
     def __init__(
         self,
         scenario: Scenario | str | Path = DEFAULT_SCENARIO,
-        seeds: npt.ArrayLike = (0,),
+        seeds: Iterable[int] | npt.NDArray[np.integer[Any]] = (0,),
         *,
         points: Sequence[Mapping[str, Any]] | None = None,
         plans: Sequence[Plan] | None = None,
@@ -59,12 +59,11 @@ class LockstepTalks(mesa.Model):
     ) -> None:
         super().__init__(rng=0)
         base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-        self.seeds = np.array(
-            [streams.seed_key(int(s)) for s in np.asarray(seeds).reshape(-1)], dtype=np.uint64
-        )
-        for given in (points, plans):
-            if given is not None and len(given) != len(self.seeds):
-                raise ValueError(f"{len(given)} points for {len(self.seeds)} seeds: one per seed")
+        words = seeds.reshape(-1).tolist() if isinstance(seeds, np.ndarray) else list(seeds)
+        self.seeds = np.array([streams.seed_key(s) for s in words], dtype=np.uint64)
+        for each in (points, plans):
+            if each is not None and len(each) != len(self.seeds):
+                raise ValueError(f"{len(each)} points for {len(self.seeds)} seeds: one per seed")
         if plans is None:
             plans = _per_run_plans(base, params, points, len(self.seeds))
         self.plans, groups = _distinct(plans)
@@ -186,7 +185,7 @@ def _apply_to(layout: Any, state: Any, effect: int, runs: Any) -> None:
 
 def run_lockstep(
     scenario: Scenario | str | Path = DEFAULT_SCENARIO,
-    seeds: npt.ArrayLike = (0,),
+    seeds: Iterable[int] | npt.NDArray[np.integer[Any]] = (0,),
     params: dict[str, Any] | None = None,
 ) -> State:
     """Every seed's run of ``scenario`` with ``params``, in one batch: the final state."""

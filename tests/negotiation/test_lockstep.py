@@ -167,3 +167,13 @@ def test_runs_of_different_parameter_values_share_a_batch() -> None:
 def test_one_point_per_seed_is_required() -> None:
     with pytest.raises(ValueError, match="one per seed"):
         LockstepTalks(FLAGSHIP, [1, 2], points=[{}])
+
+
+def test_seeds_up_to_the_largest_word_are_kept_exactly() -> None:
+    seeds = [2**64 - 1, 2**63 + 12_345, 7]  # numpy would read such a list as floats
+    model = LockstepTalks(FLAGSHIP, seeds)
+    model.run()
+    assert [row["seed"] for row in outcome_rows(model)] == seeds
+    assert outcome_rows(model) == [run_once(FLAGSHIP, s).to_row() for s in seeds]
+    with pytest.raises(ValueError, match="seed"):
+        LockstepTalks(FLAGSHIP, [1.5])  # type: ignore[list-item]
