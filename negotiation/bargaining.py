@@ -43,6 +43,24 @@ class Frontier:
         dist = float(np.sqrt(((nearest - p) ** 2).sum(axis=1)).min())
         return 0.0 if dist < 1e-9 or self._beyond(p) else dist
 
+    def distances(self, points: Array) -> Array:
+        """:meth:`distance` of each row of ``points`` (``(n, 2)``), the same operations
+        element by element, so the same numbers."""
+        p = np.asarray(points, dtype=float)[:, None, :]  # (n, 1, 2) against (segments, 2)
+        a, d, length2 = self._segments
+        s = np.minimum(np.maximum(((p - a) * d).sum(axis=2) / length2, 0.0), 1.0)
+        nearest = a + s[:, :, None] * d
+        dist = np.sqrt(((nearest - p) ** 2).sum(axis=2)).min(axis=1)
+        u = self.utilities
+        q = p[:, 0, :]
+        beyond = np.any(
+            (q[:, :1] >= u[:, 0] - 1e-9)
+            & (q[:, 1:] >= u[:, 1] - 1e-9)
+            & ((q[:, :1] > u[:, 0] + 1e-9) | (q[:, 1:] > u[:, 1] + 1e-9)),
+            axis=1,
+        )
+        return np.where((dist < 1e-9) | beyond, 0.0, dist)
+
     @cached_property
     def _segments(self) -> tuple[Array, Array, Array]:
         """Start, direction and squared length of each frontier segment."""

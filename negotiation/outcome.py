@@ -17,7 +17,7 @@ import numpy as np
 
 from negotiation.bargaining import Frontier, NashPoint, nash_point, pareto_frontier
 from negotiation.issues import Package
-from negotiation.preferences import Preferences
+from negotiation.preferences import Matrix, Preferences
 from negotiation.threats import delegation_preferences, opening_no_deal
 
 if TYPE_CHECKING:
@@ -187,6 +187,39 @@ def bargaining_measures(a: Analysis, package: Package) -> tuple[float, float, fl
     pareto_distance = a.frontier.distance(point)
     nash_distance = float(np.hypot(point[0] - a.nash.utilities[0], point[1] - a.nash.utilities[1]))
     return nash_product, pareto_distance, nash_distance
+
+
+def bargaining_measures_of(a: Analysis, packages: Matrix) -> Matrix:
+    """:func:`bargaining_measures` of each row of ``packages`` (``(n, k)``), as an
+    ``(n, 3)`` array: the same operations element by element, so the same numbers."""
+    rows = np.asarray(packages, dtype=float)
+    point = np.stack([_utilities_of(a.us, rows), _utilities_of(a.china, rows)], axis=1)
+    d = a.frontier.disagreement
+    nash_product = (point[:, 0] - d[0]) * (point[:, 1] - d[1])
+    pareto_distance = a.frontier.distances(point)
+    nash = a.nash.utilities
+    nash_distance = np.hypot(point[:, 0] - nash[0], point[:, 1] - nash[1])
+    return np.stack([nash_product, pareto_distance, nash_distance], axis=1)
+
+
+def _utilities_of(prefs: Preferences, packages: Matrix) -> Matrix:
+    """A one-row :class:`Preferences`' utility of each package, computed as
+    :meth:`Preferences.utility` computes one (``einsum`` sums each row alike with a
+    leading axis)."""
+    n = packages.shape[0]
+    ideal = np.broadcast_to(prefs.ideal, (n, *prefs.ideal.shape))
+    dist = np.abs(packages[:, None, :] - ideal)
+    if prefs.extra:
+        ref = np.broadcast_to(prefs.ref_dist, dist.shape)
+        dist = dist + prefs.extra * np.maximum(dist - ref, 0.0)
+    if prefs.curvature != 1.0:
+        scale = np.broadcast_to(prefs.scale, dist.shape)
+        closeness = dist / scale
+        power = closeness * closeness if prefs.curvature == 2.0 else closeness**prefs.curvature
+        weight = np.broadcast_to(prefs.weight, dist.shape).copy()
+        return (1.0 - np.einsum("bij,bij->bi", weight, power))[:, 0]
+    slope = np.broadcast_to(prefs.slope, dist.shape).copy()
+    return (1.0 - np.einsum("bij,bij->bi", slope, dist))[:, 0]
 
 
 def _date_of(model: TradeTalksModel, number: int | None) -> str | None:

@@ -24,7 +24,7 @@ from negotiation.lockstep.protocol import (
     leader_reservation,
     utility,
 )
-from negotiation.outcome import Outcome, bargaining_measures, reason_text
+from negotiation.outcome import Outcome, bargaining_measures_of, reason_text
 
 if TYPE_CHECKING:
     from negotiation.lockstep.model import LockstepTalks
@@ -80,6 +80,20 @@ def outcome_columns(model: LockstepTalks) -> dict[str, Column]:
         dtype=object,
     )[:-1]
     return columns
+
+
+def _measures(model: LockstepTalks, kinds: list[str]) -> list[tuple[float, ...]]:
+    """The bargaining measures of each run's agreed package, rounded as the record rounds
+    them, computed for the runs of each plan at once (zeros where no deal)."""
+    state = model.state
+    packages = _final_packages(state)[2]
+    agreed = np.array([kind != "no deal" for kind in kinds], dtype=bool)
+    found = np.zeros((len(kinds), 3))
+    for index, plan in enumerate(model.plans):
+        runs = np.flatnonzero(agreed & (state.plan == index))
+        if runs.size:
+            found[runs] = bargaining_measures_of(plan.analysis, packages[runs])
+    return [tuple(round(v, 6) for v in row) for row in found.tolist()]
 
 
 def _final_packages(state: State) -> tuple[Column, Column, Column]:
@@ -146,7 +160,7 @@ def outcome_rows(model: LockstepTalks) -> list[dict[str, Any]]:
     summit_date = calendar.summit.date().isoformat()
     scenario = plan.scenario.name
     lists = {name: columns[name].tolist() for name in names}
-    packages = _final_packages(state)[2]
+    found = _measures(model, lists["outcome"])
     framework_rounds = state.framework_round.tolist()
     gaps = state.gap.tolist()
     rows = []
@@ -160,10 +174,7 @@ def outcome_rows(model: LockstepTalks) -> list[dict[str, Any]]:
         row["days_before_summit"] = when.days_before_summit if when else None
         kind = row["outcome"]
         row.update((name, lists[name][i]) for name in valued)
-        measures: tuple[float | None, ...] = (None, None, None)
-        if kind != "no deal":
-            found = bargaining_measures(model.plans[of_run[i]].analysis, packages[i])
-            measures = tuple(round(float(m), 6) for m in found)
+        measures = found[i] if kind != "no deal" else (None, None, None)
         row["nash_product"], row["pareto_distance"], row["nash_distance"] = measures
         row["final_gap"] = lists["final_gap"][i]
         row["vetoes"] = lists["vetoes"][i]

@@ -7,8 +7,10 @@ import pytest
 
 from negotiation.bargaining import Frontier, nash_point, pareto_frontier
 from negotiation.issues import Issue, IssueSpace
-from negotiation.outcome import analyse
+from negotiation.outcome import analyse, bargaining_measures, bargaining_measures_of
+from negotiation.plan import plan_for
 from negotiation.preferences import Preferences
+from negotiation.scenario import load_scenario
 
 
 def _random_space(rng: np.random.Generator, k: int) -> IssueSpace:
@@ -92,3 +94,18 @@ def test_frontier_distance_is_zero_on_the_frontier_and_positive_inside() -> None
     assert frontier.distance((0.75, 0.4)) == pytest.approx(0.0, abs=1e-12)
     assert frontier.distance((0.5, 0.5)) == pytest.approx(0.15 / np.sqrt(0.89))
     assert frontier.distance((0.9, 0.9)) == 0.0  # beyond the frontier counts as on it
+
+
+def test_the_measures_of_many_packages_are_those_of_each() -> None:
+    """bargaining_measures_of gives, bit for bit, what bargaining_measures gives for
+    each package: random ones, the frontier's vertices (distance 0) and beyond them."""
+    rng = np.random.default_rng(4)
+    for params in ({}, {"issue_curvature": 1.0}, {"loss_aversion": 1.0}):
+        analysis = plan_for(load_scenario("kuala-lumpur-2025"), params).analysis
+        space = load_scenario("kuala-lumpur-2025").space
+        packages = space.low + rng.random((200, len(space))) * space.span
+        vertices = analysis.frontier.packages
+        packages[:20] = vertices[rng.integers(0, len(vertices), 20)]
+        many = bargaining_measures_of(analysis, packages)
+        for row, package in zip(many.tolist(), packages, strict=True):
+            assert tuple(row) == bargaining_measures(analysis, package)
