@@ -5,9 +5,10 @@ TradeTalksModel` is to one: one Mesa step plays one round of the calendar for ev
 still going (``running`` while any is), dated events wait on Mesa's event list and
 apply to the runs still going when they fire, and random shocks are per-run rounds
 drawn when the batch is built. The round itself is one compiled call over the batch
-(:mod:`negotiation.lockstep.protocol`). A run's result depends on its seed and the plan
-alone, never on the batch: the same seeds give the same columns in batches of 1, 7 or
-1,000, in any order.
+(:mod:`negotiation.lockstep.protocol`). Each actor is a Mesa agent of the batch
+(:class:`BatchActor`) with live views of its rows of the batch's arrays. A run's result
+depends on its seed and its plan alone, never on the batch: the same seeds give the same
+columns in batches of 1, 7 or 1,000, in any order.
 
 The outcome columns (:func:`negotiation.lockstep.columns.outcome_columns`) are those
 of the per-run outcome records for the same seeds; the record of one run, with its
@@ -92,6 +93,10 @@ class LockstepTalks(mesa.Model):
         )
         for event, number in zip(self._events, numbers, strict=True):
             self.schedule_event(event.fire, at=float(number) - 0.5)
+        self.actors: dict[str, BatchActor] = {
+            a.key: BatchActor(self, a.key, a.label, a.kind, a.side, self.plan.rows.get(a.key))
+            for a in self.plan.scenario.actors
+        }
         self.running = len(self.seeds) > 0
 
     def step(self) -> None:
@@ -161,6 +166,42 @@ def _distinct(plans: Sequence[Plan]) -> tuple[list[Plan], list[npt.NDArray[np.in
         first.setdefault(id(plan), plan)
         members.setdefault(id(plan), []).append(run)
     return list(first.values()), [np.array(members[key], dtype=np.int64) for key in first]
+
+
+class BatchActor(mesa.Agent):
+    """One actor of the talks across the batch: its identity and live, read-only views of
+    its rows of the batch's arrays (the decisions are the compiled protocol's)."""
+
+    model: LockstepTalks
+
+    def __init__(
+        self,
+        model: LockstepTalks,
+        key: str,
+        label: str,
+        kind: str,
+        side: str | None,
+        row: int | None,
+    ) -> None:
+        super().__init__(model)
+        self.key, self.label, self.kind, self.side, self.row = key, label, kind, side, row
+
+    def _rows(self, array: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        if self.row is None:
+            raise TypeError(f"{self.label} has no preferences over the issues")
+        view = array[:, self.row]
+        view.flags.writeable = False
+        return view
+
+    @property
+    def ideal(self) -> npt.NDArray[np.float64]:
+        """Each run's current ideal package of this actor, ``(runs, issues)``."""
+        return self._rows(self.model.state.ideal)
+
+    @property
+    def weights(self) -> npt.NDArray[np.float64]:
+        """Each run's current issue weights of this actor, ``(runs, issues)``."""
+        return self._rows(self.model.state.weight)
 
 
 class _DatedEvent:

@@ -177,3 +177,19 @@ def test_seeds_up_to_the_largest_word_are_kept_exactly() -> None:
     assert outcome_rows(model) == [run_once(FLAGSHIP, s).to_row() for s in seeds]
     with pytest.raises(ValueError, match="seed"):
         LockstepTalks(FLAGSHIP, [1.5])  # type: ignore[list-item]
+
+
+def test_every_actor_is_a_mesa_agent_of_the_batch() -> None:
+    model = LockstepTalks(FLAGSHIP, range(5))
+    keys = [a.key for a in load_scenario(FLAGSHIP).actors]
+    assert sorted(agent.key for agent in model.agents) == sorted(keys)
+    us = model.actors["us_delegation"]
+    opening = us.ideal.copy()
+    model.run()
+    row = model.plan.rows["us_delegation"]
+    np.testing.assert_array_equal(us.ideal, model.state.ideal[:, row])  # a live view
+    assert not np.array_equal(us.ideal, opening)  # lobbying moved the mandate
+    with pytest.raises(ValueError):
+        us.ideal[0, 0] = 1.0  # read-only
+    with pytest.raises(TypeError, match="no preferences"):
+        _ = model.actors["malaysia"].ideal
