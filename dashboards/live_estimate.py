@@ -10,9 +10,10 @@ is tested against :func:`experiments.ensemble.run_ensemble`).
 
 The runs go to the server's worker pool (:mod:`dashboards.workers`), one chunk per
 worker at a time, so that after a change of settings only the chunks already running
-finish (about 0.1 s). At about 2 ms a flagship run, a thousand runs take some 1.1 s
-on two cores (``python -m benchmarks.bench_live``); within a second needs many runs in
-lockstep (the open lockstep issue). The estimate pauses while a run plays.
+finish (about 0.1 s). In lockstep batches (:mod:`negotiation.lockstep`, for settings it
+covers) the first thousand runs take some 0.3 s on two cores (``python -m
+benchmarks.bench_live``), so the estimate goes on to ten thousand (an interval of about
+one point either way) in a few seconds. The estimate pauses while a run plays.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from experiments.executors import ExecutorLost, check_workers
 from negotiation import Outcome, Scenario, ScenarioError, load_scenario
 from negotiation.lockstep import run_seeds
 
-MAX_RUNS = 1000
+MAX_RUNS = 10_000  # runs of a finished estimate
 LOCAL_RUNS = 10  # runs per lockstep batch in this process, between two summaries
 ROOT_SEED = 0
 REFRESH_S = 0.4  # how often a partial summary is published

@@ -251,10 +251,14 @@ def efficient_package(
     for j in range(k):
         if not (math.isfinite(estimate_ideal[j]) and math.isfinite(estimate_weight[j])):
             raise ValueError("the opponent model's estimate must be finite")
-    other_ideal = np.minimum(np.maximum(estimate_ideal, low), high)
-    other_weight = estimate_weight / estimate_total
-    other_scale = np.maximum(np.maximum(other_ideal - low, high - other_ideal), 1e-12)
-    other_ref_dist = np.abs(reference - other_ideal) if extra != 0.0 else np.full(k, np.inf)
+    work = np.empty((4, k))  # one allocation: the estimate as Preferences.build makes it
+    other_ideal, other_weight, other_scale, other_ref_dist = work[0], work[1], work[2], work[3]
+    for j in range(k):
+        ideal = min(max(estimate_ideal[j], low[j]), high[j])
+        other_ideal[j] = ideal
+        other_weight[j] = estimate_weight[j] / estimate_total
+        other_scale[j] = max(max(ideal - low[j], high[j] - ideal), 1e-12)
+        other_ref_dist[j] = abs(reference[j] - ideal) if extra != 0.0 else np.inf
     sides = (own_ideal, own_weight, own_scale, own_ref_dist)
     sides_other = (other_ideal, other_weight, other_scale, other_ref_dist)
     if gamma == 2.0:
@@ -527,10 +531,13 @@ def efficient_quadratic_package(
     conceded with what is left, in issue order, as the knapsack does (their order does
     not matter to it)."""
     k = own_ideal.shape[0]
-    distance = np.abs(other_ideal - own_ideal)
-    other_rate = other_weight / (other_scale * other_scale)
+    work = np.empty((3, k))  # one allocation for the problem's arrays
+    distance, other_rate, x = work[0], work[1], work[2]
+    for j in range(k):
+        distance[j] = abs(other_ideal[j] - own_ideal[j])
+        other_rate[j] = other_weight[j] / (other_scale[j] * other_scale[j])
+        x[j] = 0.0
     problem = (distance, own_ref_dist, other_ref_dist, extra, own_weight, own_scale, other_rate)
-    x = np.zeros(k)
     if budget > 0.0:
         if _spend(0.0, problem, x) > budget:
             _search(budget, problem, x)

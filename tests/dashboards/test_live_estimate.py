@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from dashboards.live_estimate import estimate, estimate_text
+from dashboards.live_estimate import MAX_RUNS, estimate, estimate_text
 from experiments.ensemble import EnsembleSummary, run_ensemble
 from experiments.executors import check_workers, spawned_pool
 from negotiation import ScenarioError
@@ -108,7 +108,7 @@ def _runs(page) -> int:  # type: ignore[no-untyped-def]
 def test_the_estimate_follows_the_settings_shown_without_reset(open_page) -> None:  # type: ignore[no-untyped-def]
     page, log = open_page()
     page.get_by_text("Live estimate of the settings shown").click()
-    final = re.compile(r"^P\(agreement\) ≈ .* over 1,000 of 1,000 runs \(final\)")
+    final = re.compile(rf"^P\(agreement\) ≈ .* over {MAX_RUNS:,} of {MAX_RUNS:,} runs \(final\)")
     page.get_by_text(final).first.wait_for(timeout=60_000)
     before = page.get_by_text(final).first.inner_text()
     seed_field = page.get_by_label("Seed (integer)")  # a change the page has not applied
@@ -116,7 +116,8 @@ def test_the_estimate_follows_the_settings_shown_without_reset(open_page) -> Non
     slider.focus()
     page.keyboard.press("Home")
     page.get_by_text("Press Reset to apply: threat credibility 0.6 → 0.").wait_for()
-    expected = estimate_text(run_ensemble("kuala-lumpur-2025", 1000, {"threat_credibility": 0.0}))
+    alternative = run_ensemble("kuala-lumpur-2025", MAX_RUNS, {"threat_credibility": 0.0})
+    expected = estimate_text(alternative)
     assert expected != before  # the two settings' estimates can be told apart
     page.get_by_text(expected).first.wait_for(timeout=60_000)  # the new settings' estimate
     assert seed_field.input_value() == "7"
