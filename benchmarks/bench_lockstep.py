@@ -31,31 +31,34 @@ import numpy as np
 
 from negotiation.lockstep import LockstepTalks, outcome_columns, outcome_rows
 from negotiation.model import run_once
+from negotiation.scenario import load_scenario
 
 FLAGSHIP = "kuala-lumpur-2025"
-RANDOM_PARAMETERS = {  # the twelve of experiments/studies/sobol-all.toml
-    "threat_credibility": (0.0, 1.0),
-    "farmer_pressure": (0.0, 4.0),
-    "hawk_influence": (0.0, 4.0),
-    "china_resolve": (-0.3, 0.5),
-    "us_resolve": (-0.3, 0.5),
-    "ratification_threshold": (0.0, 1.0),
-    "lobbying_rate": (0.0, 0.2),
-    "shock_scale": (0.0, 5.0),
-    "summit_max_gap": (0.0, 0.5),
-    "resolve_noise": (0.0, 0.3),
-    "us_concession_exponent": (0.05, 10.0),
-    "china_concession_exponent": (0.05, 10.0),
-}
+RANDOM_PARAMETERS = (  # the twelve of experiments/studies/sobol-all.toml
+    "threat_credibility",
+    "farmer_pressure",
+    "hawk_influence",
+    "china_resolve",
+    "us_resolve",
+    "ratification_threshold",
+    "lobbying_rate",
+    "shock_scale",
+    "summit_max_gap",
+    "resolve_noise",
+    "us_concession_exponent",
+    "china_concession_exponent",
+)
 
 
 def random_points(n: int, seed: int) -> list[dict[str, float]]:
-    """``n`` draws of the twelve parameters, uniform in their ranges."""
-    rng = np.random.default_rng(seed)
-    return [
-        {k: float(rng.uniform(lo, hi)) for k, (lo, hi) in RANDOM_PARAMETERS.items()}
-        for _ in range(n)
+    """``n`` draws of the twelve parameters, uniform in the ranges the flagship declares."""
+    declared = load_scenario(FLAGSHIP).parameters
+    ranges = [
+        (n, float(declared[n].low or 0.0), float(declared[n].high or 0.0))
+        for n in RANDOM_PARAMETERS
     ]
+    rng = np.random.default_rng(seed)
+    return [{name: float(rng.uniform(lo, hi)) for name, lo, hi in ranges} for _ in range(n)]
 
 
 def _batch(seeds: list[int], records: bool, points: list[dict[str, float]] | None = None) -> None:

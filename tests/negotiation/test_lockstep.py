@@ -122,24 +122,18 @@ def test_bad_seeds_are_refused() -> None:
 
 
 def _random_points(n: int, seed: int) -> list[dict[str, Any]]:
-    """Random values of a dozen named parameters (and some switches) per run."""
+    """Random values, in the flagship's declared ranges, of its numeric parameters that
+    the engine covers at any value (and some switches), per run."""
+    declared = load_scenario(FLAGSHIP).parameters
+    skip = {"issue_curvature"}  # the engine covers curvatures 1 and 2 only
+    numeric = [
+        (name, float(p.low or 0.0), float(p.high or 0.0))
+        for name, p in declared.items()
+        if p.kind == "number" and name not in skip
+    ]
     rng = np.random.default_rng(seed)
-    ranges = {
-        "threat_credibility": (0.0, 1.0),
-        "farmer_pressure": (0.0, 4.0),
-        "hawk_influence": (0.0, 4.0),
-        "china_resolve": (-0.3, 0.5),
-        "us_resolve": (-0.3, 0.5),
-        "ratification_threshold": (0.0, 1.0),
-        "lobbying_rate": (0.0, 0.2),
-        "shock_scale": (0.0, 5.0),
-        "summit_max_gap": (0.0, 0.5),
-        "resolve_noise": (0.0, 0.3),
-        "us_concession_exponent": (0.05, 10.0),
-        "loss_aversion": (1.0, 5.0),
-    }
     points: list[dict[str, Any]] = [
-        {k: float(rng.uniform(*v)) for k, v in ranges.items()} for _ in range(n)
+        {name: float(rng.uniform(lo, hi)) for name, lo, hi in numeric} for _ in range(n)
     ]
     for i in range(0, n, 3):
         points[i]["issue_curvature"] = 1.0
