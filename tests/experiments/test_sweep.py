@@ -240,7 +240,8 @@ def test_parquet_columns_have_their_types_and_the_schema_says_what_they_mean(
 
 def test_the_lockstep_engine_gives_the_per_run_table(tmp_path: Path) -> None:
     """Design points the lockstep engine covers (logrolling) run in batches, the others
-    (Boulware) one by one; chunks that cut across points change nothing."""
+    (Boulware) one by one; chunks that cut across points, a process pool and Dask change
+    nothing."""
     study = make_study(
         study={
             "name": "engines",
@@ -259,9 +260,10 @@ def test_the_lockstep_engine_gives_the_per_run_table(tmp_path: Path) -> None:
     alone = run_sweep(study, tmp_path / "alone", SerialExecutor(), chunk_size=7, engine="per-run")
     batched = run_sweep(study, tmp_path / "batched", SerialExecutor(), chunk_size=7)
     pd.testing.assert_frame_equal(alone.table(), batched.table())
-    with make_executor("processes", workers=2) as executor:
-        pooled = run_sweep(study, tmp_path / "pooled", executor, chunk_size=3)
-    pd.testing.assert_frame_equal(alone.table(), pooled.table())
+    for kind in ("processes", "dask"):
+        with make_executor(kind, workers=2) as executor:
+            pooled = run_sweep(study, tmp_path / kind, executor, chunk_size=3)
+        pd.testing.assert_frame_equal(alone.table(), pooled.table())
     flagship = load_scenario("kuala-lumpur-2025")
     points = {0: {"us_offer_strategy": "logrolling"}, 1: {"us_offer_strategy": "boulware"}}
     task = ChunkTask(0, flagship.model_dump_json(), 0, 4, 2, 5, points)
