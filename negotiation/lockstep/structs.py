@@ -43,7 +43,7 @@ def _fill_overload(typ, values):  # untyped, as the implementation
     source = "def fill(typ, values):\n    out = structref.new(typ)\n"
     source += "".join(f"    out.{name} = values.{name}\n" for name in values.fields)
     source += "    return out\n"
-    namespace: dict[str, Any] = {"structref": structref}
+    namespace = {"structref": structref}
     exec(source, namespace)  # code generated from the field names alone
     return namespace["fill"]
 
