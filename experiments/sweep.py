@@ -2,7 +2,9 @@
 
 The unit of work is :func:`negotiation.run_once` (scenario, parameters, seed) -> outcome
 record; a *chunk* is a contiguous range of run ids, sized to take a couple of seconds
-(one task per run would spend most of the time on overhead). Chunks are pure: a chunk's
+(one task per run would spend most of the time on overhead). A chunk's runs whose plans
+the lockstep engine covers run in one batch of it (:mod:`negotiation.lockstep`), with
+the records ``run_once`` would give. Chunks are pure: a chunk's
 rows depend only on the study, so the same study gives the same table on every executor,
 sorted by run id. At most a few chunks are in flight, and each is written to disk as it
 finishes, so memory stays flat however large the sweep. A run that raises is recorded
