@@ -27,7 +27,9 @@ import logging
 import math
 import os
 import platform
+import signal
 import subprocess
+import threading
 import time
 import tomllib
 from collections.abc import Callable, Iterator
@@ -619,13 +621,16 @@ def _run_chunks(
     )
     ran = errors = 0
     try:
-        for task, rows in _run_windowed(executor, tasks, in_flight):
-            _write_chunk(out, task.index, _to_table(rows, plan.schema))
-            saved += 1
-            ran += len(rows)
-            errors += sum(1 for r in rows if r["error"] is not None)
-            if bar is not None:
-                bar.update(len(rows))
+        with _deferred_interrupt() as interrupted:
+            for task, rows in _run_windowed(executor, tasks, in_flight):
+                _write_chunk(out, task.index, _to_table(rows, plan.schema))
+                saved += 1
+                ran += len(rows)
+                errors += sum(1 for r in rows if r["error"] is not None)
+                if bar is not None:
+                    bar.update(len(rows))
+                if interrupted():
+                    raise KeyboardInterrupt
     except ExecutorLost as exc:
         raise SweepAborted(str(exc), saved, n_chunks) from exc
     except OSError as exc:
@@ -634,6 +639,30 @@ def _run_chunks(
     except KeyboardInterrupt:
         raise SweepInterrupted(saved, n_chunks) from None
     return ran, errors
+
+
+@contextlib.contextmanager
+def _deferred_interrupt() -> Iterator[Callable[[], bool]]:
+    """While chunks are submitted, collected and written, a first Ctrl-C is noted and
+    acted on between two chunks (the caller asks), not raised wherever the main thread
+    happens to be: raised inside the executor's own bookkeeping, it could leave the pool
+    unable to shut down. A second Ctrl-C interrupts at once. Off the main thread (where
+    signals cannot be handled) nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+    noted: list[bool] = []
+    previous = signal.getsignal(signal.SIGINT)
+
+    def note(signum: int, frame: Any) -> None:
+        noted.append(True)
+        signal.signal(signal.SIGINT, previous)  # the next one is not deferred
+
+    signal.signal(signal.SIGINT, note)
+    try:
+        yield lambda: bool(noted)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _write_chunk(out: Path, index: int, table: pa.Table) -> None:
