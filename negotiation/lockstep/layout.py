@@ -132,6 +132,20 @@ STRUCTURE = (
 )
 
 
+# What the layout copies as it is: arrays of the issue space and settings of the scenario.
+SPACE_ARRAYS = ("low", "high", "span", "status_quo", "no_deal", "reference")
+SETTINGS_READ = (
+    "max_reservation",
+    "audience_cost",
+    "veto_hardening",
+    "lobbying_rate",
+    "ratification_noise",
+    "summit_max_gap",
+    "summit_flexibility",
+    "focal_drafting",
+)
+
+
 def stacked(layouts: list[Layout]) -> Layout:
     """The layouts of a batch's plans as one: :data:`STRUCTURE` from the first (the
     others must agree, else :class:`NotCovered`), the other fields stacked."""
@@ -220,24 +234,12 @@ def layout_for(plan: Plan) -> Layout:
         curvature=float(settings.issue_curvature),
         squared=settings.issue_curvature == 2.0,
         piece_grid=PIECE_GRID,
-        low=space.low,
-        high=space.high,
-        span=space.span,
-        status_quo=space.status_quo,
-        no_deal=space.no_deal,
-        reference=space.reference,
+        **{name: getattr(space, name) for name in SPACE_ARRAYS},
+        **{name: getattr(settings, name) for name in SETTINGS_READ},
         track_reference=plan.preferences.extra != 0.0,
         gap_weight=1.0 / (space.span * k),
         threatened_by=threatened_by,
         utility_floor=plan.preferences.floor,
-        max_reservation=settings.max_reservation,
-        audience_cost=settings.audience_cost,
-        veto_hardening=settings.veto_hardening,
-        lobbying_rate=settings.lobbying_rate,
-        ratification_noise=settings.ratification_noise,
-        summit_max_gap=settings.summit_max_gap,
-        summit_flexibility=settings.summit_flexibility,
-        focal_drafting=settings.focal_drafting,
         endorsement=settings.summit_endorsement,
         delegation_row=np.array([rows[a.key] for a in delegations], dtype=np.intp),
         leader_row=np.array([rows[a.key] for a in leaders], dtype=np.int64),

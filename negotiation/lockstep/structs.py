@@ -34,7 +34,9 @@ structref.define_boxing(ArraysType, Arrays)
 
 
 def _fill(typ, values):  # untyped: numba matches the names
-    raise NotImplementedError("only in compiled code")
+    """In plain Python (``NUMBA_DISABLE_JIT=1``) the named tuple serves as it is: its
+    fields are read the same way. Compiled code uses the overload below."""
+    return values
 
 
 @overload(_fill)
@@ -56,5 +58,7 @@ def _to_struct(typ: Any, values: Any) -> Any:
 def as_struct(values: NamedTuple) -> Arrays:
     """A structure holding the fields of ``values`` (a named tuple defined at module
     level, so that the compiled constructor is cached), sharing its arrays."""
+    if numba.config.DISABLE_JIT:  # type: ignore[attr-defined]
+        return values  # type: ignore[return-value]  # plain Python reads the tuple alike
     typ = ArraysType([(name, numba.typeof(getattr(values, name))) for name in values._fields])
     return _to_struct(typ, values)

@@ -3,6 +3,9 @@ run as the per-run model's for its seed, whatever batch it is in."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from importlib import resources
 from typing import Any
 
@@ -187,3 +190,17 @@ def test_every_actor_is_a_mesa_agent_of_the_batch() -> None:
         us.ideal[0, 0] = 1.0  # read-only
     with pytest.raises(TypeError, match="no preferences"):
         _ = model.actors["malaysia"].ideal
+
+
+def test_the_engine_runs_as_plain_python_too() -> None:
+    """With NUMBA_DISABLE_JIT=1 (read at import, hence a fresh process) the same code
+    runs uncompiled, the named tuples standing in for the structures: the same records."""
+    code = (
+        "from negotiation.lockstep import LockstepTalks, outcome_rows\n"
+        "from negotiation.model import run_once\n"
+        "m = LockstepTalks('kuala-lumpur-2025', [3, 4]); m.run()\n"
+        "assert outcome_rows(m) == [run_once('kuala-lumpur-2025', s).to_row() for s in (3, 4)]\n"
+    )
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
