@@ -91,42 +91,53 @@ def pareto_frontier(a: Preferences, b: Preferences, disagreement: tuple[float, f
     """Exact Pareto frontier of one-row preferences ``a`` and ``b``."""
     issues, _, ends, loss_a, gain_b = concession_pieces(a, b)
     ratio = np.where(loss_a > 0, gain_b / np.maximum(loss_a, 1e-300), np.inf)
-    package = a.ideal[0].copy()
-    packages = [package.copy()]
-    for piece in np.argsort(-ratio, kind="stable"):
-        package[issues[piece]] = ends[piece]
-        packages.append(package.copy())
-    pk = np.array(packages)
+    order = np.argsort(-ratio, kind="stable")
+    # Row r: A's ideal with the first r pieces conceded, each issue at the end of the
+    # last of its pieces conceded so far (a forward fill of the pieces' ends).
+    steps, k = order.shape[0], a.ideal.shape[1]
+    values = np.empty((steps + 1, k))
+    values[0] = a.ideal[0]
+    moved = np.zeros((steps + 1, k), dtype=bool)
+    moved[0] = True
+    rows = np.arange(1, steps + 1)
+    values[rows, issues[order]] = ends[order]
+    moved[rows, issues[order]] = True
+    last = np.maximum.accumulate(np.where(moved, np.arange(steps + 1)[:, None], 0), axis=0)
+    pk = values[last, np.arange(k)]
     ua = a.utilities(pk)[0]
     ub = b.utilities(pk)[0]
     return Frontier(np.column_stack([ua, ub]), pk, disagreement)
 
 
 def nash_point(frontier: Frontier) -> NashPoint:
-    """The Nash bargaining solution on ``frontier`` (exact for linear segments)."""
+    """The Nash bargaining solution on ``frontier`` (exact for linear segments).
+
+    Every segment's candidates (its two ends and the maximiser of the product inside it)
+    are evaluated at once, element by element, and the first best is taken, in the order
+    of the segments and of each one's candidates."""
     da, db = frontier.disagreement
     u, pk = frontier.utilities, frontier.packages
-    best = NashPoint((float(u[0, 0]), float(u[0, 1])), pk[0], _product(u[0], da, db))
-    for i in range(len(u) - 1):
-        for lam in _candidates(u[i], u[i + 1], da, db):
-            point = u[i] + lam * (u[i + 1] - u[i])
-            value = _product(point, da, db)
-            if value > best.product:
-                package = pk[i] + lam * (pk[i + 1] - pk[i])
-                best = NashPoint((float(point[0]), float(point[1])), package, value)
-    return best
+    p, q = u[:-1], u[1:]
+    d = q - p
+    cross = d[:, 0] * d[:, 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inner = -(d[:, 0] * (p[:, 1] - db) + d[:, 1] * (p[:, 0] - da)) / (2 * d[:, 0] * d[:, 1])
+    inside = (cross != 0) & (inner > 0.0) & (inner < 1.0)
+    # candidates in the order they are tried: per segment 0, 1 and (when inside) inner
+    lam = np.stack([np.zeros_like(inner), np.ones_like(inner), np.where(inside, inner, 0.0)], 1)
+    points = p[:, None, :] + lam[:, :, None] * d[:, None, :]
+    ga, gb = points[..., 0] - da, points[..., 1] - db
+    products = np.where((ga >= 0) & (gb >= 0), ga * gb, -1.0)
+    products[:, 2] = np.where(inside, products[:, 2], -np.inf)
+    first = _product(u[0], da, db)
+    if products.size == 0 or not products.max() > first:
+        return NashPoint((float(u[0, 0]), float(u[0, 1])), pk[0], first)
+    i, c = divmod(int(np.argmax(products)), 3)
+    point = points[i, c]
+    package = pk[i] + lam[i, c] * (pk[i + 1] - pk[i])
+    return NashPoint((float(point[0]), float(point[1])), package, float(products[i, c]))
 
 
 def _product(point: Array, da: float, db: float) -> float:
     ga, gb = point[0] - da, point[1] - db
     return float(ga * gb) if ga >= 0 and gb >= 0 else -1.0
-
-
-def _candidates(p: Array, q: Array, da: float, db: float) -> list[float]:
-    d = q - p
-    out = [0.0, 1.0]
-    if d[0] * d[1] != 0:
-        lam = -(d[0] * (p[1] - db) + d[1] * (p[0] - da)) / (2 * d[0] * d[1])
-        if 0.0 < lam < 1.0:
-            out.append(float(lam))
-    return out

@@ -27,7 +27,7 @@ from negotiation.behaviours import registry
 from negotiation.calendar import Calendar
 from negotiation.mandate import Mandates
 from negotiation.preferences import Preferences
-from negotiation.scenario import BEHAVIOUR_FIELDS, ActorSpec, Scenario
+from negotiation.scenario import BEHAVIOUR_FIELDS, ActorSpec, CalendarSpec, Scenario
 
 if TYPE_CHECKING:
     from negotiation.events import EventPlan
@@ -57,7 +57,9 @@ class Plan:
 
     @cached_property
     def calendar(self) -> Calendar:
-        return Calendar(self.scenario.calendar)
+        """The rounds: shared by the plans whose scenarios share the calendar (those that
+        named parameters derive from one scenario, see ``Scenario.with_parameters``)."""
+        return _shared_calendar(self.scenario.calendar)
 
     @cached_property
     def people(self) -> list[ActorSpec]:
@@ -134,6 +136,21 @@ class Plan:
         from negotiation.outcome import analyse
 
         return analyse(self.scenario)
+
+
+# id(calendar spec) -> (a weak reference to it, its calendar)
+_CALENDARS: dict[int, tuple[weakref.ref[CalendarSpec], Calendar]] = {}
+
+
+def _shared_calendar(spec: CalendarSpec) -> Calendar:
+    """The calendar of ``spec``, made once per spec object (specs are frozen)."""
+    known = _CALENDARS.get(id(spec))
+    if known is not None and known[0]() is spec:
+        return known[1]
+    calendar = Calendar(spec)
+    _CALENDARS[id(spec)] = (weakref.ref(spec), calendar)
+    weakref.finalize(spec, _CALENDARS.pop, id(spec), None)
+    return calendar
 
 
 # id(scenario) -> its plans; an entry is dropped when its scenario is collected (pydantic

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import tomllib
 import warnings
+import weakref
 from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cached_property
@@ -29,6 +30,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -60,6 +62,9 @@ MAX_ACTORS = 500
 MAX_EVENTS = 10_000
 MAX_PHASES = 366
 MAX_ROUNDS = 100_000
+# Validation context key: take each parameter's default from what it targets without a
+# warning (a scenario made by applying parameters, whose defaults are the values it has).
+ADOPT_DEFAULTS = "adopt_defaults"
 
 
 class ScenarioError(ValueError):
@@ -477,7 +482,7 @@ class Scenario(Strict):
         return issues
 
     @model_validator(mode="after")
-    def _cast(self) -> Scenario:
+    def _cast(self, info: ValidationInfo) -> Scenario:
         _unique([a.key for a in self.actors], "actor key")
         issue_keys = {i.key for i in self.issues}
         sides = self.sides
@@ -557,13 +562,14 @@ class Scenario(Strict):
                     "what happens after the deadline belongs in an issue's no_deal value "
                     "or a calendar milestone"
                 )
-        dumped = self.model_dump() if self.parameters else {}
+        adopt = bool((info.context or {}).get(ADOPT_DEFAULTS))
         resolved = {}
+        memo = _walks_of(self)
         for name, param in self.parameters.items():
             for target in param.targets:
-                _resolve(dumped, target, name)
-            default = _target_default(dumped, name, param)
-            if param.default is not None and default != param.default:
+                _resolve(self, target, name, memo)
+            default = _target_default(self, name, param, memo)
+            if param.default is not None and default != param.default and not adopt:
                 warnings.warn(
                     ScenarioWarning(
                         f"parameter {name!r}: declared default {param.default!r} is not the "
@@ -657,12 +663,16 @@ class Scenario(Strict):
         checked = self.check_parameters({**(values or {}), **kwargs})
         if not checked:
             return self
-        data = self.model_dump()
+        # Only the tables the parameters change are dumped and validated again; the
+        # others are the validated objects themselves, which pydantic takes as they are
+        # (the scenario's own checks across tables all run again).
+        data: dict[str, Any] = {name: getattr(self, name) for name in type(self).model_fields}
         # Behaviour choices first, so a behaviour's own parameters apply to the chosen one.
         for name in sorted(checked, key=lambda n: self.parameters[n].kind != "behaviour"):
             param = self.parameters[name]
             for target in param.targets:
                 try:
+                    _thaw(data, target)
                     _apply(data, target, checked[name], param.mode, param.kind)
                 except KeyError as exc:
                     raise ScenarioError(
@@ -670,8 +680,9 @@ class Scenario(Strict):
                     ) from None
         # The new scenario is a scenario as written, like a file: its parameters'
         # defaults are the values it now has.
-        sync_defaults(data)
-        result = _validate(data, f"{self._source} with {_describe(checked)}")
+        result = _validate(
+            data, f"{self._source} with {_describe(checked)}", {ADOPT_DEFAULTS: True}
+        )
         result._source = self._source
         return result
 
@@ -684,13 +695,13 @@ class Scenario(Strict):
         ``self.with_parameters(values)``, already made (it is not made again)."""
         checked = self.check_parameters(values or {})
         scenario = self.with_parameters(checked) if applied is None else applied
-        resolved = scenario.model_dump()
         out: dict[str, Any] = {}
+        memo = _walks_of(scenario)
         for name, param in self.parameters.items():
             if param.mode == "scale":
                 out[name] = checked.get(name, param.default)
             else:
-                out[name] = _target_value(resolved, param.targets[0], param.kind)
+                out[name] = _target_value(scenario, param.targets[0], param.kind, memo)
         return out
 
 
@@ -719,60 +730,152 @@ def _check_issue_map(values: dict[str, Any], issue_keys: set[str], what: str) ->
 KEYED_LISTS = ("actors", "issues")
 
 
-def _walk(data: dict[str, Any], path: str) -> list[tuple[dict[str, Any], str]]:
-    """The tables and keys that dotted ``path`` designates in a dumped scenario.
+def _child(node: Any, part: str) -> Any:
+    """The table or list ``part`` of ``node`` (a dumped table or a validated model), or
+    ``None`` when there is none."""
+    value = _get(node, part) if isinstance(node, dict | BaseModel) else None
+    return value if isinstance(value, dict | list | BaseModel) else None
+
+
+def _has(node: Any, key: str) -> bool:
+    if isinstance(node, BaseModel):
+        return key in type(node).__pydantic_fields__
+    return isinstance(node, dict) and key in node
+
+
+def _get(node: Any, key: str, default: Any = None) -> Any:
+    """Field ``key`` of a dumped table or a validated model."""
+    if isinstance(node, BaseModel):
+        return node.__dict__.get(key, default) if _has(node, key) else default
+    return node.get(key, default)
+
+
+Walks = dict[str, list[Any]]  # the tables at each path walked in one unchanging scenario
+
+
+# id(scenario) -> the tables found along the paths walked in it (dropped with it)
+_WALKS: dict[int, Walks] = {}
+
+
+def _walks_of(scenario: Scenario) -> Walks:
+    """The walks memo of a validated scenario (which never changes)."""
+    memo = _WALKS.get(id(scenario))
+    if memo is None:
+        memo = _WALKS[id(scenario)] = {}
+        weakref.finalize(scenario, _WALKS.pop, id(scenario), None)
+    return memo
+
+
+def _walk(data: Any, path: str, memo: Walks | None = None) -> list[tuple[Any, str]]:
+    """The tables and keys that dotted ``path`` designates in a scenario: its dump, the
+    validated scenario itself, or a mix of the two (:meth:`Scenario.with_parameters`
+    thaws only the tables it changes).
 
     List items (actors, issues) are chosen by their ``key``, by index, or all with ``*``.
+    ``memo`` keeps the tables found along the paths walked in a scenario that does not
+    change meanwhile, so that walks sharing a prefix find it once.
     """
     parts = path.split(".")
+    memo = {} if memo is None else memo
     nodes: list[Any] = [data]
     for depth, part in enumerate(parts[:-1]):
         here = ".".join(parts[: depth + 1])
-        nxt: list[Any] = []
-        for node in nodes:
-            if isinstance(node, list):
-                if part == "*":
-                    nxt.extend(node)
-                elif part.isdigit() and int(part) < len(node):
-                    nxt.append(node[int(part)])
-                else:
-                    found = [i for i in node if isinstance(i, dict) and i.get("key") == part]
-                    if not found:
-                        keys = [i.get("key") for i in node if isinstance(i, dict)]
-                        raise KeyError(f"{here!r} matches nothing; keys there: {keys}")
-                    nxt.extend(found)
-            elif isinstance(node, dict) and isinstance(node.get(part), dict | list):
-                nxt.append(node[part])
-            else:
-                raise KeyError(f"{here!r} is not a table of the scenario")
-        nodes = nxt
+        known = memo.get(here)
+        if known is None:
+            known = memo[here] = _step(nodes, part, here, memo)
+        nodes = known
     last = parts[-1]
     # A behaviour parameter may be absent (the behaviour's default applies); setting it
     # adds it, and the behaviour then validates it.
     optional = len(parts) > 1 and parts[-2] == "params"
     for node in nodes:
-        if not isinstance(node, dict) or (last not in node and not optional):
+        if not isinstance(node, dict | BaseModel) or (not _has(node, last) and not optional):
             raise KeyError(f"{path!r} names no field ({last!r} is missing)")
     return [(node, last) for node in nodes]
 
 
-def _resolve(dumped: dict[str, Any], target: str, name: str) -> None:
+def _step(nodes: list[Any], part: str, here: str, memo: Walks) -> list[Any]:
+    """What ``part`` designates in each of ``nodes`` (``here`` is the path so far)."""
+    out: list[Any] = []
+    for node in nodes:
+        if isinstance(node, list):
+            if part == "*":
+                out.extend(node)
+            elif part.isdigit() and int(part) < len(node):
+                out.append(node[int(part)])
+            else:
+                found = _keyed(node, memo).get(part, [])
+                if not found:
+                    keys = [_get(i, "key") for i in node if isinstance(i, dict | BaseModel)]
+                    raise KeyError(f"{here!r} matches nothing; keys there: {keys}")
+                out.extend(found)
+        else:
+            child = _child(node, part)
+            if child is None:
+                raise KeyError(f"{here!r} is not a table of the scenario")
+            out.append(child)
+    return out
+
+
+def _keyed(items: list[Any], memo: Walks) -> dict[str, list[Any]]:
+    """The items of a list by their ``key``, found once per list of the walked scenario."""
+    name = f"#{id(items)}"  # not a path: paths name fields
+    if name not in memo:
+        index: dict[str, list[Any]] = {}
+        for item in items:
+            if isinstance(item, dict | BaseModel):
+                index.setdefault(_get(item, "key", None), []).append(item)
+        memo[name] = [index, items]  # the list is kept with its index, so its id is too
+    index = memo[name][0]
+    assert isinstance(index, dict)
+    return index
+
+
+def _thaw(data: dict[str, Any], path: str) -> None:
+    """Make what dotted ``path`` designates in ``data`` (a scenario's top-level fields,
+    validated tables among them) writable: the top-level table it starts in, and the
+    list items it picks, are replaced by their dumps; the other tables stay the
+    validated objects, shared with the scenario they come from."""
+    parts = path.split(".")
+    top = data.get(parts[0])
+    if isinstance(top, BaseModel):
+        data[parts[0]] = top.model_dump()
+    elif isinstance(top, dict) and any(isinstance(v, BaseModel) for v in top.values()):
+        data[parts[0]] = {k: _dumped(v) for k, v in top.items()}
+    elif isinstance(top, list):
+        if len(parts) < 3:
+            data[parts[0]] = [_dumped(i) for i in top]
+        else:
+            pick = parts[1]
+            data[parts[0]] = [
+                _dumped(i) if pick == "*" or pick == str(n) or _get(i, "key", None) == pick else i
+                for n, i in enumerate(top)
+            ]
+
+
+def _dumped(node: Any) -> Any:
+    return node.model_dump() if isinstance(node, BaseModel) else node
+
+
+def _resolve(scenario: Any, target: str, name: str, memo: Walks | None = None) -> None:
     """Check that ``target`` designates fields of the scenario; raise a clear error if not."""
     try:
-        _walk(dumped, target)
+        _walk(scenario, target, memo)
     except KeyError as exc:
         raise ValueError(f"parameter {name!r} target {target!r}: {exc.args[0]}") from None
 
 
-def _behaviour_of(data: dict[str, Any], target: str) -> list[tuple[str, str]] | None:
+def _behaviour_of(
+    data: Any, target: str, memo: Walks | None = None
+) -> list[tuple[str, str]] | None:
     """For a target inside a behaviour's parameters (``actors.X.offer.params.e``), the
     (behaviour kind, behaviour name) of each node it designates; ``None`` otherwise."""
     parts = target.split(".")
     if len(parts) < 3 or parts[-2] != "params" or parts[-3] not in BEHAVIOUR_FIELDS:
         return None
     kind = BEHAVIOUR_FIELDS[parts[-3]][0]
-    nodes = _walk(data, ".".join(parts[:-2]))
-    return [(kind, str((node[key] or {}).get("name"))) for node, key in nodes]
+    nodes = _walk(data, ".".join(parts[:-2]), memo)
+    return [(kind, str(_get(_get(node, key) or {}, "name"))) for node, key in nodes]
 
 
 def _has_field(kind: str, name: str, field: str) -> bool:
@@ -782,23 +885,23 @@ def _has_field(kind: str, name: str, field: str) -> bool:
         return False
 
 
-def _target_value(data: dict[str, Any], target: str, kind: str) -> Any:
-    """The value ``target`` has in dumped scenario ``data`` (its first match): for a
+def _target_value(data: Any, target: str, kind: str, memo: Walks | None = None) -> Any:
+    """The value ``target`` has in scenario ``data``, dumped or not (its first match): for a
     behaviour, its name; for a behaviour's parameter, the value it runs with (declared
     or the behaviour's default), or ``None`` if that behaviour has no such field."""
-    node, key = _walk(data, target)[0]
+    node, key = _walk(data, target, memo)[0]
     if kind == "behaviour":
-        spec = node.get(key)
-        return spec["name"] if spec else DEFAULT_BEHAVIOURS[key]
-    owners = _behaviour_of(data, target)
+        spec = _get(node, key)
+        return _get(spec, "name") if spec else DEFAULT_BEHAVIOURS[key]
+    owners = _behaviour_of(data, target, memo)
     if owners is not None:
         bkind, bname = owners[0]
         if not _has_field(bkind, bname, key):
             return None
-        if key in node:
-            return node[key]
+        if _has(node, key):
+            return _get(node, key)
         return registry.get(bkind, bname).params[key][1]
-    return node.get(key)
+    return _get(node, key)
 
 
 def _apply(data: dict[str, Any], target: str, value: Any, mode: str, kind: str) -> None:
@@ -869,7 +972,9 @@ def first_release(scenario: Scenario) -> Scenario:
     return Scenario.model_validate(sync_defaults(first_release_protocol(scenario.model_dump())))
 
 
-def _target_default(dumped: dict[str, Any], name: str, param: ParameterSpec) -> Any:
+def _target_default(
+    scenario: Any, name: str, param: ParameterSpec, memo: Walks | None = None
+) -> Any:
     """A parameter's default: the value of what it targets, so that a run at the defaults
     is the scenario as written and records what it ran (1 for a 'scale' parameter). Raises
     if the targets disagree or the value is outside the parameter's range."""
@@ -877,8 +982,8 @@ def _target_default(dumped: dict[str, Any], name: str, param: ParameterSpec) -> 
         return 1.0
     values = []
     for target in param.targets:
-        value = _target_value(dumped, target, param.kind)
-        if value is None and _behaviour_of(dumped, target) is not None:
+        value = _target_value(scenario, target, param.kind, memo)
+        if value is None and _behaviour_of(scenario, target, memo) is not None:
             continue  # not applicable to the behaviour there
         values.append((target, value))
     if not values:
@@ -968,9 +1073,9 @@ def scenario_from_data(data: dict[str, Any], source: str) -> Scenario:
     return scenario
 
 
-def _validate(raw: dict[str, Any], source: str) -> Scenario:
+def _validate(raw: dict[str, Any], source: str, context: dict[str, Any] | None = None) -> Scenario:
     try:
-        scenario = Scenario.model_validate(raw)
+        scenario = Scenario.model_validate(raw, context=context)
     except ValidationError as exc:
         raise ScenarioError(_format_error(exc, raw, source)) from None
     except RecursionError:

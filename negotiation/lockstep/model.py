@@ -30,7 +30,7 @@ import numpy.typing as npt
 from negotiation import streams
 from negotiation.lockstep.layout import Layout, coverage_problem, layout_for, stacked
 from negotiation.lockstep.protocol import apply_effect, play_round
-from negotiation.lockstep.state import State, joined, opening_state
+from negotiation.lockstep.state import State, opening_state
 from negotiation.lockstep.structs import Arrays, as_struct
 from negotiation.outcome import Outcome
 from negotiation.plan import Plan, plan_for
@@ -67,22 +67,14 @@ class LockstepTalks(mesa.Model):
                 raise ValueError(f"{len(each)} points for {len(self.seeds)} seeds: one per seed")
         if plans is None:
             plans = _per_run_plans(base, params, points, len(self.seeds))
-        self.plans, groups = _distinct(plans)
+        self.plans, plan_of_run = _distinct(plans)
         self.plan: Plan = self.plans[0]  # the plan of every run when no points are given
-        layouts = [_layout_of(plan) for plan in self.plans]
-        if len(layouts) == 1:
+        if len(self.plans) == 1:
             self.layout, self._layout = _alone(self.plan)
         else:
-            self.layout = stacked(layouts)
+            self.layout = stacked([_layout_of(plan) for plan in self.plans])
             self._layout = as_struct(self.layout)
-        parts = [
-            opening_state(plan, layout, self.seeds[runs], index)
-            for index, (plan, layout, runs) in enumerate(
-                zip(self.plans, layouts, groups, strict=True)
-            )
-        ]
-        order = np.argsort(np.concatenate(groups), kind="stable")
-        self.state: State = joined(parts, order)
+        self.state: State = opening_state(self.plans, self.layout, self.seeds, plan_of_run)
         self._state = as_struct(self.state)  # what compiled code receives: the same arrays
         self.active = np.arange(len(self.seeds), dtype=np.int64)
         calendar = self.plan.calendar
@@ -158,14 +150,16 @@ def _per_run_plans(
     return [plan_for(base, {**params, **point}) for point in points]
 
 
-def _distinct(plans: Sequence[Plan]) -> tuple[list[Plan], list[npt.NDArray[np.int64]]]:
-    """The distinct plans of a batch's runs, in order of first use, and the runs of each."""
-    first: dict[int, Plan] = {}
-    members: dict[int, list[int]] = {}
-    for run, plan in enumerate(plans):
-        first.setdefault(id(plan), plan)
-        members.setdefault(id(plan), []).append(run)
-    return list(first.values()), [np.array(members[key], dtype=np.int64) for key in first]
+def _distinct(plans: Sequence[Plan]) -> tuple[list[Plan], npt.NDArray[np.int64]]:
+    """The distinct plans of a batch's runs, in order of first use, and each run's
+    place among them."""
+    index: dict[int, int] = {}
+    distinct: list[Plan] = []
+    for plan in plans:
+        if id(plan) not in index:
+            index[id(plan)] = len(distinct)
+            distinct.append(plan)
+    return distinct, np.array([index[id(plan)] for plan in plans], dtype=np.int64)
 
 
 class BatchActor(mesa.Agent):

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from negotiation import streams
-from negotiation.lockstep.layout import Layout
+from negotiation.lockstep.layout import Layout, NotCovered
 from negotiation.plan import Plan
 from negotiation.streams import Stream
 
@@ -69,50 +69,47 @@ class State(NamedTuple):
     shock_at: Array
 
 
-def joined(states: list[State], order: Array) -> State:
-    """One state of the runs of ``states`` (each the runs of one plan, numbered by its
-    plan's place in ``states``): run ``i`` of the batch is run ``order[i]`` of the
-    concatenation."""
-    if len(states) == 1:
-        return states[0]
-    return State(*(np.concatenate(arrays)[order] for arrays in zip(*states, strict=True)))
+def opening_state(
+    plans: list[Plan], layout: Layout, seeds: npt.ArrayLike, plan_of_run: npt.ArrayLike
+) -> State:
+    """The opening state of a batch: run ``i`` is the run of seed ``seeds[i]`` (integers
+    from 0 to 2**64 - 1) of plan ``plans[plan_of_run[i]]``, ``layout`` the plans'
+    layouts stacked (:func:`~negotiation.lockstep.layout.stacked`).
 
-
-def opening_state(plan: Plan, layout: Layout, seeds: npt.ArrayLike, index: int = 0) -> State:
-    """The opening state of one run of ``plan`` per seed (integers from 0 to 2**64 - 1),
-    the plan being the ``index``-th of its batch."""
+    Each plan's opening values are taken once and gathered for its runs; the random
+    draws are made for the whole batch at once, each with its run's own numbers."""
     keys = np.asarray(seeds, dtype=np.uint64).reshape(-1)
-    n = keys.shape[0]
-    prefs, settings = plan.preferences, plan.scenario.settings
-    k = layout.low.shape[0]
+    run_plan = np.asarray(plan_of_run, dtype=np.int64).reshape(-1)
+    n, k = keys.shape[0], layout.low.shape[1]
     groups = layout.group_row.shape[0]
-    scenario = plan.scenario
-    by_side = {
-        kind: [
-            next(a for a in scenario.actors if a.kind == kind and a.side == s)
-            for s in scenario.sides
-        ]
-        for kind in ("delegation", "leader")
-    }
-    delegation_shift = np.tile([a.reservation_shift for a in by_side["delegation"]], (n, 1))
-    leader_shift = np.tile([a.reservation_shift for a in by_side["leader"]], (n, 1))
+    opening = [_opening_values(plan) for plan in plans]
+
+    def gathered(name: str) -> Array:
+        return np.stack([np.asarray(o[name], dtype=float) for o in opening])[run_plan]
+
+    delegation_shift, leader_shift = gathered("delegation_shift"), gathered("leader_shift")
+    resolve_noise = gathered("resolve_noise")
+    if np.any(resolve_noise > 0):
+        sd = resolve_noise[:, None]
+        noisy = sd > 0
+        drawn = delegation_shift + sd * _normal(keys, Stream.DELEGATION_RESOLVE)
+        delegation_shift = np.where(noisy, drawn, delegation_shift)
+        drawn = leader_shift + sd * _normal(keys, Stream.LEADER_RESOLVE)
+        leader_shift = np.where(noisy, drawn, leader_shift)
     mood = np.zeros((n, 2))
-    if settings.resolve_noise > 0:
-        sd = settings.resolve_noise
-        delegation_shift += sd * _normal(keys, Stream.DELEGATION_RESOLVE)
-        leader_shift += sd * _normal(keys, Stream.LEADER_RESOLVE)
-    if settings.ratification_noise > 0:
-        mood = settings.ratification_noise * _logistic(keys, Stream.DOMESTIC_MOOD)
-    credibility = np.full((n, 2), settings.threat_credibility)
-    base = np.broadcast_to(plan.mandates._base, (n, *plan.mandates._base.shape)).copy()
-    estimate_weight = np.full((n, 2, k), 1.0 / k)
+    ratification_noise = gathered("ratification_noise")[:, None]
+    if np.any(ratification_noise > 0):
+        mood = np.where(
+            ratification_noise > 0, ratification_noise * _logistic(keys, Stream.DOMESTIC_MOOD), 0.0
+        )
+    credibility = np.repeat(gathered("threat_credibility")[:, None], 2, axis=1)
     state = State(
-        plan=np.full(n, index, dtype=np.int64),
-        ideal=_tiled(prefs.ideal, n),
-        weight=_tiled(prefs.weight, n),
-        scale=_tiled(prefs.scale, n),
-        slope=_tiled(prefs.slope, n),
-        ref_dist=_tiled(prefs.ref_dist, n),
+        plan=run_plan.copy(),
+        ideal=gathered("ideal"),
+        weight=gathered("weight"),
+        scale=gathered("scale"),
+        slope=gathered("slope"),
+        ref_dist=gathered("ref_dist"),
         no_deal_perceived=np.zeros((n, k)),
         credibility=credibility,
         peak_credibility=credibility.copy(),
@@ -121,12 +118,12 @@ def opening_state(plan: Plan, layout: Layout, seeds: npt.ArrayLike, index: int =
         floor=np.full((n, 2), -np.inf),
         mood=mood,
         goodwill=np.zeros(n),
-        urgency=np.tile([_group_urgency(plan, layout)], (n, 1)).reshape(n, groups),
+        urgency=gathered("urgency").reshape(n, groups),
         pull=np.zeros((n, groups, k)),
-        base=base,
+        base=gathered("base"),
         mandate_changed=np.zeros(n, dtype=np.bool_),
-        estimate_ideal=np.broadcast_to(layout.status_quo, (n, 2, k)).copy(),
-        estimate_weight=estimate_weight,
+        estimate_ideal=np.repeat(layout.status_quo[run_plan][:, None, :], 2, axis=1),
+        estimate_weight=np.full((n, 2, k), 1.0 / k),
         previous=np.zeros((n, 2, k)),
         seen=np.zeros((n, 2), dtype=np.bool_),
         has_next=np.zeros((n, 2), dtype=np.bool_),
@@ -145,17 +142,37 @@ def opening_state(plan: Plan, layout: Layout, seeds: npt.ArrayLike, index: int =
         framework_round=np.full(n, -1, dtype=np.int64),
         vetoes=np.zeros(n, dtype=np.int64),
         vetoed_by=np.zeros(n, dtype=np.int64),
-        shock_at=_shock_rounds(plan, keys),
+        shock_at=_shock_rounds(plans, keys, run_plan),
     )
     _perceive_no_deal(layout, state)
     return state
+
+
+def _opening_values(plan: Plan) -> dict[str, Any]:
+    """What a run of ``plan`` opens with, before its own draws."""
+    scenario, settings, prefs = plan.scenario, plan.scenario.settings, plan.preferences
+    actors = {(a.kind, a.side): a for a in scenario.actors if a.kind in ("delegation", "leader")}
+    return {
+        "ideal": prefs.ideal,
+        "weight": prefs.weight,
+        "scale": prefs.scale,
+        "slope": prefs.slope,
+        "ref_dist": prefs.ref_dist,
+        "base": plan.mandates._base,
+        "urgency": _group_urgency(plan),
+        "delegation_shift": [actors["delegation", s].reservation_shift for s in scenario.sides],
+        "leader_shift": [actors["leader", s].reservation_shift for s in scenario.sides],
+        "resolve_noise": settings.resolve_noise,
+        "ratification_noise": settings.ratification_noise,
+        "threat_credibility": settings.threat_credibility,
+    }
 
 
 def _tiled(matrix: Array, n: int) -> Array:
     return np.broadcast_to(matrix, (n, *matrix.shape)).copy()
 
 
-def _group_urgency(plan: Plan, layout: Layout) -> list[float]:
+def _group_urgency(plan: Plan) -> list[float]:
     actors = {a.key: a for a in plan.scenario.actors}
     keys = [key for side in plan.scenario.sides for key in plan.group_keys[side]]
     return [float(actors[key].urgency) for key in keys]
@@ -182,28 +199,37 @@ def _logistic(keys: Array, stream: int) -> Array:
     return np.array([[math.log(x / (1.0 - x)) for x in r] for r in u]).reshape(len(keys), 2)
 
 
-def _shock_rounds(plan: Plan, keys: Array) -> Array:
+def _shock_rounds(plans: list[Plan], keys: Array, run_plan: Array) -> Array:
     """For each run, shock and calendar day, the round the shock hits on that day, or 0
     (:func:`negotiation.events.schedule_all`: a hit with the shock's daily
-    probability, at a round of the day chosen uniformly)."""
-    _, shocks, days = plan.events
+    probability, at a round of the day chosen uniformly). The plans of a batch share
+    their shocks and days (the layout's structure); the probabilities are each plan's."""
+    _, shocks, days = plans[0].events
+    if any(plan.events[2] != days for plan in plans[1:]):
+        raise NotCovered("plans whose calendar days differ cannot share a batch")
+    chance = np.array([[p for p, _, _, _ in plan.events[1]] for plan in plans]).reshape(
+        len(plans), len(shocks)
+    )[run_plan]
     out = np.zeros((keys.shape[0], len(shocks), len(days)), dtype=np.int64)
-    for s, (p, _, _, _) in enumerate(shocks):
+    for s in range(len(shocks)):
         hit = streams.uniform(keys[:, None], Stream.SHOCK + s, np.arange(0, 2 * len(days), 2))
         at = streams.uniform(keys[:, None], Stream.SHOCK + s, np.arange(1, 2 * len(days), 2))
         for d, numbers in enumerate(days):
             pick = np.minimum((at[:, d] * len(numbers)).astype(np.int64), len(numbers) - 1)
             chosen = np.asarray(numbers, dtype=np.int64)[pick]
-            out[:, s, d] = np.where(hit[:, d] < p, chosen, 0)
+            out[:, s, d] = np.where(hit[:, d] < chance[:, s], chosen, 0)
     return out
 
 
 def _perceive_no_deal(layout: Layout, state: State) -> None:
     """The opening no-deal package as expected (credibility weighted)."""
-    nd = np.broadcast_to(layout.no_deal, state.no_deal_perceived.shape).copy()
-    for j, side in enumerate(layout.threatened_by):
-        if side >= 0:
-            nd[:, j] = layout.status_quo[j] + state.credibility[:, side] * (
-                layout.no_deal[j] - layout.status_quo[j]
-            )
+    runs = np.arange(state.plan.shape[0])
+    no_deal, status_quo = layout.no_deal[state.plan], layout.status_quo[state.plan]
+    nd = no_deal.copy()
+    for j in range(nd.shape[1]):
+        side = layout.threatened_by[state.plan, j]
+        threatened = side >= 0
+        credibility = state.credibility[runs, np.maximum(side, 0)]
+        moved = status_quo[:, j] + credibility * (no_deal[:, j] - status_quo[:, j])
+        nd[:, j] = np.where(threatened, moved, nd[:, j])
     state.no_deal_perceived[:] = nd
