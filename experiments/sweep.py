@@ -41,10 +41,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from experiments.design import design_points, run_seed
+from experiments.design import design_points, run_seeds
 from experiments.executors import ExecutorLost, lost_executor
 from experiments.store import (
     DESIGN,
@@ -105,7 +106,8 @@ def run_chunk(task: ChunkTask) -> list[dict[str, Any]]:
     ``run_once``; the rows are the same either way."""
     scenario = _scenario_from_json(task.scenario_json)
     run_ids = range(task.first_run, task.stop_run)
-    seeds = {run_id: run_seed(task.root_seed, run_id) for run_id in run_ids}
+    drawn = run_seeds(task.root_seed, np.arange(task.first_run, task.stop_run)).tolist()
+    seeds = dict(zip(run_ids, drawn, strict=True))
     records = _lockstep_records(scenario, task, seeds) if task.engine == "auto" else {}
     rows = []
     for run_id in run_ids:
@@ -218,6 +220,21 @@ def _arrow_type(name: str, value: Any, scenario: Scenario) -> pa.DataType:
 
 
 def _to_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    """The rows as a table of ``schema``: missing fields are nulls, numbers in a
+    floating column floats, dates and times parsed from their ISO text."""
+    timed = [f for f in schema if pa.types.is_date32(f.type) or pa.types.is_timestamp(f.type)]
+    plain = pa.schema([f for f in schema if f not in timed])
+    try:
+        table = pa.Table.from_pylist(rows, schema=plain)  # the rows read once, by pyarrow
+    except (pa.ArrowException, TypeError, OverflowError):
+        return _to_table_by_column(rows, schema)  # a value pyarrow does not convert
+    for field in timed:
+        values = pa.array([row.get(field.name) for row in rows], type=pa.string())
+        table = table.append_column(field, values.cast(field.type))
+    return table.select(schema.names).cast(schema)
+
+
+def _to_table_by_column(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
     columns = {}
     for field in schema:
         values = [row.get(field.name) for row in rows]

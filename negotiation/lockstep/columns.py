@@ -106,9 +106,24 @@ def _final_packages(state: State) -> tuple[Column, Column, Column]:
 
 
 def _rounded(values: Column) -> Column:
-    """Rounded to 6 decimals as the record rounds (Python's correctly rounded
-    ``round``; numpy's ``round`` scales and may round a tie the other way)."""
-    return np.array([round(v, 6) for v in values.tolist()], dtype=float)
+    """Rounded to 6 decimals as the record rounds: Python's ``round``, which rounds the
+    exact decimal value, half to even.
+
+    numpy's ``round`` gives the same number except where the scaled value
+    ``fl(x * 1e6)``, whose rounding error is below ``|x| * 1e6 * 2**-53``, lies that
+    close to a half (the exact product could then be on the other side of it), or is too
+    large for its fraction to be exact; those values, rare, are rounded by Python. Both
+    then divide the same integer by 10**6, correctly rounded."""
+    x = np.asarray(values, dtype=float)
+    scaled = x * 1e6
+    with np.errstate(invalid="ignore"):  # infinities: rounded by Python below
+        fraction = np.abs(scaled - np.floor(scaled) - 0.5)
+    doubtful = ~(fraction > np.abs(scaled) * 2.0**-50) | ~(np.abs(scaled) < 2.0**50)
+    out = np.round(x, 6)
+    if doubtful.any():
+        finite = doubtful & np.isfinite(x)
+        out[finite] = [round(v, 6) for v in x[finite].tolist()]
+    return out
 
 
 def _valuations(model: LockstepTalks, package: Column) -> tuple[Column, Column]:

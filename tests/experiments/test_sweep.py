@@ -18,7 +18,14 @@ from experiments.design import design_points, run_seed
 from experiments.executors import SerialExecutor, make_executor
 from experiments.store import ResumeError, finished_chunks, read_runs
 from experiments.study import StudyError, parse_study
-from experiments.sweep import ChunkTask, _lockstep_records, run_sweep
+from experiments.sweep import (
+    ChunkTask,
+    _lockstep_records,
+    _to_table,
+    _to_table_by_column,
+    result_schema,
+    run_sweep,
+)
 from negotiation import load_scenario, run_once
 from negotiation.behaviours import OfferStrategy, register, unregister
 
@@ -275,3 +282,20 @@ def test_an_unknown_engine_is_refused(tiny_study, tmp_path: Path) -> None:  # ty
     with pytest.raises(ValueError, match="engine must be one of auto, per-run"):
         run_sweep(tiny_study, tmp_path / "x", SerialExecutor(), engine="fast")
     assert not (tmp_path / "x").exists()
+
+
+def test_rows_become_the_same_table_read_by_pyarrow_or_field_by_field() -> None:
+    scenario = load_scenario("kuala-lumpur-2025")
+    schema = result_schema(scenario, {})
+    meta = {"point": 0, "replicate": 0, "error": None}
+    rows = [
+        {**run_once(scenario, seed, params).to_row(), "run_id": seed, "seed": seed, **meta}
+        for seed, params in enumerate([{}, {"summit_endorsement": True}, {"shock_scale": 0}])
+    ]
+    rows.append({"run_id": 3, "seed": 3, "point": 0, "replicate": 0, "error": "ValueError: x"})
+    rows[0]["final_gap"] = 1  # an integer in a floating column
+    fast = _to_table(rows, schema)
+    assert fast.equals(_to_table_by_column(rows, schema))
+    assert fast.schema.equals(schema)
+    rows[1]["final_gap"] = 2**70  # beyond int64: pyarrow refuses it, the columns path does not
+    assert _to_table(rows, schema).equals(_to_table_by_column(rows, schema))

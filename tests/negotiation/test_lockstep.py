@@ -204,3 +204,21 @@ def test_the_engine_runs_as_plain_python_too() -> None:
     env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_columns_round_as_python_rounds_ties_and_signs_included() -> None:
+    from negotiation.lockstep.columns import _rounded
+
+    rng = np.random.default_rng(3)
+    values = np.concatenate(
+        [
+            (np.arange(-20_000, 20_000) + 0.5) / 1e6,  # ties, as written in decimal
+            (np.arange(0, 20_000) + 0.5) / 1e6 * 100,
+            rng.uniform(-300, 300, 20_000),
+            rng.standard_normal(2_000) * 1e-7,  # small: signed zeros
+            [0.0, -0.0, 1e300, -1e300, 5e-324, np.inf, -np.inf, 2.0**52 + 0.5],
+        ]
+    )
+    expected = np.array([round(v, 6) for v in values.tolist()])
+    assert _rounded(values).tobytes() == expected.tobytes()
+    assert np.isnan(_rounded(np.array([np.nan]))[0])
