@@ -162,64 +162,71 @@ def _fill_reservations(layout: Any, state: Any, reservations: Any) -> None:
 def outcome_rows(model: LockstepTalks) -> list[dict[str, Any]]:
     """Each run's flat outcome record (:meth:`negotiation.outcome.Outcome.to_row`),
     field for field what ``run_once`` gives for its seed: the columns, and the fields
-    written in words or read off the calendar and the bargaining analysis."""
+    written in words or read off the calendar and the bargaining analysis, assembled
+    field by field over the batch and then zipped into rows."""
     plan, state = model.plan, model.state
     calendar = plan.calendar
     columns = outcome_columns(model)
     names = list(columns)
-    dated = names[: names.index("date") + 1]
-    valued = names[names.index("date") + 1 : names.index("final_gap")]
-    params = [{f"param__{k}": v for k, v in p.values.items()} for p in model.plans]
-    widest = [p.scenario.settings.summit_max_gap for p in model.plans]
+    lists = {name: columns[name].tolist() for name in names}
+    n = len(model.seeds)
     of_run = state.plan.tolist()
     summit_date = calendar.summit.date().isoformat()
-    scenario = plan.scenario.name
-    lists = {name: columns[name].tolist() for name in names}
-    found = _measures(model, lists["outcome"])
-    framework_rounds = state.framework_round.tolist()
-    gaps = state.gap.tolist()
-    rows = []
-    for i in range(len(model.seeds)):
-        row: dict[str, Any] = {"scenario": scenario}
-        row.update((name, lists[name][i]) for name in dated)
-        number = row["round"]
-        when = calendar.round(number) if number > 0 else None
-        row["round"] = number if when else None
-        row["time"] = when.at.isoformat() if when else None
-        row["days_before_summit"] = when.days_before_summit if when else None
-        kind = row["outcome"]
-        row.update((name, lists[name][i]) for name in valued)
-        measures = found[i] if kind != "no deal" else (None, None, None)
-        row["nash_product"], row["pareto_distance"], row["nash_distance"] = measures
-        row["final_gap"] = lists["final_gap"][i]
-        row["vetoes"] = lists["vetoes"][i]
-        row["vetoed_by"] = lists["vetoed_by"][i]
-        framework = framework_rounds[i]
-        framed = calendar.round(framework).at.date().isoformat() if framework > 0 else None
-        row["reason"] = reason_text(
-            kind,
-            row["package_source"],
-            row["date"],
-            row["vetoes"],
-            row["vetoed_by"],
-            gaps[i],
+    kinds = lists["outcome"]
+    rounds = {k: calendar.round(k) for k in set(lists["round"]) if k > 0}
+    when = [rounds.get(k) for k in lists["round"]]
+    out: dict[str, list[Any]] = {"scenario": [plan.scenario.name] * n}
+    for name in names[: names.index("date") + 1]:
+        out[name] = lists[name]
+    out["round"] = [k if w else None for k, w in zip(lists["round"], when, strict=True)]
+    out["time"] = [w.at.isoformat() if w else None for w in when]
+    out["days_before_summit"] = [w.days_before_summit if w else None for w in when]
+    for name in names[names.index("date") + 1 : names.index("final_gap")]:
+        out[name] = lists[name]
+    measures = [
+        found if kind != "no deal" else (None, None, None)
+        for found, kind in zip(_measures(model, kinds), kinds, strict=True)
+    ]
+    for m, name in enumerate(("nash_product", "pareto_distance", "nash_distance")):
+        out[name] = [row[m] for row in measures]
+    for name in ("final_gap", "vetoes", "vetoed_by"):
+        out[name] = lists[name]
+    dates = {
+        k: calendar.round(k).at.date().isoformat()
+        for k in set(state.framework_round.tolist())
+        if k > 0
+    }
+    framed = [dates.get(k) for k in state.framework_round.tolist()]
+    widest = [p.scenario.settings.summit_max_gap for p in model.plans]
+    out["reason"] = [
+        reason_text(kind, source, date, vetoes, vetoed_by, gap, frame, summit_date, widest[p])
+        for kind, source, date, vetoes, vetoed_by, gap, frame, p in zip(
+            kinds,
+            lists["package_source"],
+            lists["date"],
+            lists["vetoes"],
+            lists["vetoed_by"],
+            state.gap.tolist(),
             framed,
-            summit_date,
-            widest[of_run[i]],
+            of_run,
+            strict=True,
         )
-        row.update(params[of_run[i]])
-        row["plan_digest"] = model.plans[of_run[i]].digest
-        row["framework_date"] = framed if framed is not None else row["date"]
-        ended = kind != "no deal"
-        row["endorsement_date"] = (
-            None
-            if not ended
-            else summit_date
-            if kind == "summit deal" or framework > 0
-            else row["date"]
-        )
-        rows.append(row)
-    return rows
+    ]
+    for name in plan.values:
+        values = [p.values[name] for p in model.plans]
+        out[f"param__{name}"] = [values[p] for p in of_run]
+    digests = [p.digest for p in model.plans]
+    out["plan_digest"] = [digests[p] for p in of_run]
+    out["framework_date"] = [
+        frame if frame is not None else date
+        for frame, date in zip(framed, lists["date"], strict=True)
+    ]
+    out["endorsement_date"] = [
+        None if kind == "no deal" else summit_date if kind == "summit deal" or frame else date
+        for kind, frame, date in zip(kinds, framed, lists["date"], strict=True)
+    ]
+    keys = list(out)
+    return [dict(zip(keys, values, strict=True)) for values in zip(*out.values(), strict=True)]
 
 
 _NESTED = {"package__": "package", "utility__": "utilities", "reservation__": "reservations"}
