@@ -88,6 +88,7 @@ class ChunkTask:
     root_seed: int
     points: dict[int, dict[str, Any]]
     engine: str = "auto"
+    schema: pa.Schema | None = None  # the study's table schema (for run_chunk_table)
 
 
 ENGINES = ("auto", "per-run")  # auto: the lockstep engine wherever it covers the plan
@@ -104,11 +105,45 @@ def run_chunk(task: ChunkTask) -> list[dict[str, Any]]:
     With ``engine`` "auto", the runs of every design point whose plan the lockstep engine
     covers (:mod:`negotiation.lockstep`) go to it in one batch, the others one by one to
     ``run_once``; the rows are the same either way."""
-    scenario = _scenario_from_json(task.scenario_json)
-    run_ids = range(task.first_run, task.stop_run)
+    scenario, seeds = _scenario_from_json(task.scenario_json), _chunk_seeds(task)
+    batch = _lockstep_batch(scenario, task, seeds) if task.engine == "auto" else None
+    return _chunk_rows(scenario, task, seeds, _by_run(batch))
+
+
+def run_chunk_table(task: ChunkTask) -> pa.Table:
+    """The chunk's rows (:func:`run_chunk`) as a table of ``task.schema``, made where the
+    chunk runs. When the lockstep engine ran every run of the chunk, the table is built
+    from its fields, column by column, without rows."""
+    if task.schema is None:
+        raise ValueError("run_chunk_table needs the task's schema")
+    scenario, seeds = _scenario_from_json(task.scenario_json), _chunk_seeds(task)
+    batch = _lockstep_batch(scenario, task, seeds) if task.engine == "auto" else None
+    if batch is not None and len(batch[0]) == len(seeds):
+        run_ids, fields = batch
+        points = [divmod(run_id, task.replications) for run_id in run_ids]
+        fields["run_id"] = run_ids
+        fields["seed"] = [seeds[run_id] for run_id in run_ids]
+        fields["point"] = [point for point, _ in points]
+        fields["replicate"] = [replicate for _, replicate in points]
+        fields["error"] = [None] * len(run_ids)
+        return _fields_to_table(fields, task.schema)
+    return _to_table(_chunk_rows(scenario, task, seeds, _by_run(batch)), task.schema)
+
+
+def _chunk_seeds(task: ChunkTask) -> dict[int, int]:
+    """The seed of each of the chunk's runs, by run id."""
     drawn = run_seeds(task.root_seed, np.arange(task.first_run, task.stop_run)).tolist()
-    seeds = dict(zip(run_ids, drawn, strict=True))
-    records = _lockstep_records(scenario, task, seeds) if task.engine == "auto" else {}
+    return dict(zip(range(task.first_run, task.stop_run), drawn, strict=True))
+
+
+def _chunk_rows(
+    scenario: Scenario,
+    task: ChunkTask,
+    seeds: dict[int, int],
+    records: dict[int, dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The chunk's rows in run order: ``records`` where given, ``run_once`` otherwise."""
+    run_ids = range(task.first_run, task.stop_run)
     rows = []
     for run_id in run_ids:
         point, replicate = divmod(run_id, task.replications)
@@ -129,7 +164,27 @@ def _lockstep_records(
     """The outcome records, by run id, of the chunk's runs whose plans the lockstep
     engine covers, from one batch; none when the batch raises (each run is then run
     alone, so that a run that raises is recorded with its own error)."""
-    from negotiation.lockstep import LockstepTalks, coverage_problem, outcome_rows
+    return _by_run(_lockstep_batch(scenario, task, seeds))
+
+
+def _by_run(batch: tuple[list[int], dict[str, list[Any]]] | None) -> dict[int, dict[str, Any]]:
+    """A lockstep batch's fields as records by run id (none for no batch)."""
+    if batch is None:
+        return {}
+    run_ids, fields = batch
+    keys = list(fields)
+    rows = (dict(zip(keys, values, strict=True)) for values in zip(*fields.values(), strict=True))
+    return dict(zip(run_ids, rows, strict=True))
+
+
+def _lockstep_batch(
+    scenario: Scenario, task: ChunkTask, seeds: dict[int, int]
+) -> tuple[list[int], dict[str, list[Any]]] | None:
+    """The run ids, in order, of the chunk's runs whose plans the lockstep engine covers
+    and their outcome fields (:func:`~negotiation.lockstep.columns.outcome_fields`),
+    from one batch; ``None`` when there are none or the batch raises."""
+    from negotiation.lockstep import LockstepTalks, coverage_problem
+    from negotiation.lockstep.columns import outcome_fields
     from negotiation.plan import plan_for
 
     plans = {}
@@ -141,7 +196,7 @@ def _lockstep_records(
     covered = {point for point, plan in plans.items() if coverage_problem(plan) is None}
     batch = [run_id for run_id in seeds if run_id // task.replications in covered]
     if not batch:
-        return {}
+        return None
     try:
         model = LockstepTalks(
             scenario,
@@ -149,9 +204,9 @@ def _lockstep_records(
             plans=[plans[run_id // task.replications] for run_id in batch],
         )
         model.run()
-        return dict(zip(batch, outcome_rows(model), strict=True))
+        return batch, outcome_fields(model)
     except Exception:
-        return {}
+        return None
 
 
 def result_schema(scenario: Scenario, params: dict[str, Any]) -> pa.Schema:
@@ -217,6 +272,20 @@ def _arrow_type(name: str, value: Any, scenario: Scenario) -> pa.DataType:
     if isinstance(value, float):
         return pa.float64()
     return pa.string()
+
+
+def _fields_to_table(fields: dict[str, list[Any]], schema: pa.Schema) -> pa.Table:
+    """Columns (lists over the rows, by field name) as a table of ``schema``, as
+    :func:`_to_table` makes it from the same rows."""
+    n = len(next(iter(fields.values())))
+    arrays = []
+    for field in schema:
+        values = fields.get(field.name, [None] * n)
+        if pa.types.is_date32(field.type) or pa.types.is_timestamp(field.type):
+            arrays.append(pa.array(values, type=pa.string()).cast(field.type))
+        else:
+            arrays.append(pa.array(values, type=field.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def _to_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
@@ -633,19 +702,20 @@ def _run_chunks(
         dataclasses.replace(
             _task(c, plan.scenario_json, size, plan.total, reps, seed, plan.points),
             engine=plan.engine,
+            schema=plan.schema,
         )
         for c in todo
     )
     ran = errors = 0
     try:
         with _deferred_interrupt() as interrupted:
-            for task, rows in _run_windowed(executor, tasks, in_flight):
-                _write_chunk(out, task.index, _to_table(rows, plan.schema))
+            for task, table in _run_windowed(executor, tasks, in_flight):
+                _write_chunk(out, task.index, table)
                 saved += 1
-                ran += len(rows)
-                errors += sum(1 for r in rows if r["error"] is not None)
+                ran += table.num_rows
+                errors += table.num_rows - table.column("error").null_count
                 if bar is not None:
-                    bar.update(len(rows))
+                    bar.update(table.num_rows)
                 if interrupted():
                     raise KeyboardInterrupt
     except ExecutorLost as exc:
@@ -744,9 +814,9 @@ def _task(
 
 def _run_windowed(
     executor: Executor, tasks: Iterator[ChunkTask], in_flight: int
-) -> Iterator[tuple[ChunkTask, list[dict[str, Any]]]]:
+) -> Iterator[tuple[ChunkTask, pa.Table]]:
     """Submit at most ``in_flight`` chunks at a time; yield each as it finishes."""
-    pending: dict[Future[list[dict[str, Any]]], ChunkTask] = {}
+    pending: dict[Future[pa.Table], ChunkTask] = {}
     try:
         for task in tasks:
             while len(pending) >= in_flight:
@@ -759,9 +829,9 @@ def _run_windowed(
             future.cancel()
 
 
-def _submit(executor: Executor, task: ChunkTask) -> Future[list[dict[str, Any]]]:
+def _submit(executor: Executor, task: ChunkTask) -> Future[pa.Table]:
     try:
-        return executor.submit(run_chunk, task)
+        return executor.submit(run_chunk_table, task)
     except Exception as exc:
         reason = lost_executor(exc)
         if reason is None:
@@ -770,20 +840,20 @@ def _submit(executor: Executor, task: ChunkTask) -> Future[list[dict[str, Any]]]
 
 
 def _collect(
-    pending: dict[Future[list[dict[str, Any]]], ChunkTask],
-) -> Iterator[tuple[ChunkTask, list[dict[str, Any]]]]:
+    pending: dict[Future[pa.Table], ChunkTask],
+) -> Iterator[tuple[ChunkTask, pa.Table]]:
     """Wait for one or more chunks; an executor that died becomes :class:`ExecutorLost`."""
     finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
     for future in finished:
         task = pending.pop(future)
         try:
-            rows = future.result()
+            table = future.result()
         except Exception as exc:
             reason = lost_executor(exc)
             if reason is None:
                 raise
             raise ExecutorLost(reason) from exc
-        yield task, rows
+        yield task, table
 
 
 def describe(result: SweepResult) -> str:

@@ -161,9 +161,17 @@ def _fill_reservations(layout: Any, state: Any, reservations: Any) -> None:
 
 def outcome_rows(model: LockstepTalks) -> list[dict[str, Any]]:
     """Each run's flat outcome record (:meth:`negotiation.outcome.Outcome.to_row`),
-    field for field what ``run_once`` gives for its seed: the columns, and the fields
-    written in words or read off the calendar and the bargaining analysis, assembled
-    field by field over the batch and then zipped into rows."""
+    field for field what ``run_once`` gives for its seed: :func:`outcome_fields`
+    zipped into rows."""
+    fields = outcome_fields(model)
+    keys = list(fields)
+    return [dict(zip(keys, values, strict=True)) for values in zip(*fields.values(), strict=True)]
+
+
+def outcome_fields(model: LockstepTalks) -> dict[str, list[Any]]:
+    """Every field of the runs' flat outcome records, in the record's order, each a list
+    over the batch (what a table is built from): the columns, and the fields written in
+    words or read off the calendar and the bargaining analysis."""
     plan, state = model.plan, model.state
     calendar = plan.calendar
     columns = outcome_columns(model)
@@ -225,8 +233,7 @@ def outcome_rows(model: LockstepTalks) -> list[dict[str, Any]]:
         None if kind == "no deal" else summit_date if kind == "summit deal" or frame else date
         for kind, frame, date in zip(kinds, framed, lists["date"], strict=True)
     ]
-    keys = list(out)
-    return [dict(zip(keys, values, strict=True)) for values in zip(*out.values(), strict=True)]
+    return out
 
 
 _NESTED = {"package__": "package", "utility__": "utilities", "reservation__": "reservations"}

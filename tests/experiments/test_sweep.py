@@ -24,6 +24,8 @@ from experiments.sweep import (
     _to_table,
     _to_table_by_column,
     result_schema,
+    run_chunk,
+    run_chunk_table,
     run_sweep,
 )
 from negotiation import load_scenario, run_once
@@ -299,3 +301,23 @@ def test_rows_become_the_same_table_read_by_pyarrow_or_field_by_field() -> None:
     assert fast.schema.equals(schema)
     rows[1]["final_gap"] = 2**70  # beyond int64: pyarrow refuses it, the columns path does not
     assert _to_table(rows, schema).equals(_to_table_by_column(rows, schema))
+
+
+def test_a_chunk_the_lockstep_engine_runs_whole_is_the_table_of_its_rows() -> None:
+    scenario = load_scenario("kuala-lumpur-2025")
+    schema = result_schema(scenario, {})
+    points = {0: {"threat_credibility": 0.3}, 1: {"shock_scale": 4.0}, 2: {}}
+    for points_here in (points, {**points, 1: {"us_offer_strategy": "boulware"}}):
+        task = ChunkTask(
+            index=0,
+            scenario_json=scenario.model_dump_json(),
+            first_run=2,
+            stop_run=17,
+            replications=6,
+            root_seed=9,
+            points=points_here,
+            schema=schema,
+        )
+        table = run_chunk_table(task)
+        assert table.equals(_to_table(run_chunk(task), schema))
+        assert table.schema.equals(schema)
