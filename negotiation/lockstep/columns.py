@@ -105,6 +105,9 @@ def _final_packages(state: State) -> tuple[Column, Column, Column]:
     return truce, summit, np.where(agreed[:, None], state.agreement, state.no_deal_perceived)
 
 
+SMALL_COLUMN = 64  # values rounded one by one below this many (a batch of one, say)
+
+
 def _rounded(values: Column) -> Column:
     """Rounded to 6 decimals as the record rounds: Python's ``round``, which rounds the
     exact decimal value, half to even.
@@ -115,6 +118,8 @@ def _rounded(values: Column) -> Column:
     large for its fraction to be exact; those values, rare, are rounded by Python. Both
     then divide the same integer by 10**6, correctly rounded."""
     x = np.asarray(values, dtype=float)
+    if x.size <= SMALL_COLUMN:  # a few numpy calls cost more than rounding each value
+        return np.array([round(v, 6) for v in x.tolist()], dtype=float)
     scaled = x * 1e6
     with np.errstate(invalid="ignore"):  # infinities: rounded by Python below
         fraction = np.abs(scaled - np.floor(scaled) - 0.5)

@@ -221,4 +221,5 @@ def test_columns_round_as_python_rounds_ties_and_signs_included() -> None:
     )
     expected = np.array([round(v, 6) for v in values.tolist()])
     assert _rounded(values).tobytes() == expected.tobytes()
+    assert _rounded(values[:5]).tobytes() == expected[:5].tobytes()  # one by one
     assert np.isnan(_rounded(np.array([np.nan]))[0])
