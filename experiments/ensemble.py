@@ -21,7 +21,7 @@ import numpy as np
 
 from experiments.design import check_seed, run_seed
 from experiments.intervals import wilson_interval
-from experiments.sweep import ChunkTask, _run_windowed
+from experiments.sweep import ChunkTask, _run_windowed, run_chunk
 from negotiation import Outcome, Scenario, load_scenario
 from negotiation.lockstep import run_seeds
 
@@ -176,7 +176,7 @@ def chunk_outcomes(
         )
         for c, start in enumerate(range(0, runs, chunk_size))
     )
-    for _, rows in _run_windowed(executor, tasks, in_flight=in_flight):
+    for _, rows in _run_windowed(executor, tasks, in_flight, run_chunk):
         done = [
             (row["run_id"], _outcome_from_row(row, base)) for row in rows if row["error"] is None
         ]

@@ -709,7 +709,7 @@ def _run_chunks(
     ran = errors = 0
     try:
         with _deferred_interrupt() as interrupted:
-            for task, table in _run_windowed(executor, tasks, in_flight):
+            for task, table in _run_windowed(executor, tasks, in_flight, run_chunk_table):
                 _write_chunk(out, task.index, table)
                 saved += 1
                 ran += table.num_rows
@@ -812,16 +812,20 @@ def _task(
     )
 
 
-def _run_windowed(
-    executor: Executor, tasks: Iterator[ChunkTask], in_flight: int
-) -> Iterator[tuple[ChunkTask, pa.Table]]:
-    """Submit at most ``in_flight`` chunks at a time; yield each as it finishes."""
-    pending: dict[Future[pa.Table], ChunkTask] = {}
+def _run_windowed[R](
+    executor: Executor,
+    tasks: Iterator[ChunkTask],
+    in_flight: int,
+    job: Callable[[ChunkTask], R],
+) -> Iterator[tuple[ChunkTask, R]]:
+    """Submit at most ``in_flight`` chunks at a time, each to ``job`` (:func:`run_chunk`,
+    its rows, or :func:`run_chunk_table`, its table); yield each as it finishes."""
+    pending: dict[Future[R], ChunkTask] = {}
     try:
         for task in tasks:
             while len(pending) >= in_flight:
                 yield from _collect(pending)
-            pending[_submit(executor, task)] = task
+            pending[_submit(executor, job, task)] = task
         while pending:
             yield from _collect(pending)
     finally:
@@ -829,9 +833,9 @@ def _run_windowed(
             future.cancel()
 
 
-def _submit(executor: Executor, task: ChunkTask) -> Future[pa.Table]:
+def _submit[R](executor: Executor, job: Callable[[ChunkTask], R], task: ChunkTask) -> Future[R]:
     try:
-        return executor.submit(run_chunk_table, task)
+        return executor.submit(job, task)
     except Exception as exc:
         reason = lost_executor(exc)
         if reason is None:
@@ -839,21 +843,19 @@ def _submit(executor: Executor, task: ChunkTask) -> Future[pa.Table]:
         raise ExecutorLost(reason) from exc
 
 
-def _collect(
-    pending: dict[Future[pa.Table], ChunkTask],
-) -> Iterator[tuple[ChunkTask, pa.Table]]:
+def _collect[R](pending: dict[Future[R], ChunkTask]) -> Iterator[tuple[ChunkTask, R]]:
     """Wait for one or more chunks; an executor that died becomes :class:`ExecutorLost`."""
     finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
     for future in finished:
         task = pending.pop(future)
         try:
-            table = future.result()
+            result = future.result()
         except Exception as exc:
             reason = lost_executor(exc)
             if reason is None:
                 raise
             raise ExecutorLost(reason) from exc
-        yield task, table
+        yield task, result
 
 
 def describe(result: SweepResult) -> str:
