@@ -13,7 +13,8 @@ Measures, as medians over repeats, each ratio taken side by side in the same pro
    Conceder, 100 rounds, no host or groups; next to it, the same protocol written as one
    bare numpy loop (``benchmarks/bare_bilateral.py``), the floor of any Python version;
 4. sweep throughput serial and on the process pool, and peak memory of a sweep
-   (delegated to ``benchmarks/bench_sweep.py``); the dashboard in a browser
+   (delegated to ``benchmarks/bench_sweep.py``), and the full-size Sobol study against
+   the per-run engine (``benchmarks/bench_sobol.py``); the dashboard in a browser
    (``benchmarks/bench_dashboard.py``) and its live estimate of 1,000 runs
    (``benchmarks/bench_live.py``);
 5. import time of ``negotiation`` beyond Mesa, and construction time of the flagship;
@@ -64,6 +65,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "lockstep_batch_of_one_ms": ("<=", 2.0),
     "lockstep_speedup_over_run_once": (">=", 40.0),
     "lockstep_million_random_runs_s": ("<=", 20.0),
+    "sobol_seconds": ("<=", 60.0),
 }
 
 
@@ -231,6 +233,10 @@ def bench_sweep(quick: bool) -> dict[str, Any]:
     return _delegated("sweep", [str(script), *(["--quick"] if quick else [])])
 
 
+def bench_sobol(quick: bool) -> dict[str, Any]:
+    return _delegated("sobol", ["-m", "benchmarks.bench_sobol", *(["--quick"] if quick else [])])
+
+
 def bench_dashboard() -> dict[str, Any]:
     return _delegated("dashboard", [str(HERE / "bench_dashboard.py")])
 
@@ -245,7 +251,7 @@ def to_markdown(results: dict[str, Any]) -> str:
     lines += [f"- commit: {results['commit']}", ""]
     lines += ["| measure | value | target |", "| --- | --- | --- |"]
     for key, value in results.items():
-        if key in ("machine", "commit", "sweep", "dashboard", "live"):
+        if key in ("machine", "commit", "sweep", "sobol", "dashboard", "live"):
             continue
         lines.append(f"| {key} | {_shown(value)} | {_verdict(key, value)} |")
     dashboard = results.get("dashboard")
@@ -256,6 +262,11 @@ def to_markdown(results: dict[str, Any]) -> str:
     if isinstance(live, dict):
         lines += ["", "## Live estimate", "", "| measure | value | target |", "| --- | --- | --- |"]
         lines += [f"| {k} | {_shown(v)} | {_verdict(k, v)} |" for k, v in live.items()]
+    sobol = results.get("sobol")
+    if isinstance(sobol, dict):
+        lines += ["", "## Full-size Sobol study", "", "| measure | value | target |"]
+        lines += ["| --- | --- | --- |"]
+        lines += [f"| {k} | {_shown(v)} | {_verdict(k, v)} |" for k, v in sobol.items()]
     sweep = results.get("sweep")
     if isinstance(sweep, dict):
         lines += ["", "## Sweeps", "", "| measure | value | target |", "| --- | --- | --- |"]
@@ -325,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     results.update(bench_lockstep(2 if args.quick else 5, 100 if args.quick else 1000))
     if not args.no_sweep:
         results.update(bench_sweep(args.quick))
+        results.update(bench_sobol(args.quick))
     if not args.no_dashboard:
         results.update(bench_dashboard())
         results.update(bench_live(args.quick))
