@@ -93,7 +93,8 @@ def _measures(model: LockstepTalks, kinds: list[str]) -> list[tuple[float, ...]]
         runs = np.flatnonzero(agreed & (state.plan == index))
         if runs.size:
             found[runs] = bargaining_measures_of(plan.analysis, packages[runs])
-    return [tuple(round(v, 6) for v in row) for row in found.tolist()]
+    rounded = np.column_stack([_rounded(found[:, m]) for m in range(3)])
+    return [tuple(row) for row in rounded.tolist()]
 
 
 def _final_packages(state: State) -> tuple[Column, Column, Column]:

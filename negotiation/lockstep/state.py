@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
+import numba
 import numpy as np
 import numpy.typing as npt
 
@@ -180,23 +181,33 @@ def _group_urgency(plan: Plan) -> list[float]:
 
 def _normal(keys: Array, stream: int) -> Array:
     """Each run's two normal variates of ``stream`` (:func:`negotiation.streams.normal`:
-    the uniforms vectorised, the C library's functions element by element)."""
-    u = streams.uniform(keys[:, None], stream, np.arange(4)).tolist()
-    return np.array(
-        [
-            [
-                math.sqrt(-2.0 * math.log(r[2 * i])) * math.cos(2.0 * math.pi * r[2 * i + 1])
-                for i in range(2)
-            ]
-            for r in u
-        ]
-    ).reshape(len(keys), 2)
+    the uniforms vectorised, Box–Muller in compiled code calling the C library's
+    functions, as Python's ``math`` does, element by element)."""
+    return _box_muller(streams.uniform(keys[:, None], stream, np.arange(4)))
 
 
 def _logistic(keys: Array, stream: int) -> Array:
     """Each run's two logistic variates of ``stream`` (:func:`negotiation.streams.logistic`)."""
-    u = streams.uniform(keys[:, None], stream, np.arange(2)).tolist()
-    return np.array([[math.log(x / (1.0 - x)) for x in r] for r in u]).reshape(len(keys), 2)
+    return _logit(streams.uniform(keys[:, None], stream, np.arange(2)))
+
+
+@numba.njit(cache=True)
+def _box_muller(u: Array) -> Array:
+    out = np.empty((u.shape[0], 2))
+    for r in range(u.shape[0]):
+        for i in range(2):
+            radius = math.sqrt(-2.0 * math.log(u[r, 2 * i]))
+            out[r, i] = radius * math.cos(2.0 * math.pi * u[r, 2 * i + 1])
+    return out
+
+
+@numba.njit(cache=True)
+def _logit(u: Array) -> Array:
+    out = np.empty(u.shape)
+    for r in range(u.shape[0]):
+        for i in range(u.shape[1]):
+            out[r, i] = math.log(u[r, i] / (1.0 - u[r, i]))
+    return out
 
 
 def _shock_rounds(plans: list[Plan], keys: Array, run_plan: Array) -> Array:

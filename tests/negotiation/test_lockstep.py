@@ -223,3 +223,16 @@ def test_columns_round_as_python_rounds_ties_and_signs_included() -> None:
     assert _rounded(values).tobytes() == expected.tobytes()
     assert _rounded(values[:5]).tobytes() == expected[:5].tobytes()  # one by one
     assert np.isnan(_rounded(np.array([np.nan]))[0])
+
+
+def test_the_batch_draws_are_the_per_run_draws_bit_for_bit() -> None:
+    """Box–Muller and the logit in compiled code give Python's ``math`` results (both call
+    the C library), over many keys: a platform where they did not would fail here."""
+    from negotiation import streams
+    from negotiation.lockstep.state import _logistic, _normal
+
+    keys = np.arange(0, 2**64 - 1, 2**64 // 20_000, dtype=np.uint64)
+    normal = np.array([streams.normal(int(k), 1, 2) for k in keys.tolist()])
+    logistic = np.array([streams.logistic(int(k), 3, 2) for k in keys.tolist()])
+    assert _normal(keys, 1).tobytes() == normal.tobytes()
+    assert _logistic(keys, 3).tobytes() == logistic.tobytes()
