@@ -774,7 +774,12 @@ def _block_sum(values: Vector, start: int, n: int) -> float:
 @numba.njit(cache=True)
 def clip_package(package: Vector, low: Vector, high: Vector) -> Vector:
     """``np.minimum(np.maximum(package, low), high)`` for one package (NaN stays NaN)."""
-    out = np.empty_like(package)
+    return clip_into(package, low, high, np.empty_like(package))
+
+
+@numba.njit(cache=True)
+def clip_into(package: Vector, low: Vector, high: Vector, out: Vector) -> Vector:
+    """:func:`clip_package` written into ``out`` (which may be ``package``); returns it."""
     for j in range(package.shape[0]):
         value = package[j]
         if value < low[j]:

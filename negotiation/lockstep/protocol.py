@@ -22,7 +22,7 @@ import numba
 import numpy as np
 
 from negotiation.kernels import (
-    clip_package,
+    clip_into,
     efficient_package,
     frequency_weights,
     fused_multiply_add,
@@ -198,7 +198,7 @@ def bid(lay: Any, st: Any, b: int, side: int, t: float) -> Any:
         lay.piece_grid,
         1.0 - target,
     )
-    return clip_package(package, lay.low[p], lay.high[p])
+    return clip_into(package, lay.low[p], lay.high[p], package)  # a new array: clipped in place
 
 
 @numba.njit(cache=True)
@@ -220,9 +220,9 @@ def observe(lay: Any, st: Any, b: int, side: int, offer: Any) -> None:
         st.seen[b, side] = True
     else:
         st.estimate_weight[b, side, :] = frequency_weights(
-            st.estimate_weight[b, side].copy(),
+            st.estimate_weight[b, side],  # read, not written: the result is a new array
             offer,
-            st.previous[b, side].copy(),
+            st.previous[b, side],
             lay.still[p, side],
             lay.learning_rate[p, side],
         )
@@ -430,14 +430,9 @@ def try_agreement(lay: Any, st: Any, b: int, number: int, t_next: float) -> None
     package = (second_offer if best == SOURCE_SECOND else first_offer).copy()
     if lay.focal_drafting[p]:
         package = draft(lay, st, b, package)
-    ratified = np.zeros(2, np.bool_)
-    failing = np.full((2, 2), -1)
-    blockers = np.zeros(2, np.int64)
-    for side in range(2):
-        ok, f1, f2, mask = ratify(lay, st, b, side, package, 0.0, lay.endorsement[p])
-        ratified[side] = ok
-        failing[side, 0], failing[side, 1], blockers[side] = f1, f2, mask
-    if ratified[0] and ratified[1]:
+    first = ratify(lay, st, b, 0, package, 0.0, lay.endorsement[p])
+    second = ratify(lay, st, b, 1, package, 0.0, lay.endorsement[p])
+    if first[0] and second[0]:
         st.source[b], st.agreement_round[b] = best, number
         st.agreement[b, :] = package
         if lay.endorsement[p]:
@@ -449,10 +444,11 @@ def try_agreement(lay: Any, st: Any, b: int, number: int, t_next: float) -> None
         return
     for i in range(2):  # vetoes in the leaders' order, each hardening its delegation
         side = lay.leader_order[i]
-        if not ratified[side]:
+        ok, issue, other_issue, blockers = first if side == 0 else second
+        if not ok:
             st.vetoes[b] += 1
-            st.vetoed_by[b] |= blockers[side]
-            harden(lay, st, b, side, failing[side, 0], failing[side, 1], package)
+            st.vetoed_by[b] |= blockers
+            harden(lay, st, b, side, issue, other_issue, package)
 
 
 @numba.njit(cache=True)
