@@ -668,12 +668,19 @@ class Scenario(Strict):
         # (the scenario's own checks across tables all run again).
         data: dict[str, Any] = {name: getattr(self, name) for name in type(self).model_fields}
         # Behaviour choices first, so a behaviour's own parameters apply to the chosen one.
-        for name in sorted(checked, key=lambda n: self.parameters[n].kind != "behaviour"):
-            param = self.parameters[name]
-            for target in param.targets:
+        order = sorted(checked, key=lambda n: self.parameters[n].kind != "behaviour")
+        targets = [(name, target) for name in order for target in self.parameters[name].targets]
+        memo: Walks | None = None  # shared once only values change, not tables
+        for thawing in (True, False):
+            for name, target in targets:
+                param = self.parameters[name]
+                if not thawing and memo is None and param.kind != "behaviour":
+                    memo = {}
                 try:
-                    _thaw(data, target)
-                    _apply(data, target, checked[name], param.mode, param.kind)
+                    if thawing:
+                        _thaw(data, target)
+                    else:
+                        _apply(data, target, checked[name], param.mode, param.kind, memo)
                 except KeyError as exc:
                     raise ScenarioError(
                         f"parameter {name!r} cannot apply to {target!r}: {exc.args[0]}"
@@ -904,9 +911,13 @@ def _target_value(data: Any, target: str, kind: str, memo: Walks | None = None) 
     return _get(node, key)
 
 
-def _apply(data: dict[str, Any], target: str, value: Any, mode: str, kind: str) -> None:
-    owners = _behaviour_of(data, target) if kind != "behaviour" else None
-    for i, (node, key) in enumerate(_walk(data, target)):
+def _apply(
+    data: dict[str, Any], target: str, value: Any, mode: str, kind: str, memo: Walks | None
+) -> None:
+    """Set (or scale) what ``target`` designates in thawed scenario ``data`` to ``value``;
+    ``memo`` as :func:`_walk` takes it (``None`` while behaviours are being replaced)."""
+    owners = _behaviour_of(data, target, memo) if kind != "behaviour" else None
+    for i, (node, key) in enumerate(_walk(data, target, memo)):
         if owners is not None and not _has_field(*owners[i], key):
             continue  # the chosen behaviour has no such field: the parameter does not apply
         if kind == "behaviour":
