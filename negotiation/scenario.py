@@ -757,7 +757,9 @@ def _get(node: Any, key: str, default: Any = None) -> Any:
     return node.get(key, default)
 
 
-Walks = dict[str, list[Any]]  # the tables at each path walked in one unchanging scenario
+# The tables at each path prefix walked in one unchanging scenario, and ("=" + path) what
+# each whole path designates.
+Walks = dict[str, list[Any]]
 
 
 # id(scenario) -> the tables found along the paths walked in it (dropped with it)
@@ -782,6 +784,8 @@ def _walk(data: Any, path: str, memo: Walks | None = None) -> list[tuple[Any, st
     ``memo`` keeps the tables found along the paths walked in a scenario that does not
     change meanwhile, so that walks sharing a prefix find it once.
     """
+    if memo is not None and f"={path}" in memo:
+        return memo[f"={path}"]  # walked already, to the end
     parts = path.split(".")
     memo = {} if memo is None else memo
     nodes: list[Any] = [data]
@@ -798,7 +802,8 @@ def _walk(data: Any, path: str, memo: Walks | None = None) -> list[tuple[Any, st
     for node in nodes:
         if not isinstance(node, dict | BaseModel) or (not _has(node, last) and not optional):
             raise KeyError(f"{path!r} names no field ({last!r} is missing)")
-    return [(node, last) for node in nodes]
+    found = memo[f"={path}"] = [(node, last) for node in nodes]
+    return found
 
 
 def _step(nodes: list[Any], part: str, here: str, memo: Walks) -> list[Any]:
