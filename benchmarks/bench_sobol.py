@@ -8,13 +8,16 @@ The study is ``experiments/studies/sobol-all.toml`` at full size (``samples = 10
 ``replications = 50``: 716,800 runs of 14,336 design points), on every core. The
 per-run engine (``--engine per-run``) runs the same study's first ``--slice`` runs
 (whole chunks of it), once before and once after the full sweep; its projection is its
-median rate over the full study's runs. ``--quick`` runs a study of 1/16 the size.
+median rate over the full study's runs. The largest peak memory of a worker is what Linux
+reports for the processes waited for (``RUSAGE_CHILDREN``). ``--quick`` runs a study of
+1/16 the size.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import sys
 import tempfile
@@ -61,6 +64,8 @@ def bench_sobol(
         rates.append(seconds / runs)
     total, lockstep = sweep_seconds(full, "auto", workers)
     projected = statistics.median(rates) * total
+    # Linux: the largest peak resident set of the worker processes waited for so far
+    largest_worker_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {
         "sobol_runs": total,
         "sobol_points": total // replications,
@@ -69,6 +74,7 @@ def bench_sobol(
         "sobol_goal_seconds": GOAL_SECONDS,
         "sobol_per_run_engine_seconds_projected": round(projected, 1),
         "sobol_speedup_over_per_run_engine": round(projected / lockstep, 2),
+        "sobol_largest_worker_peak_rss_mb": round(largest_worker_kb / 1024, 1),
     }
 
 

@@ -66,6 +66,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "lockstep_speedup_over_run_once": (">=", 40.0),
     "lockstep_million_random_runs_s": ("<=", 20.0),
     "sobol_seconds": ("<=", 60.0),
+    "sobol_largest_worker_peak_rss_mb": ("<=", 300.0),
 }
 
 

@@ -277,11 +277,11 @@ def _arrow_type(name: str, value: Any, scenario: Scenario) -> pa.DataType:
 def _fields_to_table(fields: dict[str, list[Any]], schema: pa.Schema) -> pa.Table:
     """Columns (lists over the rows, by field name) as a table of ``schema``, as
     :func:`_to_table` makes it from the same rows."""
-    n = len(next(iter(fields.values())))
+    n = len(next(iter(fields.values()), []))
     arrays = []
     for field in schema:
         values = fields.get(field.name, [None] * n)
-        if pa.types.is_date32(field.type) or pa.types.is_timestamp(field.type):
+        if _timed(field):
             arrays.append(pa.array(values, type=pa.string()).cast(field.type))
         else:
             arrays.append(pa.array(values, type=field.type))
@@ -291,7 +291,7 @@ def _fields_to_table(fields: dict[str, list[Any]], schema: pa.Schema) -> pa.Tabl
 def _to_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
     """The rows as a table of ``schema``: missing fields are nulls, numbers in a
     floating column floats, dates and times parsed from their ISO text."""
-    timed = [f for f in schema if pa.types.is_date32(f.type) or pa.types.is_timestamp(f.type)]
+    timed = [f for f in schema if _timed(f)]
     plain = pa.schema([f for f in schema if f not in timed])
     try:
         table = pa.Table.from_pylist(rows, schema=plain)  # the rows read once, by pyarrow
@@ -304,16 +304,20 @@ def _to_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
 
 
 def _to_table_by_column(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
-    columns = {}
+    """:func:`_to_table` field by field, each number of a floating column made a float
+    first (pyarrow refuses there an integer beyond 64 bits, which ``float`` takes)."""
+    fields = {}
     for field in schema:
         values = [row.get(field.name) for row in rows]
         if pa.types.is_floating(field.type):
             values = [None if v is None else float(v) for v in values]
-        if pa.types.is_date32(field.type) or pa.types.is_timestamp(field.type):
-            columns[field.name] = pa.array(values, type=pa.string()).cast(field.type)
-            continue
-        columns[field.name] = pa.array(values, type=field.type)
-    return pa.table(columns, schema=schema)
+        fields[field.name] = values
+    return _fields_to_table(fields, schema)
+
+
+def _timed(field: pa.Field) -> bool:
+    """Whether a column holds dates or times (written as ISO text in the rows)."""
+    return bool(pa.types.is_date32(field.type) or pa.types.is_timestamp(field.type))
 
 
 DISTRIBUTION = "trade-talks"
