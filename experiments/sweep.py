@@ -32,6 +32,7 @@ import subprocess
 import threading
 import time
 import tomllib
+import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
@@ -128,6 +129,23 @@ def run_chunk_table(task: ChunkTask) -> pa.Table:
         fields["error"] = [None] * len(run_ids)
         return _fields_to_table(fields, task.schema)
     return _to_table(_chunk_rows(scenario, task, seeds, _by_run(batch)), task.schema)
+
+
+def packed_chunk_table(task: ChunkTask) -> bytes:
+    """:func:`run_chunk_table` as compressed Arrow IPC bytes, what a sweep's workers send
+    back: a few times smaller than the pickled table, so that the result of a small chunk
+    crosses the pool's pipe in one write (a worker killed between the two writes of a
+    larger message leaves the pool's result reader waiting for the rest)."""
+    sink = pa.BufferOutputStream()
+    table = run_chunk_table(task)
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return zlib.compress(sink.getvalue().to_pybytes(), 1)
+
+
+def unpacked_table(packed: bytes) -> pa.Table:
+    """The table :func:`packed_chunk_table` packed."""
+    return pa.ipc.open_stream(pa.py_buffer(zlib.decompress(packed))).read_all()
 
 
 def _chunk_seeds(task: ChunkTask) -> dict[int, int]:
@@ -713,7 +731,8 @@ def _run_chunks(
     ran = errors = 0
     try:
         with _deferred_interrupt() as interrupted:
-            for task, table in _run_windowed(executor, tasks, in_flight, run_chunk_table):
+            for task, packed in _run_windowed(executor, tasks, in_flight, packed_chunk_table):
+                table = unpacked_table(packed)
                 _write_chunk(out, task.index, table)
                 saved += 1
                 ran += table.num_rows

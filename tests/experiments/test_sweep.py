@@ -23,10 +23,12 @@ from experiments.sweep import (
     _lockstep_records,
     _to_table,
     _to_table_by_column,
+    packed_chunk_table,
     result_schema,
     run_chunk,
     run_chunk_table,
     run_sweep,
+    unpacked_table,
 )
 from negotiation import load_scenario, run_once
 from negotiation.behaviours import OfferStrategy, register, unregister
@@ -321,3 +323,6 @@ def test_a_chunk_the_lockstep_engine_runs_whole_is_the_table_of_its_rows() -> No
         table = run_chunk_table(task)
         assert table.equals(_to_table(run_chunk(task), schema))
         assert table.schema.equals(schema)
+        packed = packed_chunk_table(task)
+        assert unpacked_table(packed).equals(table)
+        assert len(packed) < 16384  # one write through the pool's pipe
