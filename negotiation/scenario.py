@@ -12,11 +12,12 @@ allowed, and nothing is half-loaded.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import tomllib
 import warnings
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from functools import cached_property
 from importlib import resources
@@ -670,21 +671,16 @@ class Scenario(Strict):
         # Behaviour choices first, so a behaviour's own parameters apply to the chosen one.
         order = sorted(checked, key=lambda n: self.parameters[n].kind != "behaviour")
         targets = [(name, target) for name in order for target in self.parameters[name].targets]
+        for name, target in targets:
+            with _applying(name, target):
+                _thaw(data, target)
         memo: Walks | None = None  # shared once only values change, not tables
-        for thawing in (True, False):
-            for name, target in targets:
-                param = self.parameters[name]
-                if not thawing and memo is None and param.kind != "behaviour":
-                    memo = {}
-                try:
-                    if thawing:
-                        _thaw(data, target)
-                    else:
-                        _apply(data, target, checked[name], param.mode, param.kind, memo)
-                except KeyError as exc:
-                    raise ScenarioError(
-                        f"parameter {name!r} cannot apply to {target!r}: {exc.args[0]}"
-                    ) from None
+        for name, target in targets:
+            param = self.parameters[name]
+            if memo is None and param.kind != "behaviour":
+                memo = {}
+            with _applying(name, target):
+                _apply(data, target, checked[name], param.mode, param.kind, memo)
         # The new scenario is a scenario as written, like a file: its parameters'
         # defaults are the values it now has.
         result = _validate(
@@ -710,6 +706,17 @@ class Scenario(Strict):
             else:
                 out[name] = _target_value(scenario, param.targets[0], param.kind, memo)
         return out
+
+
+@contextlib.contextmanager
+def _applying(name: str, target: str) -> Iterator[None]:
+    """A target that designates nothing, as the error of the parameter applied."""
+    try:
+        yield
+    except KeyError as exc:
+        raise ScenarioError(
+            f"parameter {name!r} cannot apply to {target!r}: {exc.args[0]}"
+        ) from None
 
 
 def _describe(values: dict[str, Any]) -> str:
