@@ -18,7 +18,6 @@ Linux only (it reads ``/proc/self/status`` and ``/proc/self/smaps_rollup``).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import pickle
 import subprocess
@@ -72,14 +71,7 @@ def _tasks(chunks: int) -> list[Any]:
     size = sweep._auto_chunk_size(plan)
     count = -(-plan.total // size)
     step = max(count // chunks, 1)
-    root = plan.study.study.root_seed
-    return [
-        dataclasses.replace(
-            sweep._task(i, plan.scenario_json, size, plan.total, 50, root, plan.points),
-            schema=plan.schema,
-        )
-        for i in range(0, count, step)[:chunks]
-    ]
+    return [sweep._task(plan, size, i) for i in range(0, count, step)[:chunks]]
 
 
 def bench_worker_memory(chunks: int = 10) -> dict[str, Any]:

@@ -719,15 +719,7 @@ def _run_chunks(
 ) -> tuple[int, int]:
     """Run the chunks in ``todo`` and write each as it finishes: (runs, runs that raised)."""
     n_chunks = math.ceil(plan.total / size)
-    reps, seed = plan.study.study.replications, plan.study.study.root_seed
-    tasks = (
-        dataclasses.replace(
-            _task(c, plan.scenario_json, size, plan.total, reps, seed, plan.points),
-            engine=plan.engine,
-            schema=plan.schema,
-        )
-        for c in todo
-    )
+    tasks = (_task(plan, size, c) for c in todo)
     ran = errors = 0
     try:
         with _deferred_interrupt() as interrupted:
@@ -812,26 +804,22 @@ def _chunk_len(index: int, size: int, total: int) -> int:
     return min((index + 1) * size, total) - index * size
 
 
-def _task(
-    index: int,
-    scenario_json: str,
-    size: int,
-    total: int,
-    reps: int,
-    root_seed: int,
-    points: pd.DataFrame,
-) -> ChunkTask:
-    """The task of chunk ``index``: its run ids and the design points they visit."""
-    first, stop = index * size, min((index + 1) * size, total)
+def _task(plan: _Plan, size: int, index: int) -> ChunkTask:
+    """The task of chunk ``index`` (chunks of ``size`` runs): its run ids, the design
+    points they visit, the engine and the table's schema."""
+    reps = plan.study.study.replications
+    first, stop = index * size, min((index + 1) * size, plan.total)
     needed = range(first // reps, (stop - 1) // reps + 1)
     return ChunkTask(
         index=index,
-        scenario_json=scenario_json,
+        scenario_json=plan.scenario_json,
         first_run=first,
         stop_run=stop,
         replications=reps,
-        root_seed=root_seed,
-        points={p: _point_params(points, p) for p in needed},
+        root_seed=plan.study.study.root_seed,
+        points={p: _point_params(plan.points, p) for p in needed},
+        engine=plan.engine,
+        schema=plan.schema,
     )
 
 
