@@ -7,6 +7,9 @@ For the flagship's default protocol, the cost of a run:
   dashboard's path), with its outcome columns;
 - in batches of ``--runs`` runs of one setting (an ensemble), with the columns and with
   the full records (``outcome_rows``, what a sweep stores);
+- the same with both delegations' targets from a vectorised offer strategy (the
+  logrolling aspiration written over the runs, :class:`VectorisedAspiration`): the round
+  in phases, the targets asked from Python between them;
 - in batches of ``--runs`` runs of as many settings, a dozen named parameters drawn at
   random per run (a sweep's chunk), plans included, against ``run_once`` on the same
   runs.
@@ -25,10 +28,16 @@ import os
 import statistics
 import sys
 import time
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 import numpy as np
+import numpy.typing as npt
+from pydantic import Field
 
+from negotiation.behaviours import OfferRuns, VectorisedOffer, register, unregister
 from negotiation.lockstep import LockstepTalks, outcome_columns, outcome_rows
 from negotiation.model import run_once
 from negotiation.scenario import load_scenario
@@ -50,6 +59,35 @@ RANDOM_PARAMETERS = (  # the twelve of experiments/studies/sobol-all.toml
 )
 
 
+VECTORISED = "benchmark-vectorised-aspiration"
+
+
+@dataclass
+class VectorisedAspiration(VectorisedOffer):
+    """Faratin et al.'s (1998) time-dependent aspiration, written over the runs: the
+    logrolling strategy's target, so the runs are logrolling's."""
+
+    e: Annotated[float, Field(gt=0.0, le=50.0)] = 0.5
+
+    def target_utilities(self, runs: OfferRuns) -> npt.NDArray[np.float64]:
+        return 1.0 - (1.0 - runs.reservation) * (min(max(runs.t, 0.0), 1.0) ** (1.0 / self.e))
+
+
+@contextmanager
+def vectorised_registered() -> Iterator[dict[str, Any]]:
+    """:class:`VectorisedAspiration` registered, and the parameters that give both
+    delegations it with the flagship's exponents."""
+    register("offer", VECTORISED)(VectorisedAspiration)
+    try:
+        yield {
+            "us_offer_strategy": VECTORISED,
+            "china_offer_strategy": VECTORISED,
+            "china_concession_exponent": 0.5,
+        }
+    finally:
+        unregister("offer", VECTORISED)
+
+
 def random_points(n: int, seed: int) -> list[dict[str, float]]:
     """``n`` draws of the twelve parameters, uniform in the ranges the flagship declares."""
     declared = load_scenario(FLAGSHIP).parameters
@@ -61,8 +99,13 @@ def random_points(n: int, seed: int) -> list[dict[str, float]]:
     return [{name: float(rng.uniform(lo, hi)) for name, lo, hi in ranges} for _ in range(n)]
 
 
-def _batch(seeds: list[int], records: bool, points: list[dict[str, float]] | None = None) -> None:
-    model = LockstepTalks(FLAGSHIP, seeds, points=points)
+def _batch(
+    seeds: list[int],
+    records: bool,
+    points: list[dict[str, float]] | None = None,
+    params: dict[str, Any] | None = None,
+) -> None:
+    model = LockstepTalks(FLAGSHIP, seeds, points=points, **(params or {}))
     model.run()
     if records:
         outcome_rows(model)
@@ -70,7 +113,7 @@ def _batch(seeds: list[int], records: bool, points: list[dict[str, float]] | Non
         outcome_columns(model)
 
 
-def _one_repeat(r: int, runs: int, single: int) -> dict[str, float]:
+def _one_repeat(r: int, runs: int, single: int, vectorised: dict[str, Any]) -> dict[str, float]:
     """Seconds per run of each path on repeat ``r``'s runs."""
     seeds = list(range(r * runs, (r + 1) * runs))
     points = random_points(runs, r + 1)
@@ -88,6 +131,9 @@ def _one_repeat(r: int, runs: int, single: int) -> dict[str, float]:
     _batch(seeds, False)
     out["columns"] = (clock() - start) / runs
     start = clock()
+    _batch(seeds, False, params=vectorised)
+    out["vectorised"] = (clock() - start) / runs
+    start = clock()
     _batch(seeds, True)
     out["rows"] = (clock() - start) / runs
     start = clock()
@@ -102,8 +148,10 @@ def _one_repeat(r: int, runs: int, single: int) -> dict[str, float]:
 
 def bench_lockstep(repeats: int = 5, runs: int = 1000) -> dict[str, Any]:
     """Medians of alternating repeats: seconds per run of each path, and their ratios."""
-    _batch([0, 1], True, random_points(2, 0))  # load the compiled protocol (or compile it)
-    samples = [_one_repeat(r, runs, min(runs, 200)) for r in range(repeats)]
+    with vectorised_registered() as vectorised:
+        _batch([0, 1], True, random_points(2, 0))  # load the compiled protocol (or compile it)
+        _batch([0, 1], False, params=vectorised)  # and its phases
+        samples = [_one_repeat(r, runs, min(runs, 200), vectorised) for r in range(repeats)]
     m = {k: statistics.median(s[k] for s in samples) for k in samples[0]}
     cores = os.cpu_count() or 1
     return {
@@ -112,6 +160,8 @@ def bench_lockstep(repeats: int = 5, runs: int = 1000) -> dict[str, Any]:
         "lockstep_us_per_run_one_setting": m["columns"] * 1e6,
         "lockstep_us_per_run_one_setting_with_records": m["rows"] * 1e6,
         "lockstep_speedup_over_run_once": m["once"] / m["rows"],
+        "lockstep_us_per_run_vectorised_offers": m["vectorised"] * 1e6,
+        "lockstep_vectorised_offers_cost_ratio": m["vectorised"] / m["columns"],
         "run_once_ms_per_run_random_parameters": m["once_points"] * 1e3,
         "lockstep_us_per_run_random_parameters": m["points"] * 1e6,
         "lockstep_speedup_random_parameters": m["once_points"] / m["points"],

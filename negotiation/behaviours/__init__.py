@@ -24,15 +24,18 @@ from negotiation.behaviours.interfaces import (
     Verdict,
 )
 from negotiation.behaviours.registry import catalogue, get, names, register, unregister
+from negotiation.behaviours.vectorised import OfferRuns, VectorisedOffer
 
 __all__ = [
     "AcceptanceStrategy",
     "Escalation",
     "Lobbying",
     "Mediation",
+    "OfferRuns",
     "OfferStrategy",
     "OpponentModel",
     "Ratification",
+    "VectorisedOffer",
     "Verdict",
     "catalogue",
     "get",

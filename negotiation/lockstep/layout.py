@@ -2,7 +2,8 @@
 protocol, and whether the lockstep engine covers the plan at all.
 
 The engine covers the protocol of the flagship scenario and of every built-in scenario
-that uses its behaviours: logrolling offers, AC_next acceptance, the frequency
+that uses its behaviours: logrolling offers or any vectorised offer strategy
+(:class:`~negotiation.behaviours.vectorised.VectorisedOffer`), AC_next acceptance, the frequency
 opponent model, win-set ratification, stall-threat or restraint escalation, a convening
 host (or none) and pressure lobbying, with linear or quadratic issue costs. Anything
 else (another behaviour, a subclass of one of these, anticipated ratification, a dated
@@ -24,6 +25,7 @@ from negotiation.behaviours.mediation import Convenor
 from negotiation.behaviours.offer import Logrolling
 from negotiation.behaviours.opponent import FrequencyModel
 from negotiation.behaviours.ratification import WinSet
+from negotiation.behaviours.vectorised import is_vectorised
 from negotiation.plan import Plan
 from negotiation.preferences import PIECE_GRID
 from negotiation.scenario import EffectSpec
@@ -89,6 +91,7 @@ class Layout(NamedTuple):
     threat_step: Array
     withdraw: Array
     exponent: Array
+    vectorised_offer: Array
     alpha: Array
     beta: Array
     learning_rate: Array
@@ -171,8 +174,10 @@ def coverage_problem(plan: Plan) -> str | None:
     """Why the lockstep engine cannot run ``plan``, or ``None`` when it can."""
     scenario, settings = plan.scenario, plan.scenario.settings
     for (key, field), (cls, _) in plan.behaviours.items():
-        if cls not in COVERED[field]:
+        if cls not in COVERED[field] and not (field == "offer" and is_vectorised(cls)):
             names = ", ".join(c.__name__ for c in COVERED[field])
+            if field == "offer":
+                names += ", any VectorisedOffer"
             return f"{key}'s {field} behaviour {cls.__name__} (covered: {names})"
     if settings.issue_curvature not in (1.0, 2.0):
         return f"issue_curvature {settings.issue_curvature:g} (covered: 1 and 2)"
@@ -219,6 +224,7 @@ def layout_for(plan: Plan) -> Layout:
             threatened_by[space.index[issue]] = sides.index(str(leader.side))
     escalation = [_escalation(behaviour[(a.key, "escalation")]) for a in leaders]
     offers = [params(a.key, "offer") for a in delegations]
+    offer_classes = [behaviour[(a.key, "offer")][0] for a in delegations]
     acceptance = [params(a.key, "acceptance") for a in delegations]
     opponents = [params(a.key, "opponent_model") for a in delegations]
     ratification = [params(a.key, "ratification").get("threshold") for a in leaders]
@@ -254,7 +260,8 @@ def layout_for(plan: Plan) -> Layout:
         min_progress=np.array([e[1] for e in escalation], dtype=float),
         threat_step=np.array([e[2] for e in escalation], dtype=float),
         withdraw=np.array([e[3] for e in escalation], dtype=np.bool_),
-        exponent=np.array([p["e"] for p in offers], dtype=float),
+        exponent=np.array([p.get("e", 1.0) for p in offers], dtype=float),
+        vectorised_offer=np.array([is_vectorised(c) for c in offer_classes], dtype=np.bool_),
         alpha=np.array([p["alpha"] for p in acceptance], dtype=float),
         beta=np.array([p["beta"] for p in acceptance], dtype=float),
         learning_rate=np.array([p["learning_rate"] for p in opponents], dtype=float),

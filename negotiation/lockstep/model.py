@@ -29,9 +29,16 @@ import numpy.typing as npt
 
 from negotiation import streams
 from negotiation.lockstep.layout import Layout, coverage_problem, layout_for, stacked
-from negotiation.lockstep.protocol import apply_effect, play_round
+from negotiation.lockstep.protocol import (
+    apply_effect,
+    close_round,
+    offer_round,
+    open_round,
+    play_round,
+)
 from negotiation.lockstep.state import State, opening_state
 from negotiation.lockstep.structs import Arrays, as_struct
+from negotiation.lockstep.targets import offer_groups, set_targets
 from negotiation.outcome import Outcome
 from negotiation.plan import Plan, plan_for
 from negotiation.scenario import Scenario, load_scenario
@@ -85,6 +92,11 @@ class LockstepTalks(mesa.Model):
         )
         for event, number in zip(self._events, numbers, strict=True):
             self.schedule_event(event.fire, at=float(number) - 0.5)
+        delegations = [
+            next(a.key for a in self.plan.scenario.actors if a.kind == "delegation" and a.side == s)
+            for s in self.plan.scenario.sides
+        ]
+        self._offer_groups = offer_groups(self.plans, delegations)
         self.actors: dict[str, BatchActor] = {
             a.key: BatchActor(self, a.key, a.label, a.kind, a.side, self.plan.rows.get(a.key))
             for a in self.plan.scenario.actors
@@ -97,16 +109,24 @@ class LockstepTalks(mesa.Model):
         if number > self.layout.rounds or not self.running:
             self.running = False
             return
-        play_round(
-            self._layout,
-            self._state,
-            number,
-            float(self._times[number]),
-            float(self._times[number + 1]),
-            self.active,
-        )
+        t, t_next = float(self._times[number]), float(self._times[number + 1])
+        if self._offer_groups:
+            self._play_in_phases(number, t, t_next)
+        else:
+            play_round(self._layout, self._state, number, t, t_next, self.active)
         self.active = self.active[self.state.running[self.active]]
         self.running = self.active.size > 0
+
+    def _play_in_phases(self, number: int, t: float, t_next: float) -> None:
+        """The round with the vectorised strategies' targets asked between its phases:
+        at time ``t`` for the offers, at ``t_next`` for acceptance's next offers."""
+        layout, state, structure, groups = self._layout, self.state, self._state, self._offer_groups
+        open_round(layout, structure, number, self.active)
+        runs = self.active[state.bargaining[self.active]]
+        set_targets(groups, layout, state, structure, runs, t, number, state.target)
+        offer_round(layout, structure, number, t, runs)
+        set_targets(groups, layout, state, structure, runs, t_next, number, state.target_next)
+        close_round(layout, structure, number, t_next, runs)
 
     def run(self) -> State:
         """Play every round until every run has ended; return the final state."""

@@ -177,11 +177,20 @@ def aspiration(t: float, reservation: float, e: float) -> float:
 
 
 @numba.njit(cache=True)
-def bid(lay: Any, st: Any, b: int, side: int, t: float) -> Any:
-    """The logrolling offer for time ``t``: the aspiration, bid on the estimated
-    efficient frontier (:class:`negotiation.behaviours.offer.Logrolling`), clipped."""
+def aim(lay: Any, st: Any, b: int, side: int, t: float, reservation: float, ahead: bool) -> float:
+    """The target utility at time ``t``: the logrolling aspiration, or what a vectorised
+    strategy gave for this round (``ahead``: for the next offer) before the phase."""
     p = st.plan[b]  # the run's plan in the batch
-    target = aspiration(t, delegation_reservation(lay, st, b, side), lay.exponent[p, side])
+    if lay.vectorised_offer[p, side]:
+        return st.target_next[b, side] if ahead else st.target[b, side]
+    return aspiration(t, reservation, lay.exponent[p, side])
+
+
+@numba.njit(cache=True)
+def bid(lay: Any, st: Any, b: int, side: int, target: float) -> Any:
+    """The offer for ``target`` utility, bid on the estimated efficient frontier
+    (:func:`negotiation.behaviours.offer.efficient_bid`), clipped."""
+    p = st.plan[b]  # the run's plan in the batch
     row = lay.delegation_row[side]
     package = efficient_package(
         st.ideal[b, row],
@@ -233,7 +242,9 @@ def observe(lay: Any, st: Any, b: int, side: int, offer: Any) -> None:
 def next_offer(lay: Any, st: Any, b: int, side: int, t_next: float) -> Any:
     """The offer this side would make next round (for AC_next), made once a round."""
     if not st.has_next[b, side]:
-        st.next_offer[b, side, :] = bid(lay, st, b, side, t_next)
+        reservation = delegation_reservation(lay, st, b, side)
+        target = aim(lay, st, b, side, t_next, reservation, True)
+        st.next_offer[b, side, :] = bid(lay, st, b, side, target)
         st.has_next[b, side] = True
     return st.next_offer[b, side]
 
@@ -259,7 +270,7 @@ def accepts(lay: Any, st: Any, b: int, side: int, package: Any, t_next: float) -
         return False
     valued = lay.alpha[p, side] * own + lay.beta[p, side]
     if not st.has_next[b, side]:
-        target = aspiration(t_next, reservation, lay.exponent[p, side])
+        target = aim(lay, st, b, side, t_next, reservation, True)
         if valued < target - BID_SLACK:
             return False
     mine = next_offer(lay, st, b, side, t_next)
@@ -515,43 +526,103 @@ def deadline(lay: Any, st: Any, b: int) -> None:
 
 
 @numba.njit(cache=True)
+def open_one(lay: Any, st: Any, b: int, number: int) -> None:
+    """Round ``number`` (1-based) of run ``b`` up to the offers: the random shocks due
+    before it (the dated events are on Mesa's event list), the leaders' endorsement of a
+    framework at the summit, or else lobbying, the mandates and the host's goodwill.
+    ``st.bargaining[b]`` says whether the run goes on to make offers this round."""
+    st.bargaining[b] = False
+    if not st.running[b]:
+        return
+    p = st.plan[b]
+    st.rounds_played[b] = number
+    for s in range(st.shock_at.shape[1]):  # each shock at most once a day
+        for d in range(st.shock_at.shape[2]):
+            if st.shock_at[b, s, d] == number:
+                apply_effect(lay, st, b, lay.shock_effect[s])
+    if st.has_framework[b]:
+        if number >= lay.rounds:
+            endorse(lay, st, b)
+        return
+    lobby(lay, st, b)
+    update_mandates(lay, st, b)
+    if lay.has_host and st.goodwill[b] < lay.host_cap[p]:  # the convenor's goodwill
+        st.goodwill[b] = min(lay.host_cap[p], st.goodwill[b] + lay.host_goodwill[p])
+    st.has_next[b, :] = False
+    st.bargaining[b] = True
+
+
+@numba.njit(cache=True)
+def offer_one(lay: Any, st: Any, b: int, number: int, t: float) -> None:
+    """Both delegations' offers at time ``t``, the gap between them, and what each
+    side's opponent model learns from the other's."""
+    p = st.plan[b]
+    first = bid(lay, st, b, 0, aim(lay, st, b, 0, t, delegation_reservation(lay, st, b, 0), False))
+    second = bid(lay, st, b, 1, aim(lay, st, b, 1, t, delegation_reservation(lay, st, b, 1), False))
+    st.offer[b, 0, :] = first
+    st.offer[b, 1, :] = second
+    st.gap[b] = gap_between(lay, p, first, second)
+    st.gaps[b, number - 1] = st.gap[b]
+    observe(lay, st, b, 0, second)
+    observe(lay, st, b, 1, first)
+
+
+@numba.njit(cache=True)
+def close_one(lay: Any, st: Any, b: int, number: int, t_next: float) -> None:
+    """The rest of the round: an agreement and its ratification, or escalation, and the
+    deadline after the last round."""
+    try_agreement(lay, st, b, number, t_next)
+    if st.has_framework[b]:
+        if number >= lay.rounds:
+            endorse(lay, st, b)
+    elif st.running[b]:
+        escalate(lay, st, b, number)
+        if number >= lay.rounds:
+            deadline(lay, st, b)
+
+
+@numba.njit(cache=True)
 def play_round(lay: Any, st: Any, number: int, t: float, t_next: float, runs: Any) -> None:
-    """Round ``number`` (1-based) of every run in ``runs`` that is still going: the random
-    shocks due before it (the dated events are on Mesa's event list), then the protocol
-    (see :mod:`negotiation.model`)."""
-    rounds = lay.rounds
+    """Round ``number`` (1-based) of every run in ``runs`` that is still going, each run
+    whole before the next: :func:`open_one`, :func:`offer_one`, :func:`close_one` (see
+    :mod:`negotiation.model`)."""
     for i in range(runs.shape[0]):
         b = runs[i]
-        if not st.running[b]:
-            continue
-        p = st.plan[b]
-        st.rounds_played[b] = number
-        for s in range(st.shock_at.shape[1]):  # each shock at most once a day
-            for d in range(st.shock_at.shape[2]):
-                if st.shock_at[b, s, d] == number:
-                    apply_effect(lay, st, b, lay.shock_effect[s])
-        if st.has_framework[b]:
-            if number >= rounds:
-                endorse(lay, st, b)
-            continue
-        lobby(lay, st, b)
-        update_mandates(lay, st, b)
-        if lay.has_host and st.goodwill[b] < lay.host_cap[p]:  # the convenor's goodwill
-            st.goodwill[b] = min(lay.host_cap[p], st.goodwill[b] + lay.host_goodwill[p])
-        st.has_next[b, :] = False
-        offer_first = bid(lay, st, b, 0, t)
-        offer_second = bid(lay, st, b, 1, t)
-        st.offer[b, 0, :] = offer_first
-        st.offer[b, 1, :] = offer_second
-        st.gap[b] = gap_between(lay, p, offer_first, offer_second)
-        st.gaps[b, number - 1] = st.gap[b]
-        observe(lay, st, b, 0, offer_second)
-        observe(lay, st, b, 1, offer_first)
-        try_agreement(lay, st, b, number, t_next)
-        if st.has_framework[b]:
-            if number >= rounds:
-                endorse(lay, st, b)
-        elif st.running[b]:
-            escalate(lay, st, b, number)
-            if number >= rounds:
-                deadline(lay, st, b)
+        open_one(lay, st, b, number)
+        if st.bargaining[b]:
+            offer_one(lay, st, b, number, t)
+            close_one(lay, st, b, number, t_next)
+
+
+# The same round in three phases over the batch, for a batch whose offer targets come
+# from vectorised strategies between them (negotiation.lockstep.model): each run's
+# operations are those of play_round, in the same order.
+
+
+@numba.njit(cache=True)
+def open_round(lay: Any, st: Any, number: int, runs: Any) -> None:
+    for i in range(runs.shape[0]):
+        open_one(lay, st, runs[i], number)
+
+
+@numba.njit(cache=True)
+def offer_round(lay: Any, st: Any, number: int, t: float, runs: Any) -> None:
+    for i in range(runs.shape[0]):
+        if st.bargaining[runs[i]]:
+            offer_one(lay, st, runs[i], number, t)
+
+
+@numba.njit(cache=True)
+def close_round(lay: Any, st: Any, number: int, t_next: float, runs: Any) -> None:
+    for i in range(runs.shape[0]):
+        if st.bargaining[runs[i]]:
+            close_one(lay, st, runs[i], number, t_next)
+
+
+@numba.njit(cache=True)
+def reservations(lay: Any, st: Any, side: int, runs: Any) -> Any:
+    """The reservation of ``side``'s delegation in each of ``runs``."""
+    out = np.empty(runs.shape[0])
+    for i in range(runs.shape[0]):
+        out[i] = delegation_reservation(lay, st, runs[i], side)
+    return out

@@ -53,6 +53,9 @@ class State(NamedTuple):
     seen: Array
     has_next: Array
     next_offer: Array
+    target: Array
+    target_next: Array
+    bargaining: Array
     offer: Array
     gap: Array
     gaps: Array
@@ -129,6 +132,9 @@ def opening_state(
         seen=np.zeros((n, 2), dtype=np.bool_),
         has_next=np.zeros((n, 2), dtype=np.bool_),
         next_offer=np.zeros((n, 2, k)),
+        target=np.zeros((n, 2)),
+        target_next=np.zeros((n, 2)),
+        bargaining=np.zeros(n, dtype=np.bool_),
         offer=np.zeros((n, 2, k)),
         gap=np.ones(n),
         gaps=np.zeros((n, max(layout.rounds, 1))),

@@ -276,7 +276,7 @@ def test_a_bid_is_worth_its_aspiration_to_within_the_slack_acceptance_assumes() 
                         reservation = protocol.delegation_reservation(layout, state, b, side)
                         exponent = model.layout.exponent[p, side]
                         target = protocol.aspiration(t_next, reservation, exponent)
-                        offer = protocol.bid(layout, state, b, side, t_next)
+                        offer = protocol.bid(layout, state, b, side, target)
                         row = model.layout.delegation_row[side]
                         worst = min(worst, protocol.utility(layout, state, b, row, offer) - target)
             model.step()

@@ -23,6 +23,7 @@ from negotiation.scenario import BEHAVIOUR_FIELDS, BehaviourSpec
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "adding-a-behaviour.md"
 NEW = ("offer", "deadline-sprinter")
+VECTORISED = ("offer", "deadline-sprinter-vectorised")  # registered by a later block
 
 
 def blocks(language: str) -> list[str]:
@@ -32,13 +33,14 @@ def blocks(language: str) -> list[str]:
 @pytest.fixture
 def strategy_file(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     """The page's strategy saved as my_strategies.py, importable, in the working folder."""
-    assert NEW[1] not in names(NEW[0])
+    assert NEW[1] not in names(NEW[0]) and VECTORISED[1] not in names(VECTORISED[0])
     (tmp_path / "my_strategies.py").write_text(blocks("python")[0], encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     yield tmp_path
     sys.modules.pop("my_strategies", None)
     unregister(*NEW)
+    unregister(*VECTORISED)
 
 
 def test_the_strategy_file_is_at_most_30_lines() -> None:
@@ -51,7 +53,9 @@ def test_every_python_block_runs_in_order(strategy_file: Path) -> None:
     code = blocks("python")
     assert len(code) >= 6
     for number, block in enumerate(code[1:], start=2):
-        exec(compile(block, f"{DOC.name}, python block {number}", "exec"), namespace)
+        # dont_inherit: a reader's session has no `from __future__ import annotations`
+        source = compile(block, f"{DOC.name}, python block {number}", "exec", dont_inherit=True)
+        exec(source, namespace)
     assert (strategy_file / "sprinter-sweep").is_dir()
 
 

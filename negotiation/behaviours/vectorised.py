@@ -1,0 +1,145 @@
+"""Offer strategies written once for a whole batch of runs: the vectorised form.
+
+A behaviour's per-run methods decide for one actor of one run. The lockstep engine
+(:mod:`negotiation.lockstep`) plays a batch of runs at once and asks a
+:class:`VectorisedOffer` for the targets of all of them in one call, on arrays with one
+entry per run (:class:`OfferRuns`). The instance it asks has the strategy's fields as
+arrays too, one value per run, because the runs of a sweep's batch may come from
+different design points. The per-run model asks the same method with a batch of one
+(the adapter :meth:`VectorisedOffer.target_utility`), so one definition serves both
+engines, which give the same runs bit for bit.
+
+The bid is the logrolling bid on the estimated efficient frontier
+(:func:`negotiation.behaviours.offer.efficient_bid`; Raiffa 1982, ch. 10), which the
+lockstep engine runs compiled: a vectorised strategy chooses *how much* to ask for, as
+Faratin, Sierra & Jennings's (1998) tactics do, and the frontier decides *what*.
+
+A strategy written only in the per-run form runs in a sweep too: the lockstep engine
+does not cover it, so each of its runs is played by the per-run model, at that model's
+speed (see :func:`negotiation.lockstep.layout.coverage_problem`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Self
+
+import numpy as np
+import numpy.typing as npt
+
+from negotiation.behaviours.interfaces import OfferStrategy
+from negotiation.behaviours.offer import efficient_bid
+from negotiation.issues import Package
+
+if TYPE_CHECKING:
+    from negotiation.agents import Delegation
+    from negotiation.view import TalksView
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class OfferRuns:
+    """What a vectorised offer strategy knows of each run of a batch, for one side, when
+    it is asked for its target at negotiation time ``t``; every array has one entry per
+    run, in the same order as the strategy's fields.
+
+    ``t`` and ``round`` are those of the per-run view (``view.t`` at the round's offer,
+    ``view.t_next`` when acceptance asks for the next offer); ``reservation`` is the
+    delegation's reservation (``me.reservation``); ``gap`` is the normalised gap between
+    the latest offers (``view.gap()``, 1.0 before any); ``credibility`` is the own
+    side's threat credibility and ``goodwill`` the host's goodwill.
+    """
+
+    t: float
+    round: int
+    reservation: FloatArray
+    gap: FloatArray
+    credibility: FloatArray
+    goodwill: FloatArray
+
+    @property
+    def size(self) -> int:
+        """The number of runs."""
+        return int(self.reservation.shape[0])
+
+
+@dataclass
+class VectorisedOffer(OfferStrategy):
+    """An offer strategy whose target is computed for a batch of runs at once.
+
+    Subclasses are dataclasses like any behaviour (their fields are their parameters,
+    validated by the registry) and implement :meth:`target_utilities` with numpy on
+    arrays over the runs. They do not override ``target_utility``, ``bid`` or
+    ``propose``: the lockstep engine would not see such an override.
+    """
+
+    @abstractmethod
+    def target_utilities(self, runs: OfferRuns) -> FloatArray:
+        """Each run's target (own utility, 0..1) at time ``runs.t``.
+
+        Each field of ``self`` holds an array with one value per run (use
+        ``np.where``, not ``if``); the result has one entry per run."""
+
+    @classmethod
+    def over_runs(cls, columns: Mapping[str, npt.NDArray[Any]]) -> Self:
+        """An instance whose fields are ``columns`` (one array per field, one value per
+        run): what :meth:`target_utilities` is called on. The values were validated
+        when each run's plan was made."""
+        names = [f.name for f in dataclasses.fields(cls)]
+        if sorted(columns) != sorted(names):
+            raise ValueError(f"{cls.__name__} takes the columns {names}, not {sorted(columns)}")
+        batch = object.__new__(cls)
+        for name in names:
+            object.__setattr__(batch, name, columns[name])
+        return batch
+
+    @cached_property
+    def _as_batch_of_one(self) -> Self:
+        fields = dataclasses.fields(self)
+        return self.over_runs({f.name: np.array([getattr(self, f.name)]) for f in fields})
+
+    def target_utility(self, me: Delegation, view: TalksView, t: float) -> float:
+        """The per-run target: :meth:`target_utilities` for a batch of this run alone."""
+        assert me.side is not None
+        runs = OfferRuns(
+            t=t,
+            round=view.round,
+            reservation=np.array([me.reservation]),
+            gap=np.array([view.gap()]),
+            credibility=np.array([view.credibility(me.side)]),
+            goodwill=np.array([view.goodwill]),
+        )
+        return float(targets_of(self._as_batch_of_one, runs)[0])
+
+    def bid(self, me: Delegation, view: TalksView, target: float) -> Package:
+        return efficient_bid(me, target)
+
+
+def targets_of(strategy: VectorisedOffer, runs: OfferRuns) -> FloatArray:
+    """``strategy.target_utilities(runs)``, checked: one finite number per run."""
+    targets = np.asarray(strategy.target_utilities(runs), dtype=float)
+    if targets.shape != (runs.size,):
+        raise ValueError(
+            f"{type(strategy).__name__}.target_utilities returned shape {targets.shape} "
+            f"for {runs.size} runs: it must return one target per run"
+        )
+    if not np.isfinite(targets).all():
+        raise ValueError(f"{type(strategy).__name__}.target_utilities returned a non-finite target")
+    return targets
+
+
+def is_vectorised(cls: type) -> bool:
+    """Whether ``cls`` is a vectorised offer strategy that the lockstep engine can run:
+    it leaves the per-run adapter, the bid and the proposal as they are."""
+    return (
+        isinstance(cls, type)
+        and issubclass(cls, VectorisedOffer)
+        and cls.target_utility is VectorisedOffer.target_utility
+        and cls.bid is VectorisedOffer.bid
+        and cls.propose is OfferStrategy.propose
+    )

@@ -1,0 +1,192 @@
+"""Vectorised offer strategies: one definition for a batch of runs, run by the lockstep
+engine between the compiled phases of a round and by the per-run model as a batch of
+one, with the same runs in both."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import numpy as np
+import pytest
+from pydantic import Field
+
+from negotiation.behaviours import OfferRuns, VectorisedOffer, register, unregister
+from negotiation.lockstep import LockstepTalks, coverage_problem, outcome_columns, outcome_rows
+from negotiation.model import run_once
+from negotiation.plan import plan_for
+from negotiation.scenario import load_scenario
+
+FLAGSHIP = "kuala-lumpur-2025"
+Exponent = Annotated[float, Field(gt=0.0, le=50.0)]
+
+
+@dataclass
+class VectorisedAspiration(VectorisedOffer):
+    """Faratin et al.'s (1998) time-dependent aspiration, written over the runs."""
+
+    e: Exponent = 0.5
+
+    def target_utilities(self, runs: OfferRuns) -> np.ndarray:
+        return 1.0 - (1.0 - runs.reservation) * (min(max(runs.t, 0.0), 1.0) ** (1.0 / self.e))
+
+
+@dataclass
+class GapSprinter(VectorisedOffer):
+    """Hold firm while the gap is wide, then concede toward the reservation with time;
+    what it sees of the run (gap, goodwill, credibility) moves its target."""
+
+    start: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.3
+    wide: Annotated[float, Field(gt=0.0, le=1.0)] = 0.4
+
+    def target_utilities(self, runs: OfferRuns) -> np.ndarray:
+        share = np.clip((runs.t - self.start) / (1.0 - self.start), 0.0, 1.0)
+        share = share * (1.0 + runs.goodwill) * (1.0 - 0.5 * runs.credibility)
+        conceding = 1.0 - np.minimum(share, 1.0) * (1.0 - runs.reservation)
+        return np.where(runs.gap > self.wide, np.maximum(conceding, 0.9), conceding)
+
+
+@dataclass
+class WrongShape(VectorisedOffer):
+    """Returns one number for the whole batch."""
+
+    def target_utilities(self, runs: OfferRuns) -> np.ndarray:
+        return np.array([0.8])
+
+
+@dataclass
+class OwnBid(VectorisedOffer):
+    """Overrides the bid, which the lockstep engine would not see."""
+
+    def target_utilities(self, runs: OfferRuns) -> np.ndarray:
+        return np.full(runs.size, 0.9)
+
+    def bid(self, me: Any, view: Any, target: float) -> np.ndarray:
+        return me.concede_uniformly(target)
+
+
+NAMES = {
+    "test-vectorised-aspiration": VectorisedAspiration,
+    "test-gap-sprinter": GapSprinter,
+    "test-wrong-shape": WrongShape,
+    "test-own-bid": OwnBid,
+}
+
+
+@pytest.fixture(autouse=True)
+def registered() -> Iterator[None]:
+    for name, cls in NAMES.items():
+        register("offer", name)(cls)
+    yield
+    for name in NAMES:
+        unregister("offer", name)
+
+
+def test_a_vectorised_strategy_is_covered_and_one_that_overrides_the_bid_is_not() -> None:
+    scenario = load_scenario(FLAGSHIP)
+    assert coverage_problem(plan_for(scenario, {"us_offer_strategy": "test-gap-sprinter"})) is None
+    problem = coverage_problem(plan_for(scenario, {"us_offer_strategy": "test-own-bid"}))
+    assert problem is not None and "OwnBid" in problem and "VectorisedOffer" in problem
+
+
+def test_the_phases_play_the_round_the_compiled_aspiration_plays() -> None:
+    """The Faratin aspiration written over the runs gives logrolling's runs bit for bit:
+    the round in phases, with the targets from Python between them, is the round in one
+    compiled call."""
+    seeds = list(range(120))
+    params = {"us_offer_strategy": "test-vectorised-aspiration"}
+    params |= {"china_offer_strategy": "test-vectorised-aspiration"}
+    vectorised = LockstepTalks(FLAGSHIP, seeds, **params, china_concession_exponent=0.5)
+    compiled = LockstepTalks(FLAGSHIP, seeds)
+    for model in (vectorised, compiled):
+        model.run()
+    ours, theirs = outcome_columns(vectorised), outcome_columns(compiled)
+    for name, column in theirs.items():
+        if name.startswith("param__") or name == "plan_digest":
+            continue
+        if column.dtype == object:
+            assert list(ours[name]) == list(column), name
+        else:
+            np.testing.assert_array_equal(ours[name], column, err_msg=name)
+
+
+def test_every_lockstep_record_is_the_per_run_record_for_mixed_strategies_and_values() -> None:
+    """One batch of design points that mix strategies and parameter values per side:
+    the runs are grouped by strategy, each group asked once a phase with its runs' own
+    values, and every record is ``run_once``'s for the seed and point."""
+    rng = np.random.default_rng(4)
+    strategies = ["test-gap-sprinter", "test-vectorised-aspiration", "logrolling"]
+    points = [
+        {
+            "us_offer_strategy": strategies[i % 3],
+            "china_offer_strategy": strategies[(i // 3) % 3],
+            "threat_credibility": float(rng.uniform(0.2, 0.9)),
+            "china_concession_exponent": float(rng.uniform(0.2, 3.0)),
+        }
+        for i in range(45)
+    ]
+    seeds = [int(s) for s in rng.integers(0, 2**32, size=45)]
+    model = LockstepTalks(FLAGSHIP, seeds, points=points)
+    assert len(model._offer_groups) == 4  # two strategies on each side
+    model.run()
+    expected = [run_once(FLAGSHIP, s, p).to_row() for s, p in zip(seeds, points, strict=True)]
+    assert outcome_rows(model) == expected
+    assert len({row["outcome"] for row in expected}) > 1
+
+
+def test_a_vectorised_run_does_not_depend_on_its_batch() -> None:
+    seeds = np.arange(60, dtype=np.uint64) * 7_919 + 3
+    params = {"us_offer_strategy": "test-gap-sprinter"}
+
+    def columns(chosen: np.ndarray) -> dict[str, np.ndarray]:
+        model = LockstepTalks(FLAGSHIP, chosen, **params)
+        model.run()
+        return outcome_columns(model)
+
+    whole = columns(seeds)
+    order = np.random.default_rng(2).permutation(len(seeds))
+    shuffled = columns(seeds[order])
+    sevens = [columns(seeds[i : i + 7]) for i in range(0, 14, 7)]
+    one = columns(seeds[30:31])
+    for name, column in whole.items():
+        if column.dtype == object:
+            continue
+        np.testing.assert_array_equal(shuffled[name], column[order], err_msg=name)
+        np.testing.assert_array_equal(
+            np.concatenate([s[name] for s in sevens]), column[:14], err_msg=name
+        )
+        np.testing.assert_array_equal(one[name], column[30:31], err_msg=name)
+
+
+def test_the_strategy_moves_the_outcome() -> None:
+    """Not a second name for logrolling: a different target gives different runs."""
+    seeds = list(range(40))
+    sprinter = LockstepTalks(FLAGSHIP, seeds, us_offer_strategy="test-gap-sprinter")
+    logrolling = LockstepTalks(FLAGSHIP, seeds)
+    for model in (sprinter, logrolling):
+        model.run()
+    assert not np.array_equal(sprinter.state.agreement, logrolling.state.agreement)
+
+
+def test_a_target_of_the_wrong_shape_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match=r"WrongShape.target_utilities returned shape \(1,\)"):
+        LockstepTalks(FLAGSHIP, range(5), us_offer_strategy="test-wrong-shape").run()
+
+
+def test_a_batch_of_one_is_the_per_run_adapter() -> None:
+    strategy = GapSprinter(start=0.2, wide=0.5)
+    batch = GapSprinter.over_runs({"start": np.array([0.2, 0.6]), "wide": np.array([0.5, 0.1])})
+    runs = OfferRuns(
+        t=0.5,
+        round=3,
+        reservation=np.array([0.4, 0.4]),
+        gap=np.array([0.3, 0.3]),
+        credibility=np.array([0.5, 0.5]),
+        goodwill=np.zeros(2),
+    )
+    targets = batch.target_utilities(runs)
+    assert targets[0] != targets[1]  # each run its own values
+    assert strategy._as_batch_of_one.start.tolist() == [0.2]
+    with pytest.raises(ValueError, match=r"takes the columns \['start', 'wide'\]"):
+        GapSprinter.over_runs({"start": np.array([0.2])})
