@@ -66,6 +66,10 @@ MAX_ROUNDS = 100_000
 # Validation context key: take each parameter's default from what it targets without a
 # warning (a scenario made by applying parameters, whose defaults are the values it has).
 ADOPT_DEFAULTS = "adopt_defaults"
+# Validation context key: (base scenario, names of the parameters applied to it) for a
+# scenario made by applying number parameters to a base, so that the parameters whose
+# targets none of those touch keep the base's resolved entry (see _kept_parameters).
+DERIVED_FROM = "derived_from"
 
 
 class ScenarioError(ValueError):
@@ -564,9 +568,14 @@ class Scenario(Strict):
                     "or a calendar milestone"
                 )
         adopt = bool((info.context or {}).get(ADOPT_DEFAULTS))
+        derived = (info.context or {}).get(DERIVED_FROM)
+        kept = _kept_parameters(*derived) if derived is not None else frozenset()
         resolved = {}
         memo = _walks_of(self)
         for name, param in self.parameters.items():
+            if name in kept:  # as in the base: same targets, same values
+                resolved[name] = param
+                continue
             for target in param.targets:
                 _resolve(self, target, name, memo)
             default = _target_default(self, name, param, memo)
@@ -683,9 +692,10 @@ class Scenario(Strict):
                 _apply(data, target, checked[name], param.mode, param.kind, memo)
         # The new scenario is a scenario as written, like a file: its parameters'
         # defaults are the values it now has.
-        result = _validate(
-            data, f"{self._source} with {_describe(checked)}", {ADOPT_DEFAULTS: True}
-        )
+        context: dict[str, Any] = {ADOPT_DEFAULTS: True}
+        if all(self.parameters[name].kind != "behaviour" for name in checked):
+            context[DERIVED_FROM] = (self, frozenset(checked))
+        result = _validate(data, f"{self._source} with {_describe(checked)}", context)
         result._source = self._source
         return result
 
@@ -780,6 +790,37 @@ def _walks_of(scenario: Scenario) -> Walks:
         memo = _WALKS[id(scenario)] = {}
         weakref.finalize(scenario, _WALKS.pop, id(scenario), None)
     return memo
+
+
+# id(scenario) -> {names applied: names kept} (see _kept_parameters; dropped with it)
+_KEPT: dict[int, dict[frozenset[str], frozenset[str]]] = {}
+
+
+def _kept_parameters(base: Scenario, applied: frozenset[str]) -> frozenset[str]:
+    """The parameters of ``base`` that a scenario made from it by applying the number
+    parameters ``applied`` resolves as ``base`` does: applying numbers changes no
+    table's structure and no behaviour, so a parameter none of whose targets designates
+    a field an applied target designates has the same targets, with the same values, and
+    so the same default. Found once per base and set of names."""
+    known = _KEPT.get(id(base))
+    if known is None:
+        known = _KEPT[id(base)] = {}
+        weakref.finalize(base, _KEPT.pop, id(base), None)
+    kept = known.get(applied)
+    if kept is None:
+        memo = _walks_of(base)
+
+        def fields(name: str) -> set[tuple[int, str]]:
+            targets = base.parameters[name].targets
+            return {(id(node), key) for t in targets for node, key in _walk(base, t, memo)}
+
+        touched = set().union(*(fields(name) for name in applied))
+        kept = known[applied] = frozenset(
+            name
+            for name in base.parameters
+            if name not in applied and fields(name).isdisjoint(touched)
+        )
+    return kept
 
 
 def _walk(data: Any, path: str, memo: Walks | None = None) -> list[tuple[Any, str]]:

@@ -32,6 +32,10 @@ KINDS: dict[str, str] = {
 }
 
 
+VALIDATED_KEPT = 4096  # validated parameter sets kept per behaviour
+SCALARS = (int, float, str, type(None))  # values shared between validated sets (bool is an int)
+
+
 class BehaviourError(ValueError):
     """An unknown behaviour name or invalid behaviour parameters."""
 
@@ -45,13 +49,36 @@ class BehaviourInfo:
     cls: type
     summary: str
     params: dict[str, tuple[str, Any]]  # name -> (type, default)
+    # (name, type, value) of each parameter given -> the validated parameters: a sweep
+    # validates the same few choices for every point (bounded, see validate)
+    _validated: dict[tuple[Any, ...], dict[str, Any]] = dataclasses.field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def build(self, params: Mapping[str, Any] | None = None) -> Any:
         """Validate ``params`` and return a fresh instance (one per actor per run)."""
         return self.cls(**self.validate(params or {}))
 
     def validate(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """Return ``params`` validated and completed with defaults, or raise clearly."""
+        """Return ``params`` validated and completed with defaults, or raise clearly.
+
+        Valid parameters seen before (the same values of the same types) are not
+        validated again."""
+        key = tuple(sorted((name, type(value).__name__, value) for name, value in params.items()))
+        try:
+            known = self._validated.get(key)
+        except TypeError:  # an unhashable value: validated each time
+            return self._validate(params)
+        if known is None:
+            known = self._validate(params)
+            if not all(isinstance(v, SCALARS) for v in known.values()):
+                return known  # a value a behaviour might change: not shared
+            if len(self._validated) >= VALIDATED_KEPT:
+                self._validated.clear()
+            self._validated[key] = known
+        return dict(known)
+
+    def _validate(self, params: Mapping[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(params) - set(self.params))
         if unknown:
             allowed = ", ".join(self.params) or "none"

@@ -132,3 +132,19 @@ def test_plugin_strategy_runs_by_name_and_does_what_it_says(flagship) -> None:  
     us = model.delegations["US"]
     utilities = [us.utility(p) for p in model.offers["US"]]
     assert np.allclose(np.diff(utilities), -0.03 * 16 / len(model.calendar))
+
+
+def test_validated_parameters_are_kept_but_never_shared_or_confused() -> None:
+    """A parameter set seen before is not validated again; each caller gets its own
+    dict, values of another type are validated afresh, and bad values fail every time."""
+    info = get("offer", "boulware")
+    first = info.validate({"e": 0.3})
+    again = info.validate({"e": 0.3})
+    assert first == again == {"e": 0.3} and first is not again
+    again["e"] = 9.0
+    assert info.validate({"e": 0.3}) == {"e": 0.3}
+    assert info.validate({"e": 1}) == {"e": 1.0} and type(info.validate({"e": 1})["e"]) is float
+    for _ in range(2):
+        with pytest.raises(BehaviourError, match="parameter 'e'"):
+            info.validate({"e": -1.0})
+    assert info.validate({}) == {"e": 0.2}

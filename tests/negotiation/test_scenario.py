@@ -278,3 +278,43 @@ def test_references_are_documentation_not_inputs(flagship_text: str, tmp_path: P
     edited = load_scenario(path)
     assert edited.scenario.references["TS"].startswith("A post")
     assert plan_for(edited).digest == plan_for(load_scenario("kuala-lumpur-2025")).digest
+
+
+def _fully_resolved(scenario):  # type: ignore[no-untyped-def]
+    """``scenario``'s parameters as a validation from scratch resolves them."""
+    from negotiation.scenario import ADOPT_DEFAULTS, Scenario
+
+    return Scenario.model_validate(scenario.model_dump(), context={ADOPT_DEFAULTS: True}).parameters
+
+
+@pytest.mark.parametrize("name", sorted(builtin_scenarios()))
+def test_applied_numbers_resolve_every_parameter_as_from_scratch(name: str) -> None:
+    """A scenario made by applying number parameters keeps the base's entry for each
+    parameter whose targets none of the applied ones touch: the entries are those a
+    validation from scratch gives, for random subsets and values."""
+    import numpy as np
+
+    scenario = load_scenario(name)
+    numbers = {k: p for k, p in scenario.parameters.items() if p.kind == "number"}
+    rng = np.random.default_rng(len(name))
+    for _ in range(6):
+        point = {
+            k: float(rng.uniform(p.low, p.high)) for k, p in numbers.items() if rng.random() < 0.4
+        }
+        derived = scenario.with_parameters(point)
+        assert derived.parameters == _fully_resolved(derived), point
+
+
+def test_a_parameter_sharing_a_field_with_an_applied_one_takes_the_new_value(
+    flagship_text: str, tmp_path: Path
+) -> None:
+    alias = (
+        "\n[parameters.credibility_alias]\n"
+        'description = "The threat credibility again"\nlow = 0.0\nhigh = 1.0\n'
+        'targets = ["settings.threat_credibility"]\n'
+    )
+    path = tmp_path / "alias.toml"
+    path.write_text(flagship_text + alias, encoding="utf-8")
+    derived = load_scenario(path).with_parameters(threat_credibility=0.8)
+    assert derived.parameters["credibility_alias"].default == 0.8
+    assert derived.parameters == _fully_resolved(derived)
