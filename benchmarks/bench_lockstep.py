@@ -39,6 +39,7 @@ from pydantic import Field
 
 from negotiation.behaviours import OfferRuns, VectorisedOffer, register, unregister
 from negotiation.lockstep import LockstepTalks, outcome_columns, outcome_rows
+from negotiation.lockstep.collection import collection_paused
 from negotiation.model import run_once
 from negotiation.scenario import load_scenario
 
@@ -105,12 +106,13 @@ def _batch(
     points: list[dict[str, float]] | None = None,
     params: dict[str, Any] | None = None,
 ) -> None:
-    model = LockstepTalks(FLAGSHIP, seeds, points=points, **(params or {}))
-    model.run()
-    if records:
-        outcome_rows(model)
-    else:
-        outcome_columns(model)
+    with collection_paused():  # as run_seeds and a sweep's chunk run a batch
+        model = LockstepTalks(FLAGSHIP, seeds, points=points, **(params or {}))
+        model.run()
+        if records:
+            outcome_rows(model)
+        else:
+            outcome_columns(model)
 
 
 def _one_repeat(r: int, runs: int, single: int, vectorised: dict[str, Any]) -> dict[str, float]:

@@ -201,6 +201,15 @@ def _lockstep_batch(
     """The run ids, in order, of the chunk's runs whose plans the lockstep engine covers
     and their outcome fields (:func:`~negotiation.lockstep.columns.outcome_fields`),
     from one batch; ``None`` when there are none or the batch raises."""
+    from negotiation.lockstep.collection import collection_paused
+
+    with collection_paused():  # a fifth of a chunk of random points' time otherwise
+        return _lockstep_fields(scenario, task, seeds)
+
+
+def _lockstep_fields(
+    scenario: Scenario, task: ChunkTask, seeds: dict[int, int]
+) -> tuple[list[int], dict[str, list[Any]]] | None:
     from negotiation.lockstep import LockstepTalks, coverage_problem
     from negotiation.lockstep.columns import outcome_fields
     from negotiation.plan import plan_for

@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from negotiation import streams
+from negotiation.lockstep.collection import collection_paused
 from negotiation.lockstep.layout import Layout, coverage_problem, layout_for, stacked
 from negotiation.lockstep.protocol import (
     apply_effect,
@@ -268,7 +269,8 @@ def run_seeds(
         return [run_once(base, seed, values) for seed in todo]
     records: list[Outcome] = []
     for start in range(0, len(todo), BATCH_RUNS):
-        model = LockstepTalks(base, todo[start : start + BATCH_RUNS], **values)
-        model.run()
-        records += outcome_records(model)
+        with collection_paused():
+            model = LockstepTalks(base, todo[start : start + BATCH_RUNS], **values)
+            model.run()
+            records += outcome_records(model)
     return records

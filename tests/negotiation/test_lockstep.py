@@ -281,3 +281,27 @@ def test_a_bid_is_worth_its_aspiration_to_within_the_slack_acceptance_assumes() 
                         worst = min(worst, protocol.utility(layout, state, b, row, offer) - target)
             model.step()
     assert worst >= -protocol.BID_SLACK / 1000  # a thousandth of the slack: a wide margin
+
+
+def test_collection_is_paused_for_a_batch_and_resumes_as_it_was() -> None:
+    import gc
+
+    from negotiation.lockstep.collection import collection_paused
+
+    assert gc.isenabled()
+    with collection_paused():
+        assert not gc.isenabled()
+        with collection_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer pause still holds
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collection_paused():
+            pass
+        assert not gc.isenabled()  # off before: left off
+    finally:
+        gc.enable()
+    with pytest.raises(RuntimeError), collection_paused():
+        raise RuntimeError
+    assert gc.isenabled()
