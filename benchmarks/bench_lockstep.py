@@ -7,9 +7,10 @@ For the flagship's default protocol, the cost of a run:
   dashboard's path), with its outcome columns;
 - in batches of ``--runs`` runs of one setting (an ensemble), with the columns and with
   the full records (``outcome_rows``, what a sweep stores);
-- the same with both delegations' targets from a vectorised offer strategy (the
-  logrolling aspiration written over the runs, :class:`VectorisedAspiration`): the round
-  in phases, the targets asked from Python between them;
+- the same with vectorised behaviours: both delegations' targets from the logrolling
+  aspiration written over the runs (:class:`VectorisedAspiration`) and every group's
+  pressure from the pressure rule written over them (:class:`VectorisedPressure`), the
+  same runs: the round in phases, the behaviours asked from Python between them;
 - in batches of ``--runs`` runs of as many settings, a dozen named parameters drawn at
   random per run (a sweep's chunk), plans included, against ``run_once`` on the same
   runs.
@@ -37,7 +38,14 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import Field
 
-from negotiation.behaviours import OfferRuns, VectorisedOffer, register, unregister
+from negotiation.behaviours import (
+    LobbyRuns,
+    OfferRuns,
+    VectorisedLobbying,
+    VectorisedOffer,
+    register,
+    unregister,
+)
 from negotiation.lockstep import LockstepTalks, outcome_columns, outcome_rows
 from negotiation.lockstep.collection import collection_paused
 from negotiation.model import run_once
@@ -60,7 +68,7 @@ RANDOM_PARAMETERS = (  # the twelve of experiments/studies/sobol-all.toml
 )
 
 
-VECTORISED = "benchmark-vectorised-aspiration"
+VECTORISED = "benchmark-vectorised"  # the name of both vectorised behaviours
 
 
 @dataclass
@@ -74,19 +82,35 @@ class VectorisedAspiration(VectorisedOffer):
         return 1.0 - (1.0 - runs.reservation) * (min(max(runs.t, 0.0), 1.0) ** (1.0 / self.e))
 
 
+@dataclass
+class VectorisedPressure(VectorisedLobbying):
+    """Grossman & Helpman's (2001) pressure written over the runs: the pressure rule's,
+    so the pull is the compiled rule's."""
+
+    gain: Annotated[float, Field(ge=0.0, le=100.0)] = 1.0
+
+    def pressures(self, runs: LobbyRuns) -> npt.NDArray[np.float64]:
+        rate = self.gain * runs.influence * runs.urgency * runs.lobbying_rate
+        return rate[:, None] * runs.weights
+
+
 @contextmanager
 def vectorised_registered() -> Iterator[dict[str, Any]]:
-    """:class:`VectorisedAspiration` registered, and the parameters that give both
-    delegations it with the flagship's exponents."""
+    """:class:`VectorisedAspiration` and :class:`VectorisedPressure` registered, and the
+    parameters that give both delegations the one (with the flagship's exponents) and
+    every group the other."""
     register("offer", VECTORISED)(VectorisedAspiration)
+    register("lobbying", VECTORISED)(VectorisedPressure)
     try:
         yield {
             "us_offer_strategy": VECTORISED,
             "china_offer_strategy": VECTORISED,
             "china_concession_exponent": 0.5,
+            "lobbying_behaviour": VECTORISED,
         }
     finally:
         unregister("offer", VECTORISED)
+        unregister("lobbying", VECTORISED)
 
 
 def random_points(n: int, seed: int) -> list[dict[str, float]]:
@@ -162,8 +186,8 @@ def bench_lockstep(repeats: int = 5, runs: int = 1000) -> dict[str, Any]:
         "lockstep_us_per_run_one_setting": m["columns"] * 1e6,
         "lockstep_us_per_run_one_setting_with_records": m["rows"] * 1e6,
         "lockstep_speedup_over_run_once": m["once"] / m["rows"],
-        "lockstep_us_per_run_vectorised_offers": m["vectorised"] * 1e6,
-        "lockstep_vectorised_offers_cost_ratio": m["vectorised"] / m["columns"],
+        "lockstep_us_per_run_vectorised_behaviours": m["vectorised"] * 1e6,
+        "lockstep_vectorised_behaviours_cost_ratio": m["vectorised"] / m["columns"],
         "run_once_ms_per_run_random_parameters": m["once_points"] * 1e3,
         "lockstep_us_per_run_random_parameters": m["points"] * 1e6,
         "lockstep_speedup_random_parameters": m["once_points"] / m["points"],

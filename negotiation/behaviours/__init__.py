@@ -24,17 +24,24 @@ from negotiation.behaviours.interfaces import (
     Verdict,
 )
 from negotiation.behaviours.registry import catalogue, get, names, register, unregister
-from negotiation.behaviours.vectorised import OfferRuns, VectorisedOffer
+from negotiation.behaviours.vectorised import (
+    LobbyRuns,
+    OfferRuns,
+    VectorisedLobbying,
+    VectorisedOffer,
+)
 
 __all__ = [
     "AcceptanceStrategy",
     "Escalation",
+    "LobbyRuns",
     "Lobbying",
     "Mediation",
     "OfferRuns",
     "OfferStrategy",
     "OpponentModel",
     "Ratification",
+    "VectorisedLobbying",
     "VectorisedOffer",
     "Verdict",
     "catalogue",

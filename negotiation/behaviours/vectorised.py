@@ -1,20 +1,25 @@
-"""Offer strategies written once for a whole batch of runs: the vectorised form.
+"""Behaviours written once for a whole batch of runs: the vectorised form.
 
 A behaviour's per-run methods decide for one actor of one run. The lockstep engine
-(:mod:`negotiation.lockstep`) plays a batch of runs at once and asks a
-:class:`VectorisedOffer` for the targets of all of them in one call, on arrays with one
-entry per run (:class:`OfferRuns`). The instance it asks has the strategy's fields as
-arrays too, one value per run, because the runs of a sweep's batch may come from
-different design points. The per-run model asks the same method with a batch of one
-(the adapter :meth:`VectorisedOffer.target_utility`), so one definition serves both
-engines, which give the same runs bit for bit.
+(:mod:`negotiation.lockstep`) plays a batch of runs at once and asks a vectorised
+behaviour for all of them in one call, on arrays with one entry (row) per run: a
+:class:`VectorisedOffer` for its delegation's targets (:class:`OfferRuns`), a
+:class:`VectorisedLobbying` for its group's pressure (:class:`LobbyRuns`). The instance
+it asks has the behaviour's fields as arrays too, one value per run, because the runs
+of a sweep's batch may come from different design points. The per-run model asks the
+same method with a batch of one (the adapters ``target_utility`` and ``pressure``), so
+one definition serves both engines, which give the same runs bit for bit. A vectorised
+behaviour keeps no state between calls: what it decides is a function of what it is
+shown.
 
-The bid is the logrolling bid on the estimated efficient frontier
+A vectorised offer strategy bids on the estimated efficient frontier
 (:func:`negotiation.behaviours.offer.efficient_bid`; Raiffa 1982, ch. 10), which the
-lockstep engine runs compiled: a vectorised strategy chooses *how much* to ask for, as
-Faratin, Sierra & Jennings's (1998) tactics do, and the frontier decides *what*.
+lockstep engine runs compiled: it chooses *how much* to ask for, as Faratin, Sierra &
+Jennings's (1998) tactics do, and the frontier decides *what*. A vectorised lobbying
+rule's pressure accumulates as pull on the delegation's mandate, as every rule's does
+(:mod:`negotiation.mandate`).
 
-A strategy written only in the per-run form runs in a sweep too: the lockstep engine
+A behaviour written only in the per-run form runs in a sweep too: the lockstep engine
 does not cover it, so each of its runs is played by the per-run model, at that model's
 speed (see :func:`negotiation.lockstep.layout.coverage_problem`).
 """
@@ -31,12 +36,12 @@ from typing import TYPE_CHECKING, Any, Self
 import numpy as np
 import numpy.typing as npt
 
-from negotiation.behaviours.interfaces import OfferStrategy
+from negotiation.behaviours.interfaces import Lobbying, OfferStrategy
 from negotiation.behaviours.offer import efficient_bid
 from negotiation.issues import Package
 
 if TYPE_CHECKING:
-    from negotiation.agents import Delegation
+    from negotiation.agents import Delegation, InterestGroup
     from negotiation.view import TalksView
 
 FloatArray = npt.NDArray[np.float64]
@@ -68,8 +73,30 @@ class OfferRuns:
         return int(self.reservation.shape[0])
 
 
+class OverRuns:
+    """What every vectorised behaviour has: an instance whose fields hold one value per
+    run (what the lockstep engine asks), and the batch of one the per-run adapter asks."""
+
+    @classmethod
+    def over_runs(cls, columns: Mapping[str, npt.NDArray[Any]]) -> Self:
+        """An instance whose fields are ``columns`` (one array per field, one value per
+        run). The values were validated when each run's plan was made."""
+        names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+        if sorted(columns) != sorted(names):
+            raise ValueError(f"{cls.__name__} takes the columns {names}, not {sorted(columns)}")
+        batch = object.__new__(cls)
+        for name in names:
+            object.__setattr__(batch, name, columns[name])
+        return batch
+
+    @cached_property
+    def _as_batch_of_one(self) -> Self:
+        fields = dataclasses.fields(self)  # type: ignore[arg-type]
+        return self.over_runs({f.name: np.array([getattr(self, f.name)]) for f in fields})
+
+
 @dataclass
-class VectorisedOffer(OfferStrategy):
+class VectorisedOffer(OverRuns, OfferStrategy):
     """An offer strategy whose target is computed for a batch of runs at once.
 
     Subclasses are dataclasses like any behaviour (their fields are their parameters,
@@ -84,24 +111,6 @@ class VectorisedOffer(OfferStrategy):
 
         Each field of ``self`` holds an array with one value per run (use
         ``np.where``, not ``if``); the result has one entry per run."""
-
-    @classmethod
-    def over_runs(cls, columns: Mapping[str, npt.NDArray[Any]]) -> Self:
-        """An instance whose fields are ``columns`` (one array per field, one value per
-        run): what :meth:`target_utilities` is called on. The values were validated
-        when each run's plan was made."""
-        names = [f.name for f in dataclasses.fields(cls)]
-        if sorted(columns) != sorted(names):
-            raise ValueError(f"{cls.__name__} takes the columns {names}, not {sorted(columns)}")
-        batch = object.__new__(cls)
-        for name in names:
-            object.__setattr__(batch, name, columns[name])
-        return batch
-
-    @cached_property
-    def _as_batch_of_one(self) -> Self:
-        fields = dataclasses.fields(self)
-        return self.over_runs({f.name: np.array([getattr(self, f.name)]) for f in fields})
 
     def target_utility(self, me: Delegation, view: TalksView, t: float) -> float:
         """The per-run target: :meth:`target_utilities` for a batch of this run alone."""
@@ -133,7 +142,89 @@ def targets_of(strategy: VectorisedOffer, runs: OfferRuns) -> FloatArray:
     return targets
 
 
-def is_vectorised(cls: type) -> bool:
+@dataclass(frozen=True)
+class LobbyRuns:
+    """What a vectorised lobbying rule knows of each run of a batch, for one group, when
+    it is asked for this round's pressure; every array has one entry (row) per run.
+
+    ``round`` and ``t`` are the per-run view's; ``urgency`` and ``influence`` are the
+    group's (``me.urgency``, ``me.influence``), ``weights`` its issue weights
+    (``me.weights``, one row per run), ``lobbying_rate`` the scenario's setting,
+    ``credibility`` its side's threat credibility and ``gap`` the normalised gap between
+    the latest offers (1.0 before any).
+    """
+
+    round: int
+    t: float
+    urgency: FloatArray
+    influence: FloatArray
+    weights: FloatArray
+    lobbying_rate: FloatArray
+    credibility: FloatArray
+    gap: FloatArray
+
+    @property
+    def size(self) -> int:
+        """The number of runs."""
+        return int(self.urgency.shape[0])
+
+
+@dataclass
+class VectorisedLobbying(OverRuns, Lobbying):
+    """A lobbying rule whose pressure is computed for a batch of runs at once.
+
+    Subclasses implement :meth:`pressures` with numpy on arrays over the runs and do not
+    override ``pressure`` or ``pressure_all``: the lockstep engine would not see such an
+    override."""
+
+    @abstractmethod
+    def pressures(self, runs: LobbyRuns) -> FloatArray:
+        """Each run's pressure increment this round, one row of issues per run.
+
+        Each field of ``self`` holds an array with one value per run."""
+
+    def pressure(self, me: InterestGroup, view: TalksView) -> Package:
+        """The per-run pressure: :meth:`pressures` for a batch of this run alone."""
+        assert me.side is not None
+        runs = LobbyRuns(
+            round=view.round,
+            t=view.t,
+            urgency=np.array([me.urgency]),
+            influence=np.array([me.influence]),
+            weights=me.weights[None, :],
+            lobbying_rate=np.array([view.settings.lobbying_rate]),
+            credibility=np.array([view.credibility(me.side)]),
+            gap=np.array([view.gap()]),
+        )
+        pressure: Package = pressures_of(self._as_batch_of_one, runs)[0]
+        return pressure
+
+
+def pressures_of(rule: VectorisedLobbying, runs: LobbyRuns) -> FloatArray:
+    """``rule.pressures(runs)``, checked: one finite row of issues per run."""
+    pressures = np.asarray(rule.pressures(runs), dtype=float)
+    if pressures.shape != runs.weights.shape:
+        raise ValueError(
+            f"{type(rule).__name__}.pressures returned shape {pressures.shape} for "
+            f"{runs.size} runs of {runs.weights.shape[1]} issues: it must return one row "
+            "of issues per run"
+        )
+    if not np.isfinite(pressures).all():
+        raise ValueError(f"{type(rule).__name__}.pressures returned a non-finite pressure")
+    return pressures
+
+
+def is_vectorised_lobbying(cls: type) -> bool:
+    """Whether ``cls`` is a vectorised lobbying rule that the lockstep engine can run."""
+    return (
+        isinstance(cls, type)
+        and issubclass(cls, VectorisedLobbying)
+        and cls.pressure is VectorisedLobbying.pressure
+        and cls.pressure_all.__func__ is Lobbying.pressure_all.__func__  # type: ignore[attr-defined]
+    )
+
+
+def is_vectorised_offer(cls: type) -> bool:
     """Whether ``cls`` is a vectorised offer strategy that the lockstep engine can run:
     it leaves the per-run adapter, the bid and the proposal as they are."""
     return (

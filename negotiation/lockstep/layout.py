@@ -3,16 +3,19 @@ protocol, and whether the lockstep engine covers the plan at all.
 
 The engine covers the protocol of the flagship scenario and of every built-in scenario
 that uses its behaviours: logrolling offers or any vectorised offer strategy
-(:class:`~negotiation.behaviours.vectorised.VectorisedOffer`), AC_next acceptance, the frequency
-opponent model, win-set ratification, stall-threat or restraint escalation, a convening
-host (or none) and pressure lobbying, with linear or quadratic issue costs. Anything
-else (another behaviour, a subclass of one of these, anticipated ratification, a dated
-threat that moves the status quo, other curvatures) raises :class:`NotCovered`,
-naming what is not covered; callers then run the per-run model.
+(:class:`~negotiation.behaviours.vectorised.VectorisedOffer`), AC_next acceptance, the
+frequency opponent model, win-set ratification, stall-threat or restraint escalation, a
+convening host (or none) and pressure lobbying or any vectorised lobbying rule
+(:class:`~negotiation.behaviours.vectorised.VectorisedLobbying`), with linear or
+quadratic issue costs. Anything else (another behaviour, a subclass of one of these,
+anticipated ratification, a dated threat that moves the status quo, other curvatures)
+raises :class:`NotCovered`, naming what is not covered; callers then run the per-run
+model.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -25,7 +28,7 @@ from negotiation.behaviours.mediation import Convenor
 from negotiation.behaviours.offer import Logrolling
 from negotiation.behaviours.opponent import FrequencyModel
 from negotiation.behaviours.ratification import WinSet
-from negotiation.behaviours.vectorised import is_vectorised
+from negotiation.behaviours.vectorised import is_vectorised_lobbying, is_vectorised_offer
 from negotiation.plan import Plan
 from negotiation.preferences import PIECE_GRID
 from negotiation.scenario import EffectSpec
@@ -41,6 +44,14 @@ COVERED: dict[str, tuple[type, ...]] = {
     "escalation": (StallThreat, Restraint),
     "mediation": (Convenor,),
     "lobbying": (Pressure,),
+}
+
+
+# The kinds a behaviour may also be written for in the vectorised form: its base class,
+# and whether a class is one the engine runs (negotiation.behaviours.vectorised).
+VECTORISED: dict[str, tuple[str, Callable[[type], bool]]] = {
+    "offer": ("VectorisedOffer", is_vectorised_offer),
+    "lobbying": ("VectorisedLobbying", is_vectorised_lobbying),
 }
 
 
@@ -101,6 +112,7 @@ class Layout(NamedTuple):
     group_start: Array
     influence: Array
     gain: Array
+    vectorised_lobbying: Array
     per_pull: Array
     membership: Array
     focal: Array
@@ -174,10 +186,11 @@ def coverage_problem(plan: Plan) -> str | None:
     """Why the lockstep engine cannot run ``plan``, or ``None`` when it can."""
     scenario, settings = plan.scenario, plan.scenario.settings
     for (key, field), (cls, _) in plan.behaviours.items():
-        if cls not in COVERED[field] and not (field == "offer" and is_vectorised(cls)):
+        vectorised = VECTORISED.get(field)
+        if cls not in COVERED[field] and not (vectorised and vectorised[1](cls)):
             names = ", ".join(c.__name__ for c in COVERED[field])
-            if field == "offer":
-                names += ", any VectorisedOffer"
+            if vectorised:
+                names += f", any {vectorised[0]}"
             return f"{key}'s {field} behaviour {cls.__name__} (covered: {names})"
     if settings.issue_curvature not in (1.0, 2.0):
         return f"issue_curvature {settings.issue_curvature:g} (covered: 1 and 2)"
@@ -261,7 +274,7 @@ def layout_for(plan: Plan) -> Layout:
         threat_step=np.array([e[2] for e in escalation], dtype=float),
         withdraw=np.array([e[3] for e in escalation], dtype=np.bool_),
         exponent=np.array([p.get("e", 1.0) for p in offers], dtype=float),
-        vectorised_offer=np.array([is_vectorised(c) for c in offer_classes], dtype=np.bool_),
+        vectorised_offer=np.array([is_vectorised_offer(c) for c in offer_classes], dtype=np.bool_),
         alpha=np.array([p["alpha"] for p in acceptance], dtype=float),
         beta=np.array([p["beta"] for p in acceptance], dtype=float),
         learning_rate=np.array([p["learning_rate"] for p in opponents], dtype=float),
@@ -270,7 +283,11 @@ def layout_for(plan: Plan) -> Layout:
         group_bit=np.array([bits[g.key] for g in groups], dtype=np.int64),
         group_start=np.array([0, group_count[0], sum(group_count)], dtype=np.int64),
         influence=np.array([g.influence for g in groups], dtype=float),
-        gain=np.array([params(g.key, "lobbying")["gain"] for g in groups], dtype=float),
+        gain=np.array([params(g.key, "lobbying").get("gain", 0.0) for g in groups], dtype=float),
+        vectorised_lobbying=np.array(
+            [is_vectorised_lobbying(behaviour[(g.key, "lobbying")][0]) for g in groups],
+            dtype=np.bool_,
+        ).reshape(len(groups)),
         per_pull=np.ascontiguousarray(plan.mandates._per_pull),
         membership=np.ascontiguousarray(plan.mandates.membership),
         focal=np.array([list(f) + [0.0] * (width - len(f)) for f in focal], dtype=float),

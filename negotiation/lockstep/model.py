@@ -33,13 +33,19 @@ from negotiation.lockstep.layout import Layout, coverage_problem, layout_for, st
 from negotiation.lockstep.protocol import (
     apply_effect,
     close_round,
+    mandate_round,
     offer_round,
     open_round,
     play_round,
 )
 from negotiation.lockstep.state import State, opening_state
 from negotiation.lockstep.structs import Arrays, as_struct
-from negotiation.lockstep.targets import offer_groups, set_targets
+from negotiation.lockstep.vectorised import (
+    add_pressures,
+    lobbying_groups,
+    offer_groups,
+    set_targets,
+)
 from negotiation.outcome import Outcome
 from negotiation.plan import Plan, plan_for
 from negotiation.scenario import Scenario, load_scenario
@@ -97,7 +103,10 @@ class LockstepTalks(mesa.Model):
             next(a.key for a in self.plan.scenario.actors if a.kind == "delegation" and a.side == s)
             for s in self.plan.scenario.sides
         ]
+        sides = self.plan.scenario.sides
+        group_keys = [key for side in sides for key in self.plan.group_keys[side]]
         self._offer_groups = offer_groups(self.plans, delegations)
+        self._lobbying_groups = lobbying_groups(self.plans, group_keys)
         self.actors: dict[str, BatchActor] = {
             a.key: BatchActor(self, a.key, a.label, a.kind, a.side, self.plan.rows.get(a.key))
             for a in self.plan.scenario.actors
@@ -111,7 +120,7 @@ class LockstepTalks(mesa.Model):
             self.running = False
             return
         t, t_next = float(self._times[number]), float(self._times[number + 1])
-        if self._offer_groups:
+        if self._offer_groups or self._lobbying_groups:
             self._play_in_phases(number, t, t_next)
         else:
             play_round(self._layout, self._state, number, t, t_next, self.active)
@@ -119,14 +128,18 @@ class LockstepTalks(mesa.Model):
         self.running = self.active.size > 0
 
     def _play_in_phases(self, number: int, t: float, t_next: float) -> None:
-        """The round with the vectorised strategies' targets asked between its phases:
-        at time ``t`` for the offers, at ``t_next`` for acceptance's next offers."""
-        layout, state, structure, groups = self._layout, self.state, self._state, self._offer_groups
+        """The round with the vectorised behaviours asked between its phases: the
+        lobbying rules' pressure before the mandates, the offer strategies' targets at
+        time ``t`` for the offers and at ``t_next`` for acceptance's next offers."""
+        layout, state, structure = self._layout, self.state, self._state
+        offers = self._offer_groups
         open_round(layout, structure, number, self.active)
         runs = self.active[state.bargaining[self.active]]
-        set_targets(groups, layout, state, structure, runs, t, number, state.target)
+        add_pressures(self._lobbying_groups, self.layout, state, runs, t, number)
+        mandate_round(layout, structure, runs)
+        set_targets(offers, layout, state, structure, runs, t, number, state.target)
         offer_round(layout, structure, number, t, runs)
-        set_targets(groups, layout, state, structure, runs, t_next, number, state.target_next)
+        set_targets(offers, layout, state, structure, runs, t_next, number, state.target_next)
         close_round(layout, structure, number, t_next, runs)
 
     def run(self) -> State:

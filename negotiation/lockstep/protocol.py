@@ -158,10 +158,13 @@ def update_mandates(lay: Any, st: Any, b: int) -> None:
 
 @numba.njit(cache=True)
 def lobby(lay: Any, st: Any, b: int) -> None:
-    """Every group's pressure (:class:`negotiation.behaviours.lobbying.Pressure`)."""
+    """Every group's pressure (:class:`negotiation.behaviours.lobbying.Pressure`; a
+    vectorised rule's was added to the pull before the phase)."""
     p = st.plan[b]  # the run's plan in the batch
     k = lay.low[p].shape[0]
     for g in range(lay.group_row.shape[0]):
+        if lay.vectorised_lobbying[p, g]:
+            continue  # its pressure was added before the phase
         rate = lay.gain[p, g] * lay.influence[p, g] * st.urgency[b, g]
         rate = rate * lay.lobbying_rate[p]
         row = lay.group_row[g]
@@ -527,14 +530,13 @@ def deadline(lay: Any, st: Any, b: int) -> None:
 
 @numba.njit(cache=True)
 def open_one(lay: Any, st: Any, b: int, number: int) -> None:
-    """Round ``number`` (1-based) of run ``b`` up to the offers: the random shocks due
-    before it (the dated events are on Mesa's event list), the leaders' endorsement of a
-    framework at the summit, or else lobbying, the mandates and the host's goodwill.
-    ``st.bargaining[b]`` says whether the run goes on to make offers this round."""
+    """Round ``number`` (1-based) of run ``b`` up to the lobbying: the random shocks due
+    before it (the dated events are on Mesa's event list) and the leaders' endorsement
+    of a framework at the summit. ``st.bargaining[b]`` says whether the run goes on to
+    bargain this round."""
     st.bargaining[b] = False
     if not st.running[b]:
         return
-    p = st.plan[b]
     st.rounds_played[b] = number
     for s in range(st.shock_at.shape[1]):  # each shock at most once a day
         for d in range(st.shock_at.shape[2]):
@@ -544,12 +546,18 @@ def open_one(lay: Any, st: Any, b: int, number: int) -> None:
         if number >= lay.rounds:
             endorse(lay, st, b)
         return
+    st.bargaining[b] = True
+
+
+@numba.njit(cache=True)
+def mandate_one(lay: Any, st: Any, b: int) -> None:
+    """Lobbying, the mandates it moves and the host's goodwill, before the offers."""
+    p = st.plan[b]
     lobby(lay, st, b)
     update_mandates(lay, st, b)
     if lay.has_host and st.goodwill[b] < lay.host_cap[p]:  # the convenor's goodwill
         st.goodwill[b] = min(lay.host_cap[p], st.goodwill[b] + lay.host_goodwill[p])
     st.has_next[b, :] = False
-    st.bargaining[b] = True
 
 
 @numba.njit(cache=True)
@@ -584,25 +592,33 @@ def close_one(lay: Any, st: Any, b: int, number: int, t_next: float) -> None:
 @numba.njit(cache=True)
 def play_round(lay: Any, st: Any, number: int, t: float, t_next: float, runs: Any) -> None:
     """Round ``number`` (1-based) of every run in ``runs`` that is still going, each run
-    whole before the next: :func:`open_one`, :func:`offer_one`, :func:`close_one` (see
-    :mod:`negotiation.model`)."""
+    whole before the next: :func:`open_one`, :func:`mandate_one`, :func:`offer_one`,
+    :func:`close_one` (see :mod:`negotiation.model`)."""
     for i in range(runs.shape[0]):
         b = runs[i]
         open_one(lay, st, b, number)
         if st.bargaining[b]:
+            mandate_one(lay, st, b)
             offer_one(lay, st, b, number, t)
             close_one(lay, st, b, number, t_next)
 
 
-# The same round in three phases over the batch, for a batch whose offer targets come
-# from vectorised strategies between them (negotiation.lockstep.model): each run's
-# operations are those of play_round, in the same order.
+# The same round in phases over the batch, for a batch whose lobbying pressures or offer
+# targets come from vectorised behaviours between them (negotiation.lockstep.model):
+# each run's operations are those of play_round, in the same order.
 
 
 @numba.njit(cache=True)
 def open_round(lay: Any, st: Any, number: int, runs: Any) -> None:
     for i in range(runs.shape[0]):
         open_one(lay, st, runs[i], number)
+
+
+@numba.njit(cache=True)
+def mandate_round(lay: Any, st: Any, runs: Any) -> None:
+    for i in range(runs.shape[0]):
+        if st.bargaining[runs[i]]:
+            mandate_one(lay, st, runs[i])
 
 
 @numba.njit(cache=True)

@@ -23,7 +23,8 @@ from negotiation.scenario import BEHAVIOUR_FIELDS, BehaviourSpec
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "adding-a-behaviour.md"
 NEW = ("offer", "deadline-sprinter")
-VECTORISED = ("offer", "deadline-sprinter-vectorised")  # registered by a later block
+# registered by later blocks
+VECTORISED = [("offer", "deadline-sprinter-vectorised"), ("lobbying", "threat-alarmed")]
 
 
 def blocks(language: str) -> list[str]:
@@ -33,14 +34,14 @@ def blocks(language: str) -> list[str]:
 @pytest.fixture
 def strategy_file(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     """The page's strategy saved as my_strategies.py, importable, in the working folder."""
-    assert NEW[1] not in names(NEW[0]) and VECTORISED[1] not in names(VECTORISED[0])
+    assert all(name not in names(kind) for kind, name in [NEW, *VECTORISED])
     (tmp_path / "my_strategies.py").write_text(blocks("python")[0], encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     yield tmp_path
     sys.modules.pop("my_strategies", None)
-    unregister(*NEW)
-    unregister(*VECTORISED)
+    for kind, name in [NEW, *VECTORISED]:
+        unregister(kind, name)
 
 
 def test_the_strategy_file_is_at_most_30_lines() -> None:

@@ -1,6 +1,6 @@
-"""Vectorised offer strategies: one definition for a batch of runs, run by the lockstep
-engine between the compiled phases of a round and by the per-run model as a batch of
-one, with the same runs in both."""
+"""Vectorised behaviours (offer strategies, lobbying rules): one definition for a batch
+of runs, run by the lockstep engine between the compiled phases of a round and by the
+per-run model as a batch of one, with the same runs in both."""
 
 from __future__ import annotations
 
@@ -12,7 +12,14 @@ import numpy as np
 import pytest
 from pydantic import Field
 
-from negotiation.behaviours import OfferRuns, VectorisedOffer, register, unregister
+from negotiation.behaviours import (
+    LobbyRuns,
+    OfferRuns,
+    VectorisedLobbying,
+    VectorisedOffer,
+    register,
+    unregister,
+)
 from negotiation.lockstep import LockstepTalks, coverage_problem, outcome_columns, outcome_rows
 from negotiation.model import run_once
 from negotiation.plan import plan_for
@@ -66,21 +73,60 @@ class OwnBid(VectorisedOffer):
         return me.concede_uniformly(target)
 
 
+@dataclass
+class VectorisedPressure(VectorisedLobbying):
+    """Grossman & Helpman's (2001) pressure as the compiled engine computes it: gain x
+    influence x urgency x lobbying rate x salience."""
+
+    gain: Annotated[float, Field(ge=0.0, le=100.0)] = 1.0
+
+    def pressures(self, runs: LobbyRuns) -> np.ndarray:
+        rate = self.gain * runs.influence * runs.urgency * runs.lobbying_rate
+        return rate[:, None] * runs.weights
+
+
+@dataclass
+class AlarmedPressure(VectorisedLobbying):
+    """Louder while the offers are far apart and the own side's threat is credible."""
+
+    alarm: Annotated[float, Field(ge=0.0, le=50.0)] = 6.0
+
+    def pressures(self, runs: LobbyRuns) -> np.ndarray:
+        loud = 1.0 + self.alarm * runs.credibility * (runs.gap > 0.2)
+        rate = runs.influence * runs.urgency * runs.lobbying_rate * loud
+        return rate[:, None] * runs.weights * (1.0 + 0.1 * runs.round)
+
+
+@dataclass
+class OwnBatch(VectorisedLobbying):
+    """Overrides pressure_all, which the lockstep engine would not see."""
+
+    def pressures(self, runs: LobbyRuns) -> np.ndarray:
+        return runs.weights
+
+    @classmethod
+    def pressure_all(cls, behaviours: Any, groups: Any, view: Any) -> np.ndarray:
+        return np.array([g.weights for g in groups])
+
+
 NAMES = {
-    "test-vectorised-aspiration": VectorisedAspiration,
-    "test-gap-sprinter": GapSprinter,
-    "test-wrong-shape": WrongShape,
-    "test-own-bid": OwnBid,
+    ("offer", "test-vectorised-aspiration"): VectorisedAspiration,
+    ("offer", "test-gap-sprinter"): GapSprinter,
+    ("offer", "test-wrong-shape"): WrongShape,
+    ("offer", "test-own-bid"): OwnBid,
+    ("lobbying", "test-vectorised-pressure"): VectorisedPressure,
+    ("lobbying", "test-alarmed-pressure"): AlarmedPressure,
+    ("lobbying", "test-own-batch"): OwnBatch,
 }
 
 
 @pytest.fixture(autouse=True)
 def registered() -> Iterator[None]:
-    for name, cls in NAMES.items():
-        register("offer", name)(cls)
+    for (kind, name), cls in NAMES.items():
+        register(kind, name)(cls)
     yield
-    for name in NAMES:
-        unregister("offer", name)
+    for kind, name in NAMES:
+        unregister(kind, name)
 
 
 def test_a_vectorised_strategy_is_covered_and_one_that_overrides_the_bid_is_not() -> None:
@@ -190,3 +236,93 @@ def test_a_batch_of_one_is_the_per_run_adapter() -> None:
     assert strategy._as_batch_of_one.start.tolist() == [0.2]
     with pytest.raises(ValueError, match=r"takes the columns \['start', 'wide'\]"):
         GapSprinter.over_runs({"start": np.array([0.2])})
+
+
+def test_a_vectorised_lobbying_rule_is_covered_and_one_that_batches_itself_is_not() -> None:
+    scenario = load_scenario(FLAGSHIP)
+    params = {"lobbying_behaviour": "test-alarmed-pressure"}
+    assert coverage_problem(plan_for(scenario, params)) is None
+    problem = coverage_problem(plan_for(scenario, {"lobbying_behaviour": "test-own-batch"}))
+    assert problem is not None and "OwnBatch" in problem and "VectorisedLobbying" in problem
+
+
+def _same_outcomes(ours: LockstepTalks, theirs: LockstepTalks) -> None:
+    mine, other = outcome_columns(ours), outcome_columns(theirs)
+    for name, column in other.items():
+        if name.startswith("param__") or name == "plan_digest":
+            continue
+        if column.dtype == object:
+            assert list(mine[name]) == list(column), name
+        else:
+            np.testing.assert_array_equal(mine[name], column, err_msg=name)
+
+
+def test_the_lobbying_phase_plays_what_the_compiled_pressure_plays() -> None:
+    seeds = list(range(120))
+    vectorised = LockstepTalks(FLAGSHIP, seeds, lobbying_behaviour="test-vectorised-pressure")
+    compiled = LockstepTalks(FLAGSHIP, seeds)
+    for model in (vectorised, compiled):
+        model.run()
+    _same_outcomes(vectorised, compiled)
+    np.testing.assert_array_equal(vectorised.state.pull, compiled.state.pull)
+
+
+def test_vectorised_lobbying_and_offers_together_are_the_per_run_records(
+    flagship_text: str, tmp_path: Any
+) -> None:
+    """Design points mixing lobbying rules across groups (one group on its own rule)
+    and offer strategies, in one batch: every record is ``run_once``'s."""
+    farmers = (
+        "\n[parameters.farmer_lobbying]\n"
+        'description = "How the soybean farmers lobby"\nkind = "behaviour"\n'
+        'behaviour_kind = "lobbying"\ntargets = ["actors.us_soybean_farmers.lobbying"]\n'
+    )
+    path = tmp_path / "farmers.toml"
+    others = flagship_text.replace('"actors.us_soybean_farmers.lobbying", ', "", 1)
+    assert others != flagship_text  # the farmers now have a parameter of their own
+    path.write_text(others + farmers, encoding="utf-8")
+    scenario = load_scenario(path)
+    rng = np.random.default_rng(9)
+    rules = ["test-alarmed-pressure", "test-vectorised-pressure", "pressure"]
+    points = [
+        {
+            "lobbying_behaviour": rules[i % 3],
+            "farmer_lobbying": rules[(i // 3) % 3],
+            "us_offer_strategy": ["test-gap-sprinter", "logrolling"][i % 2],
+            "lobbying_rate": float(rng.uniform(0.01, 0.1)),
+        }
+        for i in range(36)
+    ]
+    seeds = [int(s) for s in rng.integers(0, 2**32, size=36)]
+    model = LockstepTalks(scenario, seeds, points=points)
+    assert model._lobbying_groups and model._offer_groups
+    model.run()
+    expected = [run_once(scenario, s, p).to_row() for s, p in zip(seeds, points, strict=True)]
+    assert outcome_rows(model) == expected
+
+
+def test_the_lobbying_rule_moves_the_mandates() -> None:
+    seeds = list(range(40))
+    alarmed = LockstepTalks(FLAGSHIP, seeds, lobbying_behaviour="test-alarmed-pressure")
+    plain = LockstepTalks(FLAGSHIP, seeds)
+    for model in (alarmed, plain):
+        model.run()
+    assert alarmed.state.pull.sum() > 1.5 * plain.state.pull.sum()
+
+
+def test_pressures_of_the_wrong_shape_are_refused_by_name() -> None:
+    @dataclass
+    class Flat(VectorisedLobbying):
+        """One number per run."""
+
+        def pressures(self, runs: LobbyRuns) -> np.ndarray:
+            return runs.urgency
+
+    register("lobbying", "test-flat")(Flat)
+    try:
+        with pytest.raises(ValueError, match=r"Flat.pressures returned shape \(5,\)"):
+            LockstepTalks(FLAGSHIP, range(5), lobbying_behaviour="test-flat").run()
+        with pytest.raises(ValueError, match=r"Flat.pressures returned shape \(1,\)"):
+            run_once(FLAGSHIP, 1, {"lobbying_behaviour": "test-flat"})
+    finally:
+        unregister("lobbying", "test-flat")

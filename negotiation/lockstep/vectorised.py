@@ -1,0 +1,154 @@
+"""A batch's vectorised behaviours, asked once per phase for all their runs.
+
+When some of a batch's plans give a delegation a
+:class:`~negotiation.behaviours.vectorised.VectorisedOffer` or a group a
+:class:`~negotiation.behaviours.vectorised.VectorisedLobbying`, the lockstep model
+plays the round in phases (:mod:`negotiation.lockstep.protocol`) and asks each such
+behaviour between them: the lobbying rules before the mandates are updated, the offer
+strategies before the offers and again before acceptance (for the next offers). The
+runs are grouped by the actor's behaviour class: each group is one call, on an instance
+whose fields hold each run's parameter values (the runs of a sweep's batch may come
+from different design points), gathered by each run's plan.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from negotiation.behaviours.vectorised import (
+    LobbyRuns,
+    OfferRuns,
+    OverRuns,
+    is_vectorised_lobbying,
+    is_vectorised_offer,
+    pressures_of,
+    targets_of,
+)
+from negotiation.lockstep.protocol import reservations
+from negotiation.lockstep.state import State
+from negotiation.plan import Plan
+
+Array = npt.NDArray[Any]
+
+
+@dataclass(frozen=True)
+class BehaviourGroup:
+    """The runs of a batch whose actor ``index`` (a side for a delegation, a group's
+    place in the layout for a group) uses behaviour ``cls``: the plans that choose it
+    (``member``, by plan) and each of its fields' values by plan."""
+
+    index: int
+    cls: type[OverRuns]
+    member: Array
+    values: dict[str, Array]
+
+    def runs_of(self, state: State, runs: Array) -> Array:
+        """Those of ``runs`` in this group."""
+        return runs[self.member[state.plan[runs]]]
+
+    def behaviour(self, state: State, runs: Array) -> Any:
+        """The behaviour with each of ``runs``' own values (the group's runs)."""
+        plan = state.plan[runs]
+        return self.cls.over_runs({name: v[plan] for name, v in self.values.items()})
+
+
+def behaviour_groups(
+    plans: list[Plan], keys: list[str], field: str, vectorised: Callable[[type], bool]
+) -> list[BehaviourGroup]:
+    """The vectorised behaviours (``vectorised(cls)``) in ``field`` of the actors
+    ``keys`` across a batch's plans: one group per actor and class, in actor order and
+    then in order of first use."""
+    groups: list[BehaviourGroup] = []
+    for index, key in enumerate(keys):
+        chosen: dict[type, list[int]] = defaultdict(list)
+        for p, plan in enumerate(plans):
+            cls = plan.behaviours[(key, field)][0]
+            if vectorised(cls):
+                chosen[cls].append(p)
+        for cls, members in chosen.items():
+            member = np.zeros(len(plans), dtype=np.bool_)
+            member[members] = True
+            values = {}
+            for spec in dataclasses.fields(cls):
+                by_plan = [plans[p].behaviours[(key, field)][1][spec.name] for p in members]
+                column = np.empty(len(plans), dtype=np.asarray(by_plan).dtype)
+                column[members] = by_plan
+                values[spec.name] = column
+            groups.append(BehaviourGroup(index, cls, member, values))
+    return groups
+
+
+def offer_groups(plans: list[Plan], delegation_keys: list[str]) -> list[BehaviourGroup]:
+    """The batch's vectorised offer strategies (``index``: the side)."""
+    return behaviour_groups(plans, delegation_keys, "offer", is_vectorised_offer)
+
+
+def lobbying_groups(plans: list[Plan], group_keys: list[str]) -> list[BehaviourGroup]:
+    """The batch's vectorised lobbying rules (``index``: the group's place in the
+    layout, ``Layout.group_row``)."""
+    return behaviour_groups(plans, group_keys, "lobbying", is_vectorised_lobbying)
+
+
+def set_targets(
+    groups: list[BehaviourGroup],
+    layout: Any,
+    state: State,
+    structure: Any,
+    runs: Array,
+    t: float,
+    number: int,
+    out: Array,
+) -> None:
+    """Write each offer group's targets at time ``t`` for its runs among ``runs`` into
+    ``out[run, side]`` (``structure`` is ``state`` as compiled code receives it)."""
+    for group in groups:
+        mine = group.runs_of(state, runs)
+        if mine.size == 0:
+            continue
+        side = group.index
+        seen = OfferRuns(
+            t=t,
+            round=number,
+            reservation=reservations(layout, structure, side, mine),
+            gap=state.gap[mine],
+            credibility=state.credibility[mine, side],
+            goodwill=state.goodwill[mine],
+        )
+        out[mine, side] = targets_of(group.behaviour(state, mine), seen)
+
+
+def add_pressures(
+    groups: list[BehaviourGroup],
+    layout: Any,
+    state: State,
+    runs: Array,
+    t: float,
+    number: int,
+) -> None:
+    """Add each lobbying group's pressure this round to its runs' pull (``layout`` is
+    the batch's stacked :class:`~negotiation.lockstep.layout.Layout`)."""
+    for group in groups:
+        mine = group.runs_of(state, runs)
+        if mine.size == 0:
+            continue
+        g = group.index
+        plan = state.plan[mine]
+        side = 0 if g < layout.group_start[1] else 1
+        seen = LobbyRuns(
+            round=number,
+            t=t,
+            urgency=state.urgency[mine, g],
+            influence=layout.influence[plan, g],
+            weights=state.weight[mine, layout.group_row[g]],
+            lobbying_rate=layout.lobbying_rate[plan],
+            credibility=state.credibility[mine, side],
+            gap=state.gap[mine],
+        )
+        state.pull[mine, g] += pressures_of(group.behaviour(state, mine), seen)
