@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from pydantic import Field
 
+from benchmarks.bench_lockstep import VectorisedAspiration, VectorisedPressure
 from negotiation.behaviours import (
     LobbyRuns,
     OfferRuns,
@@ -26,17 +27,8 @@ from negotiation.plan import plan_for
 from negotiation.scenario import load_scenario
 
 FLAGSHIP = "kuala-lumpur-2025"
-Exponent = Annotated[float, Field(gt=0.0, le=50.0)]
-
-
-@dataclass
-class VectorisedAspiration(VectorisedOffer):
-    """Faratin et al.'s (1998) time-dependent aspiration, written over the runs."""
-
-    e: Exponent = 0.5
-
-    def target_utilities(self, runs: OfferRuns) -> np.ndarray:
-        return 1.0 - (1.0 - runs.reservation) * (min(max(runs.t, 0.0), 1.0) ** (1.0 / self.e))
+# VectorisedAspiration and VectorisedPressure are the benchmark's (benchmarks.bench_lockstep):
+# the tests below show that they give the compiled rules' runs, as the benchmark assumes.
 
 
 @dataclass
@@ -71,18 +63,6 @@ class OwnBid(VectorisedOffer):
 
     def bid(self, me: Any, view: Any, target: float) -> np.ndarray:
         return me.concede_uniformly(target)
-
-
-@dataclass
-class VectorisedPressure(VectorisedLobbying):
-    """Grossman & Helpman's (2001) pressure as the compiled engine computes it: gain x
-    influence x urgency x lobbying rate x salience."""
-
-    gain: Annotated[float, Field(ge=0.0, le=100.0)] = 1.0
-
-    def pressures(self, runs: LobbyRuns) -> np.ndarray:
-        rate = self.gain * runs.influence * runs.urgency * runs.lobbying_rate
-        return rate[:, None] * runs.weights
 
 
 @dataclass
