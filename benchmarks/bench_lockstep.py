@@ -8,9 +8,11 @@ For the flagship's default protocol, the cost of a run:
 - in batches of ``--runs`` runs of one setting (an ensemble), with the columns and with
   the full records (``outcome_rows``, what a sweep stores);
 - the same with vectorised behaviours: both delegations' targets from the logrolling
-  aspiration written over the runs (:class:`VectorisedAspiration`) and every group's
-  pressure from the pressure rule written over them (:class:`VectorisedPressure`), the
-  same runs: the round in phases, the behaviours asked from Python between them;
+  aspiration written over the runs (:class:`VectorisedAspiration`), every group's
+  pressure from the pressure rule written over them (:class:`VectorisedPressure`) and
+  the US leader's threats from the stall-threat rule written over them
+  (:class:`VectorisedStallThreat`), the same runs: the round in phases, the behaviours
+  asked from Python between them;
 - in batches of ``--runs`` runs of as many settings, a dozen named parameters drawn at
   random per run (a sweep's chunk), plans included, against ``run_once`` on the same
   runs.
@@ -39,8 +41,10 @@ import numpy.typing as npt
 from pydantic import Field
 
 from negotiation.behaviours import (
+    LeaderRuns,
     LobbyRuns,
     OfferRuns,
+    VectorisedEscalation,
     VectorisedLobbying,
     VectorisedOffer,
     register,
@@ -68,7 +72,7 @@ RANDOM_PARAMETERS = (  # the twelve of experiments/studies/sobol-all.toml
 )
 
 
-VECTORISED = "benchmark-vectorised"  # the name of both vectorised behaviours
+VECTORISED = "benchmark-vectorised"  # the name of each vectorised behaviour here
 
 
 @dataclass
@@ -94,23 +98,52 @@ class VectorisedPressure(VectorisedLobbying):
         return rate[:, None] * runs.weights
 
 
+@dataclass
+class VectorisedStallThreat(VectorisedEscalation):
+    """Schelling's (1966) stall threat written over the runs: the stall-threat rule's,
+    so the threats are the compiled rule's."""
+
+    patience: Annotated[int, Field(ge=1, le=50)] = 3
+    min_progress: Annotated[float, Field(ge=0.0, le=1.0)] = 0.02
+    step: Annotated[float, Field(ge=0.0, le=1.0)] = 0.1
+    withdraw: bool = True
+
+    def changes(self, runs: LeaderRuns) -> npt.NDArray[np.float64]:
+        n, patience = runs.round, self.patience
+        due = (n > patience) & ((n - 1) % patience == 0)
+        before = runs.gaps[np.arange(runs.size), np.maximum(n - 1 - patience, 0)]
+        progress = before - runs.gaps[:, n - 1]
+        softened = self.withdraw & (progress > 2 * self.min_progress)
+        change = np.where(softened, -self.step / 2, 0.0)
+        change = np.where(progress < self.min_progress, self.step, change)
+        return np.where(due, change, 0.0)
+
+
+VECTORISED_CLASSES = {
+    "offer": VectorisedAspiration,
+    "lobbying": VectorisedPressure,
+    "escalation": VectorisedStallThreat,
+}
+
+
 @contextmanager
 def vectorised_registered() -> Iterator[dict[str, Any]]:
-    """:class:`VectorisedAspiration` and :class:`VectorisedPressure` registered, and the
-    parameters that give both delegations the one (with the flagship's exponents) and
-    every group the other."""
-    register("offer", VECTORISED)(VectorisedAspiration)
-    register("lobbying", VECTORISED)(VectorisedPressure)
+    """The vectorised copies of the built-in rules registered, and the parameters that
+    give both delegations the aspiration (with the flagship's exponents), every group
+    the pressure and the US leader the stall threat."""
+    for kind, cls in VECTORISED_CLASSES.items():
+        register(kind, VECTORISED)(cls)
     try:
         yield {
             "us_offer_strategy": VECTORISED,
             "china_offer_strategy": VECTORISED,
             "china_concession_exponent": 0.5,
             "lobbying_behaviour": VECTORISED,
+            "us_escalation": VECTORISED,
         }
     finally:
-        unregister("offer", VECTORISED)
-        unregister("lobbying", VECTORISED)
+        for kind in VECTORISED_CLASSES:
+            unregister(kind, VECTORISED)
 
 
 def random_points(n: int, seed: int) -> list[dict[str, float]]:

@@ -25,8 +25,10 @@ from negotiation.behaviours.interfaces import (
 )
 from negotiation.behaviours.registry import catalogue, get, names, register, unregister
 from negotiation.behaviours.vectorised import (
+    LeaderRuns,
     LobbyRuns,
     OfferRuns,
+    VectorisedEscalation,
     VectorisedLobbying,
     VectorisedOffer,
 )
@@ -34,6 +36,7 @@ from negotiation.behaviours.vectorised import (
 __all__ = [
     "AcceptanceStrategy",
     "Escalation",
+    "LeaderRuns",
     "LobbyRuns",
     "Lobbying",
     "Mediation",
@@ -41,6 +44,7 @@ __all__ = [
     "OfferStrategy",
     "OpponentModel",
     "Ratification",
+    "VectorisedEscalation",
     "VectorisedLobbying",
     "VectorisedOffer",
     "Verdict",

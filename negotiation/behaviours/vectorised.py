@@ -4,10 +4,12 @@ A behaviour's per-run methods decide for one actor of one run. The lockstep engi
 (:mod:`negotiation.lockstep`) plays a batch of runs at once and asks a vectorised
 behaviour for all of them in one call, on arrays with one entry (row) per run: a
 :class:`VectorisedOffer` for its delegation's targets (:class:`OfferRuns`), a
-:class:`VectorisedLobbying` for its group's pressure (:class:`LobbyRuns`). The instance
+:class:`VectorisedLobbying` for its group's pressure (:class:`LobbyRuns`), a
+:class:`VectorisedEscalation` for its leader's threats (:class:`LeaderRuns`). The instance
 it asks has the behaviour's fields as arrays too, one value per run, because the runs
 of a sweep's batch may come from different design points. The per-run model asks the
-same method with a batch of one (the adapters ``target_utility`` and ``pressure``), so
+same method with a batch of one (the adapters ``target_utility``, ``pressure`` and
+``act``), so
 one definition serves both engines, which give the same runs bit for bit. A vectorised
 behaviour keeps no state between calls: what it decides is a function of what it is
 shown.
@@ -17,7 +19,9 @@ A vectorised offer strategy bids on the estimated efficient frontier
 lockstep engine runs compiled: it chooses *how much* to ask for, as Faratin, Sierra &
 Jennings's (1998) tactics do, and the frontier decides *what*. A vectorised lobbying
 rule's pressure accumulates as pull on the delegation's mandate, as every rule's does
-(:mod:`negotiation.mandate`).
+(:mod:`negotiation.mandate`). A vectorised escalation rule changes the credibility of
+its side's threats, as a leader's public threat or softening signal does (Schelling
+1966), through :meth:`negotiation.agents.Leader.threaten`.
 
 A behaviour written only in the per-run form runs in a sweep too: the lockstep engine
 does not cover it, so each of its runs is played by the per-run model, at that model's
@@ -36,12 +40,12 @@ from typing import TYPE_CHECKING, Any, Self
 import numpy as np
 import numpy.typing as npt
 
-from negotiation.behaviours.interfaces import Lobbying, OfferStrategy
+from negotiation.behaviours.interfaces import Escalation, Lobbying, OfferStrategy
 from negotiation.behaviours.offer import efficient_bid
 from negotiation.issues import Package
 
 if TYPE_CHECKING:
-    from negotiation.agents import Delegation, InterestGroup
+    from negotiation.agents import Delegation, InterestGroup, Leader
     from negotiation.view import TalksView
 
 FloatArray = npt.NDArray[np.float64]
@@ -221,6 +225,80 @@ def is_vectorised_lobbying(cls: type) -> bool:
         and issubclass(cls, VectorisedLobbying)
         and cls.pressure is VectorisedLobbying.pressure
         and cls.pressure_all.__func__ is Lobbying.pressure_all.__func__  # type: ignore[attr-defined]
+    )
+
+
+@dataclass(frozen=True)
+class LeaderRuns:
+    """What a vectorised escalation rule knows of each run of a batch, for one leader,
+    after the round's offers when no agreement was reached; every array has one entry
+    (row) per run.
+
+    ``round`` and ``t`` are the per-run view's; ``gaps`` is the gap between the
+    delegations' offers in each round so far (``view.gap_history()``, one row of
+    ``round`` values per run) and ``credibility`` the leader's side's threat
+    credibility.
+    """
+
+    round: int
+    t: float
+    gaps: FloatArray
+    credibility: FloatArray
+
+    @property
+    def size(self) -> int:
+        """The number of runs."""
+        return int(self.credibility.shape[0])
+
+
+@dataclass
+class VectorisedEscalation(OverRuns, Escalation):
+    """An escalation rule whose threats are decided for a batch of runs at once.
+
+    Subclasses implement :meth:`changes` with numpy on arrays over the runs and do not
+    override ``act``: the lockstep engine would not see such an override. A leader whose
+    side threatens nothing does not act on a change, in either engine."""
+
+    @abstractmethod
+    def changes(self, runs: LeaderRuns) -> FloatArray:
+        """Each run's change of its side's threat credibility this round (0 for none;
+        the credibility stays within 0..1).
+
+        Each field of ``self`` holds an array with one value per run."""
+
+    def act(self, me: Leader, view: TalksView) -> None:
+        """The per-run decision: :meth:`changes` for a batch of this run alone."""
+        assert me.side is not None
+        runs = LeaderRuns(
+            round=view.round,
+            t=view.t,
+            gaps=np.array([view.gap_history()], dtype=float).reshape(1, -1),
+            credibility=np.array([view.credibility(me.side)]),
+        )
+        change = float(changes_of(self._as_batch_of_one, runs)[0])
+        if change != 0.0:
+            me.threaten(change, "threat reaffirmed" if change > 0 else "threat softened")
+
+
+def changes_of(rule: VectorisedEscalation, runs: LeaderRuns) -> FloatArray:
+    """``rule.changes(runs)``, checked: one finite number per run."""
+    changes = np.asarray(rule.changes(runs), dtype=float)
+    if changes.shape != (runs.size,):
+        raise ValueError(
+            f"{type(rule).__name__}.changes returned shape {changes.shape} for "
+            f"{runs.size} runs: it must return one change per run"
+        )
+    if not np.isfinite(changes).all():
+        raise ValueError(f"{type(rule).__name__}.changes returned a non-finite change")
+    return changes
+
+
+def is_vectorised_escalation(cls: type) -> bool:
+    """Whether ``cls`` is a vectorised escalation rule that the lockstep engine can run."""
+    return (
+        isinstance(cls, type)
+        and issubclass(cls, VectorisedEscalation)
+        and cls.act is VectorisedEscalation.act
     )
 
 

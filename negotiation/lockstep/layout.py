@@ -2,15 +2,14 @@
 protocol, and whether the lockstep engine covers the plan at all.
 
 The engine covers the protocol of the flagship scenario and of every built-in scenario
-that uses its behaviours: logrolling offers or any vectorised offer strategy
-(:class:`~negotiation.behaviours.vectorised.VectorisedOffer`), AC_next acceptance, the
-frequency opponent model, win-set ratification, stall-threat or restraint escalation, a
-convening host (or none) and pressure lobbying or any vectorised lobbying rule
-(:class:`~negotiation.behaviours.vectorised.VectorisedLobbying`), with linear or
-quadratic issue costs. Anything else (another behaviour, a subclass of one of these,
-anticipated ratification, a dated threat that moves the status quo, other curvatures)
-raises :class:`NotCovered`, naming what is not covered; callers then run the per-run
-model.
+that uses its behaviours: logrolling offers, AC_next acceptance, the frequency opponent
+model, win-set ratification, stall-threat or restraint escalation, a convening host (or
+none) and pressure lobbying, with linear or quadratic issue costs; and any offer
+strategy, lobbying rule or escalation rule written in the vectorised form
+(:mod:`negotiation.behaviours.vectorised`). Anything else (another behaviour, a
+subclass of one of these, anticipated ratification, a dated threat that moves the
+status quo, other curvatures) raises :class:`NotCovered`, naming what is not covered;
+callers then run the per-run model.
 """
 
 from __future__ import annotations
@@ -28,7 +27,11 @@ from negotiation.behaviours.mediation import Convenor
 from negotiation.behaviours.offer import Logrolling
 from negotiation.behaviours.opponent import FrequencyModel
 from negotiation.behaviours.ratification import WinSet
-from negotiation.behaviours.vectorised import is_vectorised_lobbying, is_vectorised_offer
+from negotiation.behaviours.vectorised import (
+    is_vectorised_escalation,
+    is_vectorised_lobbying,
+    is_vectorised_offer,
+)
 from negotiation.plan import Plan
 from negotiation.preferences import PIECE_GRID
 from negotiation.scenario import EffectSpec
@@ -52,6 +55,7 @@ COVERED: dict[str, tuple[type, ...]] = {
 VECTORISED: dict[str, tuple[str, Callable[[type], bool]]] = {
     "offer": ("VectorisedOffer", is_vectorised_offer),
     "lobbying": ("VectorisedLobbying", is_vectorised_lobbying),
+    "escalation": ("VectorisedEscalation", is_vectorised_escalation),
 }
 
 
@@ -304,9 +308,10 @@ def layout_for(plan: Plan) -> Layout:
 
 
 def _escalation(entry: tuple[type, dict[str, Any]]) -> tuple[int, float, float, bool]:
-    """(patience, min_progress, step, withdraw); patience 0 for restraint."""
+    """(patience, min_progress, step, withdraw); patience 0 for restraint and for a
+    vectorised rule (asked between the round's phases)."""
     cls, p = entry
-    if cls is Restraint:
+    if cls is Restraint or is_vectorised_escalation(cls):
         return 0, 0.0, 0.0, False
     return int(p["patience"]), float(p["min_progress"]), float(p["step"]), bool(p["withdraw"])
 

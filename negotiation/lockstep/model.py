@@ -31,8 +31,10 @@ from negotiation import streams
 from negotiation.lockstep.collection import collection_paused
 from negotiation.lockstep.layout import Layout, coverage_problem, layout_for, stacked
 from negotiation.lockstep.protocol import (
+    agree_round,
     apply_effect,
-    close_round,
+    escalate_round,
+    finish_round,
     mandate_round,
     offer_round,
     open_round,
@@ -41,10 +43,13 @@ from negotiation.lockstep.protocol import (
 from negotiation.lockstep.state import State, opening_state
 from negotiation.lockstep.structs import Arrays, as_struct
 from negotiation.lockstep.vectorised import (
+    BehaviourGroup,
     add_pressures,
+    escalation_groups,
     lobbying_groups,
     offer_groups,
     set_targets,
+    shift_threats,
 )
 from negotiation.outcome import Outcome
 from negotiation.plan import Plan, plan_for
@@ -99,14 +104,7 @@ class LockstepTalks(mesa.Model):
         )
         for event, number in zip(self._events, numbers, strict=True):
             self.schedule_event(event.fire, at=float(number) - 0.5)
-        delegations = [
-            next(a.key for a in self.plan.scenario.actors if a.kind == "delegation" and a.side == s)
-            for s in self.plan.scenario.sides
-        ]
-        sides = self.plan.scenario.sides
-        group_keys = [key for side in sides for key in self.plan.group_keys[side]]
-        self._offer_groups = offer_groups(self.plans, delegations)
-        self._lobbying_groups = lobbying_groups(self.plans, group_keys)
+        self._offer_groups, self._lobbying_groups, self._escalation_groups = _vectorised(self.plans)
         self.actors: dict[str, BatchActor] = {
             a.key: BatchActor(self, a.key, a.label, a.kind, a.side, self.plan.rows.get(a.key))
             for a in self.plan.scenario.actors
@@ -120,7 +118,7 @@ class LockstepTalks(mesa.Model):
             self.running = False
             return
         t, t_next = float(self._times[number]), float(self._times[number + 1])
-        if self._offer_groups or self._lobbying_groups:
+        if self._offer_groups or self._lobbying_groups or self._escalation_groups:
             self._play_in_phases(number, t, t_next)
         else:
             play_round(self._layout, self._state, number, t, t_next, self.active)
@@ -130,7 +128,8 @@ class LockstepTalks(mesa.Model):
     def _play_in_phases(self, number: int, t: float, t_next: float) -> None:
         """The round with the vectorised behaviours asked between its phases: the
         lobbying rules' pressure before the mandates, the offer strategies' targets at
-        time ``t`` for the offers and at ``t_next`` for acceptance's next offers."""
+        time ``t`` for the offers and at ``t_next`` for acceptance's next offers, and
+        the escalation rules, leader by leader, when no agreement was reached."""
         layout, state, structure = self._layout, self.state, self._state
         offers = self._offer_groups
         open_round(layout, structure, number, self.active)
@@ -140,7 +139,13 @@ class LockstepTalks(mesa.Model):
         set_targets(offers, layout, state, structure, runs, t, number, state.target)
         offer_round(layout, structure, number, t, runs)
         set_targets(offers, layout, state, structure, runs, t_next, number, state.target_next)
-        close_round(layout, structure, number, t_next, runs)
+        agree_round(layout, structure, number, t_next, runs)
+        going = runs[state.escalating[runs]]
+        for side in self.layout.leader_order.tolist():
+            groups = self._escalation_groups
+            shift_threats(groups, side, layout, state, structure, going, t, number)
+            escalate_round(layout, structure, number, side, going)
+        finish_round(layout, structure, number, going)
 
     def run(self) -> State:
         """Play every round until every run has ended; return the final state."""
@@ -170,6 +175,25 @@ def _alone(plan: Plan) -> tuple[Layout, Arrays]:
         alone = stacked([_layout_of(plan)])
         cached = _ALONE[plan] = (alone, as_struct(alone))
     return cached
+
+
+def _vectorised(plans: list[Plan]) -> tuple[list[BehaviourGroup], ...]:
+    """The vectorised offer strategies, lobbying rules and escalation rules of a batch's
+    plans (which share their actors)."""
+    scenario = plans[0].scenario
+    sides = scenario.sides
+    by_kind = {
+        kind: [
+            next(a.key for a in scenario.actors if a.kind == kind and a.side == s) for s in sides
+        ]
+        for kind in ("delegation", "leader")
+    }
+    groups = [key for side in sides for key in plans[0].group_keys[side]]
+    return (
+        offer_groups(plans, by_kind["delegation"]),
+        lobbying_groups(plans, groups),
+        escalation_groups(plans, by_kind["leader"]),
+    )
 
 
 def _per_run_plans(

@@ -489,24 +489,29 @@ def endorse(lay: Any, st: Any, b: int) -> None:
 
 @numba.njit(cache=True)
 def escalate(lay: Any, st: Any, b: int, number: int) -> None:
-    """Leaders' stall-threat escalation (negotiation.behaviours.escalation), in the
-    order the model's agent set holds them; restraint does nothing."""
-    p = st.plan[b]  # the run's plan in the batch
+    """Leaders' escalation, in the order the model's agent set holds them."""
     for i in range(2):
-        side = lay.leader_order[i]
-        patience = lay.patience[p, side]
-        if patience <= 0:  # restraint
-            continue
-        n = number  # gaps recorded so far: one a round
-        if n <= patience or (n - 1) % patience:
-            continue
-        progress = st.gaps[b, n - 1 - patience] - st.gaps[b, n - 1]
-        if not lay.leader_threatens[p, side]:
-            continue
-        if progress < lay.min_progress[p, side]:
-            shift_credibility(lay, st, b, side, lay.threat_step[p, side])
-        elif lay.withdraw[p, side] and progress > 2 * lay.min_progress[p, side]:
-            shift_credibility(lay, st, b, side, -lay.threat_step[p, side] / 2)
+        escalate_side(lay, st, b, number, lay.leader_order[i])
+
+
+@numba.njit(cache=True)
+def escalate_side(lay: Any, st: Any, b: int, number: int, side: int) -> None:
+    """``side``'s leader's stall-threat escalation (negotiation.behaviours.escalation);
+    restraint, and a vectorised rule (asked before the phase), do nothing here."""
+    p = st.plan[b]  # the run's plan in the batch
+    patience = lay.patience[p, side]
+    if patience <= 0:  # restraint, or a vectorised rule
+        return
+    n = number  # gaps recorded so far: one a round
+    if n <= patience or (n - 1) % patience:
+        return
+    progress = st.gaps[b, n - 1 - patience] - st.gaps[b, n - 1]
+    if not lay.leader_threatens[p, side]:
+        return
+    if progress < lay.min_progress[p, side]:
+        shift_credibility(lay, st, b, side, lay.threat_step[p, side])
+    elif lay.withdraw[p, side] and progress > 2 * lay.min_progress[p, side]:
+        shift_credibility(lay, st, b, side, -lay.threat_step[p, side] / 2)
 
 
 @numba.njit(cache=True)
@@ -576,17 +581,34 @@ def offer_one(lay: Any, st: Any, b: int, number: int, t: float) -> None:
 
 
 @numba.njit(cache=True)
-def close_one(lay: Any, st: Any, b: int, number: int, t_next: float) -> None:
-    """The rest of the round: an agreement and its ratification, or escalation, and the
-    deadline after the last round."""
+def agree_one(lay: Any, st: Any, b: int, number: int, t_next: float) -> None:
+    """An agreement and its ratification (and the summit's endorsement of a framework
+    after the last round). ``st.escalating[b]`` says whether the talks go on this
+    round: the leaders may escalate, and the deadline may come."""
+    st.escalating[b] = False
     try_agreement(lay, st, b, number, t_next)
     if st.has_framework[b]:
         if number >= lay.rounds:
             endorse(lay, st, b)
     elif st.running[b]:
+        st.escalating[b] = True
+
+
+@numba.njit(cache=True)
+def finish_one(lay: Any, st: Any, b: int, number: int) -> None:
+    """The deadline, after the last round."""
+    if number >= lay.rounds:
+        deadline(lay, st, b)
+
+
+@numba.njit(cache=True)
+def close_one(lay: Any, st: Any, b: int, number: int, t_next: float) -> None:
+    """The rest of the round: an agreement and its ratification, or escalation, and the
+    deadline after the last round."""
+    agree_one(lay, st, b, number, t_next)
+    if st.escalating[b]:
         escalate(lay, st, b, number)
-        if number >= lay.rounds:
-            deadline(lay, st, b)
+        finish_one(lay, st, b, number)
 
 
 @numba.njit(cache=True)
@@ -603,9 +625,9 @@ def play_round(lay: Any, st: Any, number: int, t: float, t_next: float, runs: An
             close_one(lay, st, b, number, t_next)
 
 
-# The same round in phases over the batch, for a batch whose lobbying pressures or offer
-# targets come from vectorised behaviours between them (negotiation.lockstep.model):
-# each run's operations are those of play_round, in the same order.
+# The same round in phases over the batch, for a batch whose lobbying pressures, offer
+# targets or threats come from vectorised behaviours between them (negotiation.lockstep.
+# model): each run's operations are those of play_round, in the same order.
 
 
 @numba.njit(cache=True)
@@ -629,10 +651,32 @@ def offer_round(lay: Any, st: Any, number: int, t: float, runs: Any) -> None:
 
 
 @numba.njit(cache=True)
-def close_round(lay: Any, st: Any, number: int, t_next: float, runs: Any) -> None:
+def agree_round(lay: Any, st: Any, number: int, t_next: float, runs: Any) -> None:
     for i in range(runs.shape[0]):
         if st.bargaining[runs[i]]:
-            close_one(lay, st, runs[i], number, t_next)
+            agree_one(lay, st, runs[i], number, t_next)
+
+
+@numba.njit(cache=True)
+def escalate_round(lay: Any, st: Any, number: int, side: int, runs: Any) -> None:
+    for i in range(runs.shape[0]):
+        escalate_side(lay, st, runs[i], number, side)
+
+
+@numba.njit(cache=True)
+def threaten_round(lay: Any, st: Any, side: int, runs: Any, changes: Any) -> None:
+    """A vectorised escalation rule's changes of ``side``'s threat credibility, where
+    its leader threatens something (:meth:`negotiation.agents.Leader.threaten`)."""
+    for i in range(runs.shape[0]):
+        b = runs[i]
+        if lay.leader_threatens[st.plan[b], side] and changes[i] != 0.0:
+            shift_credibility(lay, st, b, side, changes[i])
+
+
+@numba.njit(cache=True)
+def finish_round(lay: Any, st: Any, number: int, runs: Any) -> None:
+    for i in range(runs.shape[0]):
+        finish_one(lay, st, runs[i], number)
 
 
 @numba.njit(cache=True)

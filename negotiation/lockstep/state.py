@@ -56,6 +56,7 @@ class State(NamedTuple):
     target: Array
     target_next: Array
     bargaining: Array
+    escalating: Array
     offer: Array
     gap: Array
     gaps: Array
@@ -135,6 +136,7 @@ def opening_state(
         target=np.zeros((n, 2)),
         target_next=np.zeros((n, 2)),
         bargaining=np.zeros(n, dtype=np.bool_),
+        escalating=np.zeros(n, dtype=np.bool_),
         offer=np.zeros((n, 2, k)),
         gap=np.ones(n),
         gaps=np.zeros((n, max(layout.rounds, 1))),

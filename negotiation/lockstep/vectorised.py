@@ -1,11 +1,13 @@
 """A batch's vectorised behaviours, asked once per phase for all their runs.
 
 When some of a batch's plans give a delegation a
-:class:`~negotiation.behaviours.vectorised.VectorisedOffer` or a group a
-:class:`~negotiation.behaviours.vectorised.VectorisedLobbying`, the lockstep model
+:class:`~negotiation.behaviours.vectorised.VectorisedOffer`, a group a
+:class:`~negotiation.behaviours.vectorised.VectorisedLobbying` or a leader a
+:class:`~negotiation.behaviours.vectorised.VectorisedEscalation`, the lockstep model
 plays the round in phases (:mod:`negotiation.lockstep.protocol`) and asks each such
 behaviour between them: the lobbying rules before the mandates are updated, the offer
-strategies before the offers and again before acceptance (for the next offers). The
+strategies before the offers and again before acceptance (for the next offers), the
+escalation rules, leader by leader, once no agreement was reached. The
 runs are grouped by the actor's behaviour class: each group is one call, on an instance
 whose fields hold each run's parameter values (the runs of a sweep's batch may come
 from different design points), gathered by each run's plan.
@@ -23,15 +25,18 @@ import numpy as np
 import numpy.typing as npt
 
 from negotiation.behaviours.vectorised import (
+    LeaderRuns,
     LobbyRuns,
     OfferRuns,
     OverRuns,
+    changes_of,
+    is_vectorised_escalation,
     is_vectorised_lobbying,
     is_vectorised_offer,
     pressures_of,
     targets_of,
 )
-from negotiation.lockstep.protocol import reservations
+from negotiation.lockstep.protocol import reservations, threaten_round
 from negotiation.lockstep.state import State
 from negotiation.plan import Plan
 
@@ -96,6 +101,12 @@ def lobbying_groups(plans: list[Plan], group_keys: list[str]) -> list[BehaviourG
     return behaviour_groups(plans, group_keys, "lobbying", is_vectorised_lobbying)
 
 
+def escalation_groups(plans: list[Plan], leader_keys: list[str]) -> list[BehaviourGroup]:
+    """The batch's vectorised escalation rules (``index``: the side; ``leader_keys`` in
+    side order)."""
+    return behaviour_groups(plans, leader_keys, "escalation", is_vectorised_escalation)
+
+
 def set_targets(
     groups: list[BehaviourGroup],
     layout: Any,
@@ -152,3 +163,29 @@ def add_pressures(
             gap=state.gap[mine],
         )
         state.pull[mine, g] += pressures_of(group.behaviour(state, mine), seen)
+
+
+def shift_threats(
+    groups: list[BehaviourGroup],
+    side: int,
+    layout: Any,
+    state: State,
+    structure: Any,
+    runs: Array,
+    t: float,
+    number: int,
+) -> None:
+    """Apply ``side``'s leader's vectorised escalation to its runs among ``runs`` (the
+    runs still going after this round's agreement phase)."""
+    for group in groups:
+        mine = group.runs_of(state, runs) if group.index == side else runs[:0]
+        if mine.size == 0:
+            continue
+        seen = LeaderRuns(
+            round=number,
+            t=t,
+            gaps=state.gaps[mine, :number],
+            credibility=state.credibility[mine, side],
+        )
+        changes = changes_of(group.behaviour(state, mine), seen)
+        threaten_round(layout, structure, side, mine, changes)

@@ -1,4 +1,4 @@
-"""Vectorised behaviours (offer strategies, lobbying rules): one definition for a batch
+"""Vectorised behaviours (offers, lobbying, escalation): one definition for a batch
 of runs, run by the lockstep engine between the compiled phases of a round and by the
 per-run model as a batch of one, with the same runs in both."""
 
@@ -12,10 +12,16 @@ import numpy as np
 import pytest
 from pydantic import Field
 
-from benchmarks.bench_lockstep import VectorisedAspiration, VectorisedPressure
+from benchmarks.bench_lockstep import (
+    VectorisedAspiration,
+    VectorisedPressure,
+    VectorisedStallThreat,
+)
 from negotiation.behaviours import (
+    LeaderRuns,
     LobbyRuns,
     OfferRuns,
+    VectorisedEscalation,
     VectorisedLobbying,
     VectorisedOffer,
     register,
@@ -27,7 +33,7 @@ from negotiation.plan import plan_for
 from negotiation.scenario import load_scenario
 
 FLAGSHIP = "kuala-lumpur-2025"
-# VectorisedAspiration and VectorisedPressure are the benchmark's (benchmarks.bench_lockstep):
+# The vectorised copies of the built-in rules are the benchmark's (benchmarks.bench_lockstep):
 # the tests below show that they give the compiled rules' runs, as the benchmark assumes.
 
 
@@ -89,6 +95,29 @@ class OwnBatch(VectorisedLobbying):
         return np.array([g.weights for g in groups])
 
 
+@dataclass
+class Brinkmanship(VectorisedEscalation):
+    """Raise the threat while the gap stays wide late in the talks, ease it when close."""
+
+    step: Annotated[float, Field(ge=0.0, le=1.0)] = 0.15
+
+    def changes(self, runs: LeaderRuns) -> np.ndarray:
+        wide = runs.gaps[:, -1] > 0.1
+        late = runs.t > 0.3
+        return np.where(wide & late, self.step, np.where(~wide, -self.step, 0.0))
+
+
+@dataclass
+class OwnAct(VectorisedEscalation):
+    """Overrides act, which the lockstep engine would not see."""
+
+    def changes(self, runs: LeaderRuns) -> np.ndarray:
+        return np.zeros(runs.size)
+
+    def act(self, me: Any, view: Any) -> None:
+        me.threaten(0.5, "always")
+
+
 NAMES = {
     ("offer", "test-vectorised-aspiration"): VectorisedAspiration,
     ("offer", "test-gap-sprinter"): GapSprinter,
@@ -97,6 +126,9 @@ NAMES = {
     ("lobbying", "test-vectorised-pressure"): VectorisedPressure,
     ("lobbying", "test-alarmed-pressure"): AlarmedPressure,
     ("lobbying", "test-own-batch"): OwnBatch,
+    ("escalation", "test-vectorised-stall-threat"): VectorisedStallThreat,
+    ("escalation", "test-brinkmanship"): Brinkmanship,
+    ("escalation", "test-own-act"): OwnAct,
 }
 
 
@@ -306,3 +338,53 @@ def test_pressures_of_the_wrong_shape_are_refused_by_name() -> None:
             run_once(FLAGSHIP, 1, {"lobbying_behaviour": "test-flat"})
     finally:
         unregister("lobbying", "test-flat")
+
+
+def test_a_vectorised_escalation_rule_is_covered_and_one_that_acts_itself_is_not() -> None:
+    scenario = load_scenario(FLAGSHIP)
+    assert coverage_problem(plan_for(scenario, {"us_escalation": "test-brinkmanship"})) is None
+    problem = coverage_problem(plan_for(scenario, {"us_escalation": "test-own-act"}))
+    assert problem is not None and "OwnAct" in problem and "VectorisedEscalation" in problem
+
+
+def test_the_escalation_phase_plays_what_the_compiled_stall_threat_plays() -> None:
+    seeds = list(range(150))
+    params = {"us_escalation": "test-vectorised-stall-threat"}
+    vectorised = LockstepTalks(FLAGSHIP, seeds, **params)
+    compiled = LockstepTalks(FLAGSHIP, seeds)
+    for model in (vectorised, compiled):
+        model.run()
+    _same_outcomes(vectorised, compiled)
+    np.testing.assert_array_equal(vectorised.state.credibility, compiled.state.credibility)
+    assert (compiled.state.peak_credibility[:, 0] > 0.6).any()  # threats were raised
+
+
+def test_every_kind_vectorised_at_once_is_the_per_run_record() -> None:
+    """Escalation rules on both sides (the Chinese leader threatens nothing, so its rule
+    changes nothing), with vectorised lobbying and offers, mixed across points."""
+    rng = np.random.default_rng(12)
+    points = [
+        {
+            "us_escalation": ["test-brinkmanship", "stall-threat", "restraint"][i % 3],
+            "china_escalation": ["test-brinkmanship", "test-vectorised-stall-threat"][i % 2],
+            "lobbying_behaviour": ["test-alarmed-pressure", "pressure"][(i // 3) % 2],
+            "china_offer_strategy": ["test-gap-sprinter", "logrolling"][(i // 2) % 2],
+            "threat_credibility": float(rng.uniform(0.2, 0.9)),
+        }
+        for i in range(36)
+    ]
+    seeds = [int(s) for s in rng.integers(0, 2**32, size=36)]
+    model = LockstepTalks(FLAGSHIP, seeds, points=points)
+    assert model._escalation_groups and model._lobbying_groups and model._offer_groups
+    model.run()
+    expected = [run_once(FLAGSHIP, s, p).to_row() for s, p in zip(seeds, points, strict=True)]
+    assert outcome_rows(model) == expected
+
+
+def test_brinkmanship_moves_the_threat() -> None:
+    seeds = list(range(40))
+    brink = LockstepTalks(FLAGSHIP, seeds, us_escalation="test-brinkmanship")
+    stall = LockstepTalks(FLAGSHIP, seeds)
+    for model in (brink, stall):
+        model.run()
+    assert not np.array_equal(brink.state.peak_credibility, stall.state.peak_credibility)
