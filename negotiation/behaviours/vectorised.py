@@ -57,8 +57,9 @@ class OfferRuns:
     it is asked for its target at negotiation time ``t``; every array has one entry per
     run, in the same order as the strategy's fields.
 
-    ``t`` and ``round`` are those of the per-run view (``view.t`` at the round's offer,
-    ``view.t_next`` when acceptance asks for the next offer); ``reservation`` is the
+    ``t``, ``round`` and ``rounds`` are those of the per-run view (``view.t`` at the
+    round's offer, ``view.t_next`` when acceptance asks for the next offer; ``rounds``
+    before the deadline); ``reservation`` is the
     delegation's reservation (``me.reservation``); ``gap`` is the normalised gap between
     the latest offers (``view.gap()``, 1.0 before any); ``credibility`` is the own
     side's threat credibility and ``goodwill`` the host's goodwill.
@@ -66,6 +67,7 @@ class OfferRuns:
 
     t: float
     round: int
+    rounds: int
     reservation: FloatArray
     gap: FloatArray
     credibility: FloatArray
@@ -122,6 +124,7 @@ class VectorisedOffer(OverRuns, OfferStrategy):
         runs = OfferRuns(
             t=t,
             round=view.round,
+            rounds=view.rounds,
             reservation=np.array([me.reservation]),
             gap=np.array([view.gap()]),
             credibility=np.array([view.credibility(me.side)]),

@@ -43,6 +43,7 @@ from negotiation.lockstep.protocol import (
 from negotiation.lockstep.state import State, opening_state
 from negotiation.lockstep.structs import Arrays, as_struct
 from negotiation.lockstep.vectorised import (
+    BatchArrays,
     BehaviourGroup,
     add_pressures,
     escalation_groups,
@@ -131,19 +132,19 @@ class LockstepTalks(mesa.Model):
         time ``t`` for the offers and at ``t_next`` for acceptance's next offers, and
         the escalation rules, leader by leader, when no agreement was reached."""
         layout, state, structure = self._layout, self.state, self._state
+        batch = BatchArrays(self.layout, layout, state, structure)
         offers = self._offer_groups
         open_round(layout, structure, number, self.active)
         runs = self.active[state.bargaining[self.active]]
-        add_pressures(self._lobbying_groups, self.layout, state, runs, t, number)
+        add_pressures(self._lobbying_groups, batch, runs, t, number)
         mandate_round(layout, structure, runs)
-        set_targets(offers, layout, state, structure, runs, t, number, state.target)
+        set_targets(offers, batch, runs, t, number, state.target)
         offer_round(layout, structure, number, t, runs)
-        set_targets(offers, layout, state, structure, runs, t_next, number, state.target_next)
+        set_targets(offers, batch, runs, t_next, number, state.target_next)
         agree_round(layout, structure, number, t_next, runs)
         going = runs[state.escalating[runs]]
         for side in self.layout.leader_order.tolist():
-            groups = self._escalation_groups
-            shift_threats(groups, side, layout, state, structure, going, t, number)
+            shift_threats(self._escalation_groups, side, batch, going, t, number)
             escalate_round(layout, structure, number, side, going)
         finish_round(layout, structure, number, going)
 

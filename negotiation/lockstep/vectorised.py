@@ -36,11 +36,23 @@ from negotiation.behaviours.vectorised import (
     pressures_of,
     targets_of,
 )
+from negotiation.lockstep.layout import Layout
 from negotiation.lockstep.protocol import reservations, threaten_round
 from negotiation.lockstep.state import State
 from negotiation.plan import Plan
 
 Array = npt.NDArray[Any]
+
+
+@dataclass(frozen=True)
+class BatchArrays:
+    """A batch's stacked layout and state, each as Python reads it (named tuples) and as
+    compiled code receives it (structures sharing the same arrays)."""
+
+    layout: Layout
+    compiled_layout: Any
+    state: State
+    compiled_state: Any
 
 
 @dataclass(frozen=True)
@@ -108,17 +120,11 @@ def escalation_groups(plans: list[Plan], leader_keys: list[str]) -> list[Behavio
 
 
 def set_targets(
-    groups: list[BehaviourGroup],
-    layout: Any,
-    state: State,
-    structure: Any,
-    runs: Array,
-    t: float,
-    number: int,
-    out: Array,
+    groups: list[BehaviourGroup], batch: BatchArrays, runs: Array, t: float, number: int, out: Array
 ) -> None:
     """Write each offer group's targets at time ``t`` for its runs among ``runs`` into
-    ``out[run, side]`` (``structure`` is ``state`` as compiled code receives it)."""
+    ``out[run, side]``."""
+    state = batch.state
     for group in groups:
         mine = group.runs_of(state, runs)
         if mine.size == 0:
@@ -127,7 +133,8 @@ def set_targets(
         seen = OfferRuns(
             t=t,
             round=number,
-            reservation=reservations(layout, structure, side, mine),
+            rounds=int(batch.layout.rounds),
+            reservation=reservations(batch.compiled_layout, batch.compiled_state, side, mine),
             gap=state.gap[mine],
             credibility=state.credibility[mine, side],
             goodwill=state.goodwill[mine],
@@ -136,15 +143,10 @@ def set_targets(
 
 
 def add_pressures(
-    groups: list[BehaviourGroup],
-    layout: Any,
-    state: State,
-    runs: Array,
-    t: float,
-    number: int,
+    groups: list[BehaviourGroup], batch: BatchArrays, runs: Array, t: float, number: int
 ) -> None:
-    """Add each lobbying group's pressure this round to its runs' pull (``layout`` is
-    the batch's stacked :class:`~negotiation.lockstep.layout.Layout`)."""
+    """Add each lobbying group's pressure this round to its runs' pull."""
+    layout, state = batch.layout, batch.state
     for group in groups:
         mine = group.runs_of(state, runs)
         if mine.size == 0:
@@ -158,7 +160,7 @@ def add_pressures(
             urgency=state.urgency[mine, g],
             influence=layout.influence[plan, g],
             weights=state.weight[mine, layout.group_row[g]],
-            lobbying_rate=layout.lobbying_rate[plan],
+            lobbying_rate=np.asarray(layout.lobbying_rate)[plan],  # stacked: one a plan
             credibility=state.credibility[mine, side],
             gap=state.gap[mine],
         )
@@ -168,15 +170,14 @@ def add_pressures(
 def shift_threats(
     groups: list[BehaviourGroup],
     side: int,
-    layout: Any,
-    state: State,
-    structure: Any,
+    batch: BatchArrays,
     runs: Array,
     t: float,
     number: int,
 ) -> None:
     """Apply ``side``'s leader's vectorised escalation to its runs among ``runs`` (the
     runs still going after this round's agreement phase)."""
+    state = batch.state
     for group in groups:
         mine = group.runs_of(state, runs) if group.index == side else runs[:0]
         if mine.size == 0:
@@ -188,4 +189,4 @@ def shift_threats(
             credibility=state.credibility[mine, side],
         )
         changes = changes_of(group.behaviour(state, mine), seen)
-        threaten_round(layout, structure, side, mine, changes)
+        threaten_round(batch.compiled_layout, batch.compiled_state, side, mine, changes)

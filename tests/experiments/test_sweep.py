@@ -326,3 +326,33 @@ def test_a_chunk_the_lockstep_engine_runs_whole_is_the_table_of_its_rows() -> No
         packed = packed_chunk_table(task)
         assert unpacked_table(packed).equals(table)
         assert len(packed) < 16384  # one write through the pool's pipe
+
+
+def test_a_plugin_s_vectorised_strategy_runs_in_lockstep_on_every_executor(
+    tmp_path: Path,
+) -> None:
+    """A vectorised offer strategy installed as a plug-in (tests/plugin_example) is
+    covered by the lockstep engine, in the parent and in the workers, which find it
+    through its entry point: the same table on serial, process-pool and Dask executors
+    as the per-run engine's."""
+    from negotiation.lockstep import coverage_problem
+    from negotiation.plan import plan_for
+
+    strategy = "example-plugin-vectorised"
+    flagship = load_scenario("kuala-lumpur-2025")
+    assert coverage_problem(plan_for(flagship, {"us_offer_strategy": strategy})) is None
+    study = make_study(
+        design={
+            "kind": "grid",
+            "parameters": {
+                "threat_credibility": [0.3, 0.8],
+                "us_offer_strategy": [strategy, "logrolling"],
+            },
+        }
+    )
+    per_run = run_sweep(study, tmp_path / "per-run", SerialExecutor(), engine="per-run").table()
+    for kind in ("serial", "processes", "dask"):
+        with make_executor(kind, workers=2) as executor:
+            table = run_sweep(study, tmp_path / kind, executor, chunk_size=5).table()
+        pd.testing.assert_frame_equal(table, per_run)
+    assert set(per_run["param__us_offer_strategy"]) == {strategy, "logrolling"}

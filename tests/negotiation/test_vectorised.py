@@ -238,6 +238,7 @@ def test_a_batch_of_one_is_the_per_run_adapter() -> None:
     runs = OfferRuns(
         t=0.5,
         round=3,
+        rounds=16,
         reservation=np.array([0.4, 0.4]),
         gap=np.array([0.3, 0.3]),
         credibility=np.array([0.5, 0.5]),
