@@ -661,6 +661,20 @@ def mix_mandates(
 
 
 @numba.njit(cache=True)
+def row_totals(matrix: Matrix) -> Vector:
+    """Each row's sum, its entries added in order: what the lockstep engine's mandate
+    update computes, where a matrix-vector product's order is the BLAS library's (and
+    can differ in the last bit from one machine, or one library, to another)."""
+    out = np.zeros(matrix.shape[0])
+    for s in range(matrix.shape[0]):
+        total = 0.0
+        for j in range(matrix.shape[1]):
+            total += matrix[s, j]
+        out[s] = total
+    return out
+
+
+@numba.njit(cache=True)
 def set_preference_rows(
     rows: npt.NDArray[np.intp],
     ideal: Matrix,

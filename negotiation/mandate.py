@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from negotiation.issues import IssueSpace
-from negotiation.kernels import mix_mandates
+from negotiation.kernels import mix_mandates, row_totals
 from negotiation.preferences import Preferences
 
 Matrix = npt.NDArray[np.float64]
@@ -68,13 +68,12 @@ class Mandates:
             self.membership[side, start : start + len(rows)] = 1.0
             self._blocks.append(slice(start, start + len(rows)))
             start += len(rows)
-        self._ones = np.ones(k)
         self.changed = False
 
     def template(self) -> Mandates:
         """Make this the shared layout of a scenario: every array read-only, so that
         only :meth:`fresh` copies, one per run, can change."""
-        shared = (self._base, self.pull, self.membership, self._per_pull, self._ones, self.rows)
+        shared = (self._base, self.pull, self.membership, self._per_pull, self.rows)
         for array in (*shared, self.group_ideal, self.group_weight):
             array.setflags(write=False)
         return self
@@ -107,6 +106,6 @@ class Mandates:
             return False
         self.changed = False
         ideal, weight = mix_mandates(self.pull, self._per_pull, self.membership, self._base)
-        weight /= (weight @ self._ones)[:, None]
+        weight /= row_totals(weight)[:, None]
         self.prefs.set_rows(self.rows, ideal, weight, self.space)
         return True

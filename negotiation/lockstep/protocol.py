@@ -125,10 +125,8 @@ def apply_effect(lay: Any, st: Any, b: int, effect: int) -> None:
 @numba.njit(cache=True)
 def update_mandates(lay: Any, st: Any, b: int) -> None:
     """Both delegations' mandates from their briefs and the pull received
-    (:meth:`negotiation.mandate.Mandates.update`). The weights' totals are summed in
-    issue order, where the per-run model leaves them to numpy's matrix-vector product,
-    whose order for short rows a loop does not reproduce: they may differ in the last
-    bit, which no outcome column has shown (the records are rounded to 6 decimals)."""
+    (:meth:`negotiation.mandate.Mandates.update`): the weights' totals summed in issue
+    order, as the per-run model sums them (:func:`negotiation.kernels.row_totals`)."""
     p = st.plan[b]  # the run's plan in the batch
     if not st.mandate_changed[b]:
         return
@@ -273,7 +271,8 @@ def accepts(lay: Any, st: Any, b: int, side: int, package: Any, t_next: float) -
         return False
     valued = lay.alpha[p, side] * own + lay.beta[p, side]
     if not st.has_next[b, side]:
-        target = aim(lay, st, b, side, t_next, reservation, True)
+        # a bid is worth at most 1 (the ideal), even for a vectorised target above that
+        target = min(aim(lay, st, b, side, t_next, reservation, True), 1.0)
         if valued < target - BID_SLACK:
             return False
     mine = next_offer(lay, st, b, side, t_next)

@@ -36,7 +36,7 @@ from negotiation.behaviours.vectorised import (
     pressures_of,
     targets_of,
 )
-from negotiation.lockstep.layout import Layout
+from negotiation.lockstep.layout import Layout, NotCovered
 from negotiation.lockstep.protocol import reservations, threaten_round
 from negotiation.lockstep.state import State
 from negotiation.plan import Plan
@@ -92,14 +92,27 @@ def behaviour_groups(
         for cls, members in chosen.items():
             member = np.zeros(len(plans), dtype=np.bool_)
             member[members] = True
+            # each plan's instance, as the per-run model makes it (after __post_init__)
+            built = [cls(**plans[p].behaviours[(key, field)][1]) for p in members]
             values = {}
             for spec in dataclasses.fields(cls):
-                by_plan = [plans[p].behaviours[(key, field)][1][spec.name] for p in members]
-                column = np.empty(len(plans), dtype=np.asarray(by_plan).dtype)
+                by_plan = _stacked([getattr(b, spec.name) for b in built], cls, spec.name)
+                column = np.zeros((len(plans), *by_plan.shape[1:]), dtype=by_plan.dtype)
                 column[members] = by_plan
                 values[spec.name] = column
             groups.append(BehaviourGroup(index, cls, member, values))
     return groups
+
+
+def _stacked(values: list[Any], cls: type, name: str) -> Array:
+    """One field's values across plans as one array (plans along the first axis)."""
+    try:
+        return np.array(values)
+    except ValueError:
+        raise NotCovered(
+            f"{cls.__name__}.{name} takes values of different shapes across the batch's "
+            "plans: they cannot share a batch"
+        ) from None
 
 
 def offer_groups(plans: list[Plan], delegation_keys: list[str]) -> list[BehaviourGroup]:

@@ -305,3 +305,21 @@ def test_collection_is_paused_for_a_batch_and_resumes_as_it_was() -> None:
     with pytest.raises(RuntimeError), collection_paused():
         raise RuntimeError
     assert gc.isenabled()
+
+
+def test_collection_is_not_paused_outside_the_main_thread() -> None:
+    import gc
+    import threading
+
+    from negotiation.lockstep.collection import collection_paused
+
+    seen: list[bool] = []
+
+    def batch() -> None:
+        with collection_paused():
+            seen.append(gc.isenabled())
+
+    worker = threading.Thread(target=batch)
+    worker.start()
+    worker.join()
+    assert seen == [True] and gc.isenabled()

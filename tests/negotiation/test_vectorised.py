@@ -4,6 +4,7 @@ per-run model as a batch of one, with the same runs in both."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -389,3 +390,59 @@ def test_brinkmanship_moves_the_threat() -> None:
     for model in (brink, stall):
         model.run()
     assert not np.array_equal(brink.state.peak_credibility, stall.state.peak_credibility)
+
+
+@dataclass
+class AboveOne(VectorisedOffer):
+    """Asks for more than the ideal is worth (its bid is the ideal)."""
+
+    margin: Annotated[float, Field(ge=0.0, le=1.0)] = 0.5
+
+    def target_utilities(self, runs: OfferRuns) -> np.ndarray:
+        return np.full(runs.size, 1.0 + self.margin * (1.0 - runs.t))
+
+
+@dataclass
+class InPercent(VectorisedOffer):
+    """A concession exponent given in percent, converted once by __post_init__, with a
+    derived field and a field of two values: the lockstep engine reads each plan's
+    instance as the per-run model builds it."""
+
+    percent: Annotated[float, Field(gt=0.0, le=5000.0)] = 50.0
+    band: tuple[float, float] = (0.0, 1.0)
+    inverse: float = dataclasses.field(init=False, default=0.0)
+
+    def __post_init__(self) -> None:
+        self.percent = self.percent / 100.0
+        self.inverse = 1.0 / self.percent
+
+    def target_utilities(self, runs: OfferRuns) -> np.ndarray:
+        low, high = self.band[:, 0], self.band[:, 1]
+        aspired = 1.0 - (1.0 - runs.reservation) * (min(max(runs.t, 0.0), 1.0) ** self.inverse)
+        return np.clip(aspired, np.maximum(low, runs.reservation), high)
+
+
+def test_a_target_above_one_and_fields_made_after_init_are_the_per_run_runs(
+    flagship_text: str, tmp_path: Any
+) -> None:
+    """Acceptance's shortcut knows a bid is worth at most 1 (found in review: with a
+    generous AC_next, a target above 1 made the engines differ), and a behaviour's
+    fields are each plan's instance's, __post_init__ and all."""
+    register("offer", "test-above-one")(AboveOne)
+    register("offer", "test-in-percent")(InPercent)
+    try:
+        generous = flagship_text.replace(
+            'acceptance = { name = "ac-next" }', 'acceptance = { name = "ac-next", beta = 0.6 }'
+        )
+        path = tmp_path / "generous.toml"
+        path.write_text(generous, encoding="utf-8")
+        cases = ((load_scenario(path), "test-above-one"), (FLAGSHIP, "test-in-percent"))
+        for scenario, strategy in cases:
+            params = {"us_offer_strategy": strategy}
+            model = LockstepTalks(scenario, range(20), **params)
+            model.run()
+            expected = [run_once(scenario, s, params).to_row() for s in range(20)]
+            assert outcome_rows(model) == expected, strategy
+    finally:
+        unregister("offer", "test-above-one")
+        unregister("offer", "test-in-percent")
