@@ -76,22 +76,15 @@ _TYPES: dict[tuple[Any, ...], ArraysType] = {}
 
 
 def _signature(values: NamedTuple) -> tuple[Any, ...]:
-    """What fixes the numba type of each field: an array's dtype, dimensions, layout,
-    writability and alignment; another value's Python type."""
+    """What fixes the numba type of each field: an array's dtype, dimensions, layout (as
+    numba names it: C before F), writability and alignment; another value's Python
+    type."""
     out: list[Any] = [type(values)]
     for value in values:
         if isinstance(value, np.ndarray):
             flags = value.flags
-            out.append(
-                (
-                    value.dtype.str,
-                    value.ndim,
-                    flags.c_contiguous,
-                    flags.f_contiguous,
-                    flags.writeable,
-                    flags.aligned,
-                )
-            )
+            layout = "C" if flags.c_contiguous else "F" if flags.f_contiguous else "A"
+            out.append((value.dtype.str, value.ndim, layout, flags.writeable, flags.aligned))
         else:
             out.append(type(value))
     return tuple(out)

@@ -323,3 +323,27 @@ def test_collection_is_not_paused_outside_the_main_thread() -> None:
     worker.start()
     worker.join()
     assert seen == [True] and gc.isenabled()
+
+
+def test_a_structure_s_type_follows_what_numba_reads_of_each_field() -> None:
+    """The cached structure type of a batch is keyed by every array's dtype, dimensions,
+    layout and flags (and other fields' Python types): what numba's typeof reads."""
+    from negotiation.lockstep.state import State
+    from negotiation.lockstep.structs import _signature
+
+    model = LockstepTalks(FLAGSHIP, [1, 2])
+    state = model.state
+    same = LockstepTalks(FLAGSHIP, [3]).state
+    assert _signature(state) == _signature(same)
+    strided = state._replace(ideal=state.ideal[:, :, ::2])
+    frozen = state.ideal.copy()
+    frozen.flags.writeable = False
+    variants = [
+        strided,
+        state._replace(ideal=frozen),
+        state._replace(ideal=state.ideal.astype(np.float32)),
+        state._replace(gap=state.gap.reshape(-1, 1)),
+    ]
+    signatures = {_signature(v) for v in variants}
+    assert len(signatures) == len(variants) and _signature(state) not in signatures
+    assert isinstance(state, State)
