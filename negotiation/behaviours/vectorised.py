@@ -138,15 +138,24 @@ class VectorisedOffer(OverRuns, OfferStrategy):
 
 def targets_of(strategy: VectorisedOffer, runs: OfferRuns) -> FloatArray:
     """``strategy.target_utilities(runs)``, checked: one finite number per run."""
-    targets = np.asarray(strategy.target_utilities(runs), dtype=float)
-    if targets.shape != (runs.size,):
+    returned = strategy.target_utilities(runs)
+    return _checked(returned, (runs.size,), strategy, "target_utilities", "target", "one per run")
+
+
+def _checked(
+    returned: Any, shape: tuple[int, ...], rule: object, method: str, unit: str, wanted: str
+) -> FloatArray:
+    """What ``rule.method`` returned, as floats, if it has ``shape`` and is finite; else
+    an error that names the rule, the method and what it must return."""
+    values = np.asarray(returned, dtype=float)
+    name = f"{type(rule).__name__}.{method}"
+    if values.shape != shape:
         raise ValueError(
-            f"{type(strategy).__name__}.target_utilities returned shape {targets.shape} "
-            f"for {runs.size} runs: it must return one target per run"
+            f"{name} returned shape {values.shape} for {shape[0]} runs: it must return {wanted}"
         )
-    if not np.isfinite(targets).all():
-        raise ValueError(f"{type(strategy).__name__}.target_utilities returned a non-finite target")
-    return targets
+    if not np.isfinite(values).all():
+        raise ValueError(f"{name} returned a non-finite {unit}")
+    return values
 
 
 @dataclass(frozen=True)
@@ -209,16 +218,8 @@ class VectorisedLobbying(OverRuns, Lobbying):
 
 def pressures_of(rule: VectorisedLobbying, runs: LobbyRuns) -> FloatArray:
     """``rule.pressures(runs)``, checked: one finite row of issues per run."""
-    pressures = np.asarray(rule.pressures(runs), dtype=float)
-    if pressures.shape != runs.weights.shape:
-        raise ValueError(
-            f"{type(rule).__name__}.pressures returned shape {pressures.shape} for "
-            f"{runs.size} runs of {runs.weights.shape[1]} issues: it must return one row "
-            "of issues per run"
-        )
-    if not np.isfinite(pressures).all():
-        raise ValueError(f"{type(rule).__name__}.pressures returned a non-finite pressure")
-    return pressures
+    wanted = f"one row of {runs.weights.shape[1]} issues per run"
+    return _checked(rule.pressures(runs), runs.weights.shape, rule, "pressures", "pressure", wanted)
 
 
 def is_vectorised_lobbying(cls: type) -> bool:
@@ -285,15 +286,7 @@ class VectorisedEscalation(OverRuns, Escalation):
 
 def changes_of(rule: VectorisedEscalation, runs: LeaderRuns) -> FloatArray:
     """``rule.changes(runs)``, checked: one finite number per run."""
-    changes = np.asarray(rule.changes(runs), dtype=float)
-    if changes.shape != (runs.size,):
-        raise ValueError(
-            f"{type(rule).__name__}.changes returned shape {changes.shape} for "
-            f"{runs.size} runs: it must return one change per run"
-        )
-    if not np.isfinite(changes).all():
-        raise ValueError(f"{type(rule).__name__}.changes returned a non-finite change")
-    return changes
+    return _checked(rule.changes(runs), (runs.size,), rule, "changes", "change", "one per run")
 
 
 def is_vectorised_escalation(cls: type) -> bool:
