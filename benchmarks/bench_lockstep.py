@@ -8,7 +8,8 @@ For the flagship's default protocol, the cost of a run:
 - in batches of ``--runs`` runs of one setting (an ensemble), with the columns and with
   the full records (``outcome_rows``, what a sweep stores);
 - the same with vectorised behaviours: both delegations' targets from the logrolling
-  aspiration written over the runs (:class:`VectorisedAspiration`), every group's
+  aspiration written over the runs (:class:`VectorisedAspiration`) and their verdicts
+  from AC_next written over them (:class:`VectorisedACNext`), every group's
   pressure from the pressure rule written over them (:class:`VectorisedPressure`) and
   the US leader's threats from the stall-threat rule written over them
   (:class:`VectorisedStallThreat`), the same runs: the round in phases, the behaviours
@@ -41,9 +42,11 @@ import numpy.typing as npt
 from pydantic import Field
 
 from negotiation.behaviours import (
+    AcceptRuns,
     LeaderRuns,
     LobbyRuns,
     OfferRuns,
+    VectorisedAcceptance,
     VectorisedEscalation,
     VectorisedLobbying,
     VectorisedOffer,
@@ -119,8 +122,22 @@ class VectorisedStallThreat(VectorisedEscalation):
         return np.where(due, change, 0.0)
 
 
+@dataclass
+class VectorisedACNext(VectorisedAcceptance):
+    """Baarslag, Hindriks & Jonker's (2011) AC_next written over the runs: the ac-next
+    rule's, so the verdicts are the compiled rule's."""
+
+    alpha: Annotated[float, Field(gt=0.0, le=2.0)] = 1.0
+    beta: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.0
+
+    def accepted(self, runs: AcceptRuns) -> npt.NDArray[np.bool_]:
+        result: npt.NDArray[np.bool_] = self.alpha * runs.offered + self.beta >= runs.next
+        return result
+
+
 VECTORISED_CLASSES = {
     "offer": VectorisedAspiration,
+    "acceptance": VectorisedACNext,
     "lobbying": VectorisedPressure,
     "escalation": VectorisedStallThreat,
 }
@@ -129,8 +146,8 @@ VECTORISED_CLASSES = {
 @contextmanager
 def vectorised_registered() -> Iterator[dict[str, Any]]:
     """The vectorised copies of the built-in rules registered, and the parameters that
-    give both delegations the aspiration (with the flagship's exponents), every group
-    the pressure and the US leader the stall threat."""
+    give both delegations the aspiration (with the flagship's exponents) and AC_next,
+    every group the pressure and the US leader the stall threat."""
     for kind, cls in VECTORISED_CLASSES.items():
         register(kind, VECTORISED)(cls)
     try:
@@ -138,6 +155,8 @@ def vectorised_registered() -> Iterator[dict[str, Any]]:
             "us_offer_strategy": VECTORISED,
             "china_offer_strategy": VECTORISED,
             "china_concession_exponent": 0.5,
+            "us_acceptance": VECTORISED,
+            "china_acceptance": VECTORISED,
             "lobbying_behaviour": VECTORISED,
             "us_escalation": VECTORISED,
         }

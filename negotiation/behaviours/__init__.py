@@ -25,15 +25,18 @@ from negotiation.behaviours.interfaces import (
 )
 from negotiation.behaviours.registry import catalogue, get, names, register, unregister
 from negotiation.behaviours.vectorised import (
+    AcceptRuns,
     LeaderRuns,
     LobbyRuns,
     OfferRuns,
+    VectorisedAcceptance,
     VectorisedEscalation,
     VectorisedLobbying,
     VectorisedOffer,
 )
 
 __all__ = [
+    "AcceptRuns",
     "AcceptanceStrategy",
     "Escalation",
     "LeaderRuns",
@@ -44,6 +47,7 @@ __all__ = [
     "OfferStrategy",
     "OpponentModel",
     "Ratification",
+    "VectorisedAcceptance",
     "VectorisedEscalation",
     "VectorisedLobbying",
     "VectorisedOffer",

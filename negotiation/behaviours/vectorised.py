@@ -5,11 +5,13 @@ A behaviour's per-run methods decide for one actor of one run. The lockstep engi
 behaviour for all of them in one call, on arrays with one entry (row) per run: a
 :class:`VectorisedOffer` for its delegation's targets (:class:`OfferRuns`), a
 :class:`VectorisedLobbying` for its group's pressure (:class:`LobbyRuns`), a
-:class:`VectorisedEscalation` for its leader's threats (:class:`LeaderRuns`). The instance
+:class:`VectorisedEscalation` for its leader's threats (:class:`LeaderRuns`), a
+:class:`VectorisedAcceptance` for its delegation's verdicts (:class:`AcceptRuns`). The
+instance
 it asks has the behaviour's fields as arrays too, one value per run, because the runs
 of a sweep's batch may come from different design points. The per-run model asks the
-same method with a batch of one (the adapters ``target_utility``, ``pressure`` and
-``act``), so
+same method with a batch of one (the adapters ``target_utility``, ``pressure``,
+``act`` and ``accepts``), so
 one definition serves both engines, which give the same runs bit for bit. A vectorised
 behaviour keeps no state between calls: what it decides is a function of what it is
 shown.
@@ -21,7 +23,9 @@ Jennings's (1998) tactics do, and the frontier decides *what*. A vectorised lobb
 rule's pressure accumulates as pull on the delegation's mandate, as every rule's does
 (:mod:`negotiation.mandate`). A vectorised escalation rule changes the credibility of
 its side's threats, as a leader's public threat or softening signal does (Schelling
-1966), through :meth:`negotiation.agents.Leader.threaten`.
+1966), through :meth:`negotiation.agents.Leader.threaten`. A vectorised acceptance
+rule decides, as Baarslag, Hindriks & Jonker's (2011) conditions do, from the own
+utility of the package on the table, of the own next offer and of the reservation.
 
 A behaviour written only in the per-run form runs in a sweep too: the lockstep engine
 does not cover it, so each of its runs is played by the per-run model, at that model's
@@ -40,7 +44,12 @@ from typing import TYPE_CHECKING, Any, Self
 import numpy as np
 import numpy.typing as npt
 
-from negotiation.behaviours.interfaces import Escalation, Lobbying, OfferStrategy
+from negotiation.behaviours.interfaces import (
+    AcceptanceStrategy,
+    Escalation,
+    Lobbying,
+    OfferStrategy,
+)
 from negotiation.behaviours.offer import efficient_bid
 from negotiation.issues import Package
 
@@ -295,6 +304,74 @@ def is_vectorised_escalation(cls: type) -> bool:
         isinstance(cls, type)
         and issubclass(cls, VectorisedEscalation)
         and cls.act is VectorisedEscalation.act
+    )
+
+
+@dataclass(frozen=True)
+class AcceptRuns:
+    """What a vectorised acceptance rule knows of each run of a batch, for one
+    delegation, when the other side's offer is on the table; every array has one entry
+    per run.
+
+    ``t``, ``round`` and ``rounds`` are the per-run view's; ``offered`` is the own
+    utility of the package on the table (``me.utility(package)``), ``next`` that of the
+    delegation's own next offer (``me.utility(my_next)``, AC_next's yardstick) and
+    ``reservation`` the delegation's reservation. A package below the reservation is
+    refused before the rule is asked, in either engine.
+    """
+
+    t: float
+    round: int
+    rounds: int
+    offered: FloatArray
+    next: FloatArray
+    reservation: FloatArray
+
+    @property
+    def size(self) -> int:
+        """The number of runs."""
+        return int(self.offered.shape[0])
+
+
+@dataclass
+class VectorisedAcceptance(OverRuns, AcceptanceStrategy):
+    """An acceptance rule whose verdicts are decided for a batch of runs at once.
+
+    Subclasses implement :meth:`accepted` with numpy on arrays over the runs and do not
+    override ``accepts``: the lockstep engine would not see such an override."""
+
+    @abstractmethod
+    def accepted(self, runs: AcceptRuns) -> npt.NDArray[np.bool_]:
+        """Each run's verdict on the package on the table: true to accept.
+
+        Each field of ``self`` holds an array with one value per run."""
+
+    def accepts(self, me: Delegation, view: TalksView, package: Package, my_next: Package) -> bool:
+        """The per-run verdict: :meth:`accepted` for a batch of this run alone."""
+        runs = AcceptRuns(
+            t=view.t,
+            round=view.round,
+            rounds=view.rounds,
+            offered=np.array([me.utility(package)]),
+            next=np.array([me.utility(my_next)]),
+            reservation=np.array([me.reservation]),
+        )
+        return bool(verdicts_of(self._as_batch_of_one, runs)[0])
+
+
+def verdicts_of(rule: VectorisedAcceptance, runs: AcceptRuns) -> npt.NDArray[np.bool_]:
+    """``rule.accepted(runs)``, checked: one verdict per run."""
+    returned = rule.accepted(runs)
+    values = _checked(returned, (runs.size,), rule, "accepted", "verdict", "one per run")
+    return values != 0.0
+
+
+def is_vectorised_acceptance(cls: type) -> bool:
+    """Whether ``cls`` is a vectorised acceptance rule that the lockstep engine can run."""
+    return (
+        isinstance(cls, type)
+        and issubclass(cls, VectorisedAcceptance)
+        and cls.accepts is VectorisedAcceptance.accepts
     )
 
 

@@ -5,7 +5,7 @@ The engine covers the protocol of the flagship scenario and of every built-in sc
 that uses its behaviours: logrolling offers, AC_next acceptance, the frequency opponent
 model, win-set ratification, stall-threat or restraint escalation, a convening host (or
 none) and pressure lobbying, with linear or quadratic issue costs; and any offer
-strategy, lobbying rule or escalation rule written in the vectorised form
+strategy, acceptance rule, lobbying rule or escalation rule written in the vectorised form
 (:mod:`negotiation.behaviours.vectorised`). Anything else (another behaviour, a
 subclass of one of these, anticipated ratification, a dated threat that moves the
 status quo, other curvatures) raises :class:`NotCovered`, naming what is not covered;
@@ -28,6 +28,7 @@ from negotiation.behaviours.offer import Logrolling
 from negotiation.behaviours.opponent import FrequencyModel
 from negotiation.behaviours.ratification import WinSet
 from negotiation.behaviours.vectorised import (
+    is_vectorised_acceptance,
     is_vectorised_escalation,
     is_vectorised_lobbying,
     is_vectorised_offer,
@@ -56,6 +57,7 @@ VECTORISED: dict[str, tuple[str, Callable[[type], bool]]] = {
     "offer": ("VectorisedOffer", is_vectorised_offer),
     "lobbying": ("VectorisedLobbying", is_vectorised_lobbying),
     "escalation": ("VectorisedEscalation", is_vectorised_escalation),
+    "acceptance": ("VectorisedAcceptance", is_vectorised_acceptance),
 }
 
 
@@ -109,6 +111,7 @@ class Layout(NamedTuple):
     vectorised_offer: Array
     alpha: Array
     beta: Array
+    vectorised_acceptance: Array
     learning_rate: Array
     still: Array
     group_row: Array
@@ -279,8 +282,12 @@ def layout_for(plan: Plan) -> Layout:
         withdraw=np.array([e[3] for e in escalation], dtype=np.bool_),
         exponent=np.array([p.get("e", 1.0) for p in offers], dtype=float),
         vectorised_offer=np.array([is_vectorised_offer(c) for c in offer_classes], dtype=np.bool_),
-        alpha=np.array([p["alpha"] for p in acceptance], dtype=float),
-        beta=np.array([p["beta"] for p in acceptance], dtype=float),
+        alpha=np.array([p.get("alpha", 1.0) for p in acceptance], dtype=float),
+        beta=np.array([p.get("beta", 0.0) for p in acceptance], dtype=float),
+        vectorised_acceptance=np.array(
+            [is_vectorised_acceptance(behaviour[(a.key, "acceptance")][0]) for a in delegations],
+            dtype=np.bool_,
+        ),
         learning_rate=np.array([p["learning_rate"] for p in opponents], dtype=float),
         still=np.array([p["tolerance"] * space.span for p in opponents]),
         group_row=np.array([rows[g.key] for g in groups], dtype=np.int64),

@@ -45,11 +45,13 @@ from negotiation.lockstep.structs import Arrays, as_struct
 from negotiation.lockstep.vectorised import (
     BatchArrays,
     BehaviourGroup,
+    acceptance_groups,
     add_pressures,
     escalation_groups,
     lobbying_groups,
     offer_groups,
     set_targets,
+    set_verdicts,
     shift_threats,
 )
 from negotiation.outcome import Outcome
@@ -105,7 +107,10 @@ class LockstepTalks(mesa.Model):
         )
         for event, number in zip(self._events, numbers, strict=True):
             self.schedule_event(event.fire, at=float(number) - 0.5)
-        self._offer_groups, self._lobbying_groups, self._escalation_groups = _vectorised(self.plans)
+        groups = _vectorised(self.plans)
+        self._offer_groups, self._acceptance_groups = groups[0], groups[1]
+        self._lobbying_groups, self._escalation_groups = groups[2], groups[3]
+        self._phased = any(groups)  # a vectorised behaviour is asked between phases
         self.actors: dict[str, BatchActor] = {
             a.key: BatchActor(self, a.key, a.label, a.kind, a.side, self.plan.rows.get(a.key))
             for a in self.plan.scenario.actors
@@ -119,7 +124,7 @@ class LockstepTalks(mesa.Model):
             self.running = False
             return
         t, t_next = float(self._times[number]), float(self._times[number + 1])
-        if self._offer_groups or self._lobbying_groups or self._escalation_groups:
+        if self._phased:
             self._play_in_phases(number, t, t_next)
         else:
             play_round(self._layout, self._state, number, t, t_next, self.active)
@@ -129,8 +134,9 @@ class LockstepTalks(mesa.Model):
     def _play_in_phases(self, number: int, t: float, t_next: float) -> None:
         """The round with the vectorised behaviours asked between its phases: the
         lobbying rules' pressure before the mandates, the offer strategies' targets at
-        time ``t`` for the offers and at ``t_next`` for acceptance's next offers, and
-        the escalation rules, leader by leader, when no agreement was reached."""
+        time ``t`` for the offers and at ``t_next`` for acceptance's next offers, the
+        acceptance rules' verdicts, and the escalation rules, leader by leader, when no
+        agreement was reached."""
         layout, state, structure = self._layout, self.state, self._state
         batch = BatchArrays(self.layout, layout, state, structure)
         offers = self._offer_groups
@@ -141,6 +147,7 @@ class LockstepTalks(mesa.Model):
         set_targets(offers, batch, runs, t, number, state.target)
         offer_round(layout, structure, number, t, runs)
         set_targets(offers, batch, runs, t_next, number, state.target_next)
+        set_verdicts(self._acceptance_groups, batch, runs, t, t_next, number)
         agree_round(layout, structure, number, t_next, runs)
         going = runs[state.escalating[runs]]
         for side in self.layout.leader_order.tolist():
@@ -179,8 +186,8 @@ def _alone(plan: Plan) -> tuple[Layout, Arrays]:
 
 
 def _vectorised(plans: list[Plan]) -> tuple[list[BehaviourGroup], ...]:
-    """The vectorised offer strategies, lobbying rules and escalation rules of a batch's
-    plans (which share their actors)."""
+    """The vectorised offer strategies, acceptance rules, lobbying rules and escalation
+    rules of a batch's plans (which share their actors)."""
     scenario = plans[0].scenario
     sides = scenario.sides
     by_kind = {
@@ -192,6 +199,7 @@ def _vectorised(plans: list[Plan]) -> tuple[list[BehaviourGroup], ...]:
     groups = [key for side in sides for key in plans[0].group_keys[side]]
     return (
         offer_groups(plans, by_kind["delegation"]),
+        acceptance_groups(plans, by_kind["delegation"]),
         lobbying_groups(plans, groups),
         escalation_groups(plans, by_kind["leader"]),
     )

@@ -269,6 +269,8 @@ def accepts(lay: Any, st: Any, b: int, side: int, package: Any, t_next: float) -
     reservation = delegation_reservation(lay, st, b, side)
     if own < reservation:
         return False
+    if lay.vectorised_acceptance[p, side]:
+        return st.accepted[b, side]  # the vectorised rule's verdict, asked before the phase
     valued = lay.alpha[p, side] * own + lay.beta[p, side]
     if not st.has_next[b, side]:
         # a bid is worth at most 1 (the ideal), even for a vectorised target above that
@@ -670,6 +672,21 @@ def threaten_round(lay: Any, st: Any, side: int, runs: Any, changes: Any) -> Non
         b = runs[i]
         if lay.leader_threatens[st.plan[b], side] and changes[i] != 0.0:
             shift_credibility(lay, st, b, side, changes[i])
+
+
+@numba.njit(cache=True)
+def acceptance_inputs(lay: Any, st: Any, side: int, runs: Any, t_next: float) -> Any:
+    """What ``side``'s vectorised acceptance rule is shown in each of ``runs``: the own
+    utility of the other side's offer, of the own next offer (made now, once a round, as
+    AC_next makes it), and the reservation."""
+    out = np.empty((3, runs.shape[0]))
+    row = lay.delegation_row[side]
+    for i in range(runs.shape[0]):
+        b = runs[i]
+        out[0, i] = utility(lay, st, b, row, st.offer[b, 1 - side])
+        out[1, i] = utility(lay, st, b, row, next_offer(lay, st, b, side, t_next))
+        out[2, i] = delegation_reservation(lay, st, b, side)
+    return out
 
 
 @numba.njit(cache=True)

@@ -57,6 +57,7 @@ class State(NamedTuple):
     target_next: Array
     bargaining: Array
     escalating: Array
+    accepted: Array
     offer: Array
     gap: Array
     gaps: Array
@@ -137,6 +138,7 @@ def opening_state(
         target_next=np.zeros((n, 2)),
         bargaining=np.zeros(n, dtype=np.bool_),
         escalating=np.zeros(n, dtype=np.bool_),
+        accepted=np.zeros((n, 2), dtype=np.bool_),
         offer=np.zeros((n, 2, k)),
         gap=np.ones(n),
         gaps=np.zeros((n, max(layout.rounds, 1))),

@@ -2,12 +2,14 @@
 
 When some of a batch's plans give a delegation a
 :class:`~negotiation.behaviours.vectorised.VectorisedOffer`, a group a
-:class:`~negotiation.behaviours.vectorised.VectorisedLobbying` or a leader a
+:class:`~negotiation.behaviours.vectorised.VectorisedLobbying`, a delegation a
+:class:`~negotiation.behaviours.vectorised.VectorisedAcceptance` or a leader a
 :class:`~negotiation.behaviours.vectorised.VectorisedEscalation`, the lockstep model
 plays the round in phases (:mod:`negotiation.lockstep.protocol`) and asks each such
 behaviour between them: the lobbying rules before the mandates are updated, the offer
 strategies before the offers and again before acceptance (for the next offers), the
-escalation rules, leader by leader, once no agreement was reached. The
+acceptance rules before the agreement phase, the escalation rules, leader by leader,
+once no agreement was reached. The
 runs are grouped by the actor's behaviour class: each group is one call, on an instance
 whose fields hold each run's parameter values (the runs of a sweep's batch may come
 from different design points), gathered by each run's plan.
@@ -25,19 +27,22 @@ import numpy as np
 import numpy.typing as npt
 
 from negotiation.behaviours.vectorised import (
+    AcceptRuns,
     LeaderRuns,
     LobbyRuns,
     OfferRuns,
     OverRuns,
     changes_of,
+    is_vectorised_acceptance,
     is_vectorised_escalation,
     is_vectorised_lobbying,
     is_vectorised_offer,
     pressures_of,
     targets_of,
+    verdicts_of,
 )
 from negotiation.lockstep.layout import Layout, NotCovered
-from negotiation.lockstep.protocol import reservations, threaten_round
+from negotiation.lockstep.protocol import acceptance_inputs, reservations, threaten_round
 from negotiation.lockstep.state import State
 from negotiation.plan import Plan
 
@@ -126,6 +131,11 @@ def lobbying_groups(plans: list[Plan], group_keys: list[str]) -> list[BehaviourG
     return behaviour_groups(plans, group_keys, "lobbying", is_vectorised_lobbying)
 
 
+def acceptance_groups(plans: list[Plan], delegation_keys: list[str]) -> list[BehaviourGroup]:
+    """The batch's vectorised acceptance rules (``index``: the side)."""
+    return behaviour_groups(plans, delegation_keys, "acceptance", is_vectorised_acceptance)
+
+
 def escalation_groups(plans: list[Plan], leader_keys: list[str]) -> list[BehaviourGroup]:
     """The batch's vectorised escalation rules (``index``: the side; ``leader_keys`` in
     side order)."""
@@ -203,3 +213,33 @@ def shift_threats(
         )
         changes = changes_of(group.behaviour(state, mine), seen)
         threaten_round(batch.compiled_layout, batch.compiled_state, side, mine, changes)
+
+
+def set_verdicts(
+    groups: list[BehaviourGroup],
+    batch: BatchArrays,
+    runs: Array,
+    t: float,
+    t_next: float,
+    number: int,
+) -> None:
+    """Write each acceptance group's verdicts on the other side's offer for its runs
+    among ``runs`` into ``state.accepted[run, side]``, before the agreement phase."""
+    state = batch.state
+    for group in groups:
+        mine = group.runs_of(state, runs)
+        if mine.size == 0:
+            continue
+        side = group.index
+        offered, mine_next, reservation = acceptance_inputs(
+            batch.compiled_layout, batch.compiled_state, side, mine, t_next
+        )
+        seen = AcceptRuns(
+            t=t,
+            round=number,
+            rounds=int(batch.layout.rounds),
+            offered=offered,
+            next=mine_next,
+            reservation=reservation,
+        )
+        state.accepted[mine, side] = verdicts_of(group.behaviour(state, mine), seen)

@@ -14,14 +14,17 @@ import pytest
 from pydantic import Field
 
 from benchmarks.bench_lockstep import (
+    VectorisedACNext,
     VectorisedAspiration,
     VectorisedPressure,
     VectorisedStallThreat,
 )
 from negotiation.behaviours import (
+    AcceptRuns,
     LeaderRuns,
     LobbyRuns,
     OfferRuns,
+    VectorisedAcceptance,
     VectorisedEscalation,
     VectorisedLobbying,
     VectorisedOffer,
@@ -119,6 +122,29 @@ class OwnAct(VectorisedEscalation):
         me.threaten(0.5, "always")
 
 
+@dataclass
+class ConstOrLate(VectorisedAcceptance):
+    """Accept a package worth a threshold, or anything at the reservation late in the
+    talks (AC_const or AC_time, Baarslag, Hindriks & Jonker 2011)."""
+
+    threshold: Annotated[float, Field(ge=0.0, le=1.0)] = 0.75
+    T: Annotated[float, Field(ge=0.0, le=1.0)] = 0.85
+
+    def accepted(self, runs: AcceptRuns) -> np.ndarray:
+        return (runs.offered >= self.threshold) | (runs.t >= self.T)
+
+
+@dataclass
+class OwnVerdict(VectorisedAcceptance):
+    """Overrides accepts, which the lockstep engine would not see."""
+
+    def accepted(self, runs: AcceptRuns) -> np.ndarray:
+        return np.zeros(runs.size, dtype=bool)
+
+    def accepts(self, me: Any, view: Any, package: Any, my_next: Any) -> bool:
+        return True
+
+
 NAMES = {
     ("offer", "test-vectorised-aspiration"): VectorisedAspiration,
     ("offer", "test-gap-sprinter"): GapSprinter,
@@ -130,6 +156,9 @@ NAMES = {
     ("escalation", "test-vectorised-stall-threat"): VectorisedStallThreat,
     ("escalation", "test-brinkmanship"): Brinkmanship,
     ("escalation", "test-own-act"): OwnAct,
+    ("acceptance", "test-vectorised-ac-next"): VectorisedACNext,
+    ("acceptance", "test-const-or-late"): ConstOrLate,
+    ("acceptance", "test-own-verdict"): OwnVerdict,
 }
 
 
@@ -446,3 +475,53 @@ def test_a_target_above_one_and_fields_made_after_init_are_the_per_run_runs(
     finally:
         unregister("offer", "test-above-one")
         unregister("offer", "test-in-percent")
+
+
+def test_a_vectorised_acceptance_rule_is_covered_and_one_that_decides_itself_is_not() -> None:
+    scenario = load_scenario(FLAGSHIP)
+    assert coverage_problem(plan_for(scenario, {"us_acceptance": "test-const-or-late"})) is None
+    problem = coverage_problem(plan_for(scenario, {"us_acceptance": "test-own-verdict"}))
+    assert problem is not None and "OwnVerdict" in problem and "VectorisedAcceptance" in problem
+
+
+def test_the_acceptance_phase_plays_what_the_compiled_ac_next_plays() -> None:
+    seeds = list(range(120))
+    params = {"us_acceptance": "test-vectorised-ac-next"}
+    params |= {"china_acceptance": "test-vectorised-ac-next"}
+    vectorised = LockstepTalks(FLAGSHIP, seeds, **params)
+    compiled = LockstepTalks(FLAGSHIP, seeds)
+    for model in (vectorised, compiled):
+        model.run()
+    _same_outcomes(vectorised, compiled)
+
+
+def test_vectorised_acceptance_with_every_other_kind_is_the_per_run_record() -> None:
+    rng = np.random.default_rng(21)
+    points = [
+        {
+            "us_acceptance": ["test-const-or-late", "ac-next", "test-vectorised-ac-next"][i % 3],
+            "china_acceptance": ["ac-next", "test-const-or-late"][(i // 3) % 2],
+            "us_offer_strategy": ["test-gap-sprinter", "logrolling"][i % 2],
+            "lobbying_behaviour": ["test-alarmed-pressure", "pressure"][(i // 2) % 2],
+            "us_escalation": ["test-brinkmanship", "stall-threat"][(i // 6) % 2],
+            "threat_credibility": float(rng.uniform(0.2, 0.9)),
+        }
+        for i in range(36)
+    ]
+    seeds = [int(s) for s in rng.integers(0, 2**32, size=36)]
+    model = LockstepTalks(FLAGSHIP, seeds, points=points)
+    assert model._acceptance_groups
+    model.run()
+    expected = [run_once(FLAGSHIP, s, p).to_row() for s, p in zip(seeds, points, strict=True)]
+    assert outcome_rows(model) == expected
+    assert len({row["round"] for row in expected}) > 2
+
+
+def test_the_acceptance_rule_moves_when_the_talks_close() -> None:
+    seeds = list(range(40))
+    params = {"us_acceptance": "test-const-or-late", "china_acceptance": "test-const-or-late"}
+    late = LockstepTalks(FLAGSHIP, seeds, **params)
+    next_ = LockstepTalks(FLAGSHIP, seeds)
+    for model in (late, next_):
+        model.run()
+    assert not np.array_equal(late.state.agreement_round, next_.state.agreement_round)
