@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,6 +79,16 @@ class BehaviourGroup:
         """The behaviour with each of ``runs``' own values (the group's runs)."""
         plan = state.plan[runs]
         return self.cls.over_runs({name: v[plan] for name, v in self.values.items()})
+
+
+def _asked(
+    groups: list[BehaviourGroup], state: State, runs: Array
+) -> Iterator[tuple[BehaviourGroup, Array]]:
+    """Each group with its runs among ``runs``, for the groups that have any."""
+    for group in groups:
+        mine = group.runs_of(state, runs)
+        if mine.size:
+            yield group, mine
 
 
 def behaviour_groups(
@@ -148,10 +158,7 @@ def set_targets(
     """Write each offer group's targets at time ``t`` for its runs among ``runs`` into
     ``out[run, side]``."""
     state = batch.state
-    for group in groups:
-        mine = group.runs_of(state, runs)
-        if mine.size == 0:
-            continue
+    for group, mine in _asked(groups, state, runs):
         side = group.index
         seen = OfferRuns(
             t=t,
@@ -170,10 +177,7 @@ def add_pressures(
 ) -> None:
     """Add each lobbying group's pressure this round to its runs' pull."""
     layout, state = batch.layout, batch.state
-    for group in groups:
-        mine = group.runs_of(state, runs)
-        if mine.size == 0:
-            continue
+    for group, mine in _asked(groups, state, runs):
         g = group.index
         plan = state.plan[mine]
         side = 0 if g < layout.group_start[1] else 1
@@ -201,10 +205,7 @@ def shift_threats(
     """Apply ``side``'s leader's vectorised escalation to its runs among ``runs`` (the
     runs still going after this round's agreement phase)."""
     state = batch.state
-    for group in groups:
-        mine = group.runs_of(state, runs) if group.index == side else runs[:0]
-        if mine.size == 0:
-            continue
+    for group, mine in _asked([g for g in groups if g.index == side], state, runs):
         seen = LeaderRuns(
             round=number,
             t=t,
@@ -226,10 +227,7 @@ def set_verdicts(
     """Write each acceptance group's verdicts on the other side's offer for its runs
     among ``runs`` into ``state.accepted[run, side]``, before the agreement phase."""
     state = batch.state
-    for group in groups:
-        mine = group.runs_of(state, runs)
-        if mine.size == 0:
-            continue
+    for group, mine in _asked(groups, state, runs):
         side = group.index
         offered, mine_next, reservation = acceptance_inputs(
             batch.compiled_layout, batch.compiled_state, side, mine, t_next
