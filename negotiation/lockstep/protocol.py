@@ -678,14 +678,18 @@ def threaten_round(lay: Any, st: Any, side: int, runs: Any, changes: Any) -> Non
 def acceptance_inputs(lay: Any, st: Any, side: int, runs: Any, t_next: float) -> Any:
     """What ``side``'s vectorised acceptance rule is shown in each of ``runs``: the own
     utility of the other side's offer, of the own next offer (made now, once a round, as
-    AC_next makes it), and the reservation."""
+    AC_next makes it), and the reservation; ``nan`` for the next offer where the offer
+    on the table is below the reservation (refused before the rule is asked, as
+    :meth:`negotiation.agents.Delegation.accepts` refuses it: no next offer is made)."""
     out = np.empty((3, runs.shape[0]))
     row = lay.delegation_row[side]
     for i in range(runs.shape[0]):
         b = runs[i]
         out[0, i] = utility(lay, st, b, row, st.offer[b, 1 - side])
-        out[1, i] = utility(lay, st, b, row, next_offer(lay, st, b, side, t_next))
         out[2, i] = delegation_reservation(lay, st, b, side)
+        out[1, i] = np.nan
+        if out[0, i] >= out[2, i]:
+            out[1, i] = utility(lay, st, b, row, next_offer(lay, st, b, side, t_next))
     return out
 
 

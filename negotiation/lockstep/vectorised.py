@@ -225,19 +225,25 @@ def set_verdicts(
     number: int,
 ) -> None:
     """Write each acceptance group's verdicts on the other side's offer for its runs
-    among ``runs`` into ``state.accepted[run, side]``, before the agreement phase."""
+    among ``runs`` into ``state.accepted[run, side]``, before the agreement phase. The
+    rule is asked only where the offer reaches the reservation, as the per-run model
+    asks it; elsewhere the offer is refused before the verdict is read."""
     state = batch.state
     for group, mine in _asked(groups, state, runs):
         side = group.index
         offered, mine_next, reservation = acceptance_inputs(
             batch.compiled_layout, batch.compiled_state, side, mine, t_next
         )
+        asked = offered >= reservation
+        if not asked.any():
+            continue
+        chosen = mine[asked]
         seen = AcceptRuns(
             t=t,
             round=number,
             rounds=int(batch.layout.rounds),
-            offered=offered,
-            next=mine_next,
-            reservation=reservation,
+            offered=offered[asked],
+            next=mine_next[asked],
+            reservation=reservation[asked],
         )
-        state.accepted[mine, side] = verdicts_of(group.behaviour(state, mine), seen)
+        state.accepted[chosen, side] = verdicts_of(group.behaviour(state, chosen), seen)
