@@ -35,7 +35,7 @@ from negotiation.behaviours.vectorised import (
 )
 from negotiation.plan import Plan
 from negotiation.preferences import PIECE_GRID
-from negotiation.scenario import EffectSpec
+from negotiation.scenario import ActorSpec, EffectSpec, Scenario
 
 Array = npt.NDArray[Any]
 MAX_ACTORS = 62  # blockers are kept as bits of one 64-bit word per run
@@ -213,6 +213,15 @@ def coverage_problem(plan: Plan) -> str | None:
     return None
 
 
+def by_side(scenario: Scenario, kind: str) -> list[ActorSpec]:
+    """The scenario's one actor of ``kind`` (a delegation or a leader) on each side, in
+    the order of its sides."""
+    return [
+        next(a for a in scenario.actors if a.kind == kind and a.side == side)
+        for side in scenario.sides
+    ]
+
+
 def layout_for(plan: Plan) -> Layout:
     """The constants of ``plan`` for the compiled protocol; :class:`NotCovered` when the
     engine does not run it."""
@@ -223,12 +232,7 @@ def layout_for(plan: Plan) -> Layout:
     space, sides, rows = scenario.space, scenario.sides, plan.rows
     k = len(space)
     actors = {a.key: a for a in scenario.actors}
-    delegations = [
-        next(a for a in scenario.actors if a.kind == "delegation" and a.side == s) for s in sides
-    ]
-    leaders = [
-        next(a for a in scenario.actors if a.kind == "leader" and a.side == s) for s in sides
-    ]
+    delegations, leaders = by_side(scenario, "delegation"), by_side(scenario, "leader")
     leader_keys = [a.key for a in scenario.actors if a.kind == "leader"]
     groups = [actors[key] for side in sides for key in plan.group_keys[side]]
     hosts = [a for a in scenario.actors if a.kind == "host"]

@@ -29,7 +29,7 @@ import numpy.typing as npt
 
 from negotiation import streams
 from negotiation.lockstep.collection import collection_paused
-from negotiation.lockstep.layout import Layout, coverage_problem, layout_for, stacked
+from negotiation.lockstep.layout import Layout, by_side, coverage_problem, layout_for, stacked
 from negotiation.lockstep.protocol import (
     agree_round,
     apply_effect,
@@ -189,19 +189,14 @@ def _vectorised(plans: list[Plan]) -> tuple[list[BehaviourGroup], ...]:
     """The vectorised offer strategies, acceptance rules, lobbying rules and escalation
     rules of a batch's plans (which share their actors)."""
     scenario = plans[0].scenario
-    sides = scenario.sides
-    by_kind = {
-        kind: [
-            next(a.key for a in scenario.actors if a.kind == kind and a.side == s) for s in sides
-        ]
-        for kind in ("delegation", "leader")
-    }
-    groups = [key for side in sides for key in plans[0].group_keys[side]]
+    delegations = [a.key for a in by_side(scenario, "delegation")]
+    leaders = [a.key for a in by_side(scenario, "leader")]
+    groups = [key for side in scenario.sides for key in plans[0].group_keys[side]]
     return (
-        offer_groups(plans, by_kind["delegation"]),
-        acceptance_groups(plans, by_kind["delegation"]),
+        offer_groups(plans, delegations),
+        acceptance_groups(plans, delegations),
         lobbying_groups(plans, groups),
-        escalation_groups(plans, by_kind["leader"]),
+        escalation_groups(plans, leaders),
     )
 
 
