@@ -16,8 +16,11 @@ SITE ?= site
 MKDOCS := NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs
 
 ASSETS := $(VENV)/.assets
+COMPILED := $(VENV)/.compiled
+# The sources of numba's cached kernels: an edit of any of them recompiles (see below).
+KERNEL_SOURCES := $(wildcard negotiation/*.py negotiation/lockstep/*.py)
 
-.PHONY: setup assets browser run dashboard test lint typecheck docs lock bench clean
+.PHONY: setup assets compile browser run dashboard test lint typecheck docs lock bench clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python >= 3.12 is required (found " + sys.version.split()[0] + "); install it, e.g. pyenv install 3.12")'
@@ -44,17 +47,25 @@ $(ASSETS): $(STAMP) dashboards/offline_assets.py
 
 assets: $(ASSETS)
 
+# The model's numba kernels, compiled into their cache once after each change of the
+# sources (about 45 s), so that no page, worker or test waits for the compiler.
+$(COMPILED): $(STAMP) $(KERNEL_SOURCES)
+	$(VENV)/bin/negotiation compile
+	touch $(COMPILED)
+
+compile: $(COMPILED)
+
 # Debian's chromium, driven by Playwright in the browser tests (quiet when installed).
 browser:
 	@bash .ci/install-browser.sh
 
-dashboard: $(STAMP) $(ASSETS)
+dashboard: $(STAMP) $(ASSETS) $(COMPILED)
 	$(VENV)/bin/negotiation dashboard
 
 run: $(STAMP)
 	$(VENV)/bin/negotiation run --scenario kuala-lumpur-2025 --seed 7
 
-test: $(STAMP) $(ASSETS) browser
+test: $(STAMP) $(ASSETS) $(COMPILED) browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy negotiation experiments dashboards benchmarks

@@ -85,8 +85,9 @@ def _start_workers() -> None:
 
 
 def _ready() -> bool:
-    """Run in a worker: import the model and load its compiled kernels."""
-    from negotiation import load_scenario, run_once
+    """Run in a worker: import the model and load its compiled kernels, the lockstep
+    protocol's too (compiled here should the cache be cold)."""
+    from negotiation.compilation import compile_kernels
 
-    run_once(load_scenario("kuala-lumpur-2025"), seed=0)
+    compile_kernels()
     return True

@@ -206,6 +206,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_compile(args: argparse.Namespace) -> int:
+    import time
+
+    from negotiation.compilation import compile_kernels
+
+    start = time.perf_counter()
+    compile_kernels(args.scenario)
+    print(f"the model's kernels are compiled and cached ({time.perf_counter() - start:.1f} s)")
+    return EXIT_OK
+
+
 def _cmd_scenarios(args: argparse.Namespace) -> int:
     from negotiation import builtin_scenarios
 
@@ -369,6 +380,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schema.add_argument("kind", choices=SCHEMA_KINDS, help="which kind of file")
     schema.set_defaults(func=_cmd_schema)
+
+    compile_ = sub.add_parser(
+        "compile",
+        help="compile the model's kernels into numba's cache now, so no run waits for it",
+    )
+    compile_.add_argument(
+        "--scenario", default=DEFAULT_SCENARIO, help="built-in name or TOML path to run"
+    )
+    compile_.set_defaults(func=_cmd_compile)
 
     for module in (batch_cli, dashboard_cli, backtest_cli, inference_cli):
         module.register(sub)

@@ -186,8 +186,18 @@ def stop_server(server: SolaraServer) -> None:
 
 
 @pytest.fixture(scope="session")
+def compiled_kernels() -> None:
+    """The model's kernels in numba's cache before any server starts: on a cold cache
+    (a fresh clone, or after an edit of a kernel) the server and each of its workers
+    would otherwise compile them at once, and pages would wait a minute or more."""
+    from negotiation.compilation import compile_kernels
+
+    compile_kernels()
+
+
+@pytest.fixture(scope="session")
 def solara_server(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, compiled_kernels: None
 ) -> Iterator[Callable[..., SolaraServer]]:
     """Factory ``serve(app, *, timeout=90.0) -> SolaraServer``: serve a Solara app file or
     module on 127.0.0.1 and a free port. Each app is started once per test session and
@@ -221,7 +231,9 @@ def _negotiation_command() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def dashboard_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SolaraServer]:
+def dashboard_server(
+    tmp_path_factory: pytest.TempPathFactory, compiled_kernels: None
+) -> Iterator[SolaraServer]:
     """``negotiation dashboard`` on a free loopback port, as a user starts it."""
     port = free_port()
     server = start_server(

@@ -106,6 +106,18 @@ def test_scenarios_and_parameters_lists(capsys: pytest.CaptureFixture[str]) -> N
     assert "threat_credibility" in out and "farmer_pressure" in out
 
 
+def test_compile_fills_the_kernel_cache_and_names_a_bad_scenario(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from negotiation.lockstep import protocol
+
+    assert main(["compile"]) == 0
+    assert "kernels are compiled and cached" in capsys.readouterr().out
+    assert protocol.play_round.signatures  # the lockstep protocol was compiled or loaded
+    assert main(["compile", "--scenario", "no-such-talks"]) == EXIT_USAGE
+    assert "no scenario 'no-such-talks'" in _one_line(capsys.readouterr().err)
+
+
 # --- the command-line contract: exit codes, one-line errors, strict JSON ---------------
 def _one_line(err: str) -> str:
     assert err.count("\n") == 1 and "Traceback" not in err, err

@@ -1,0 +1,30 @@
+"""Compiling the model's kernels ahead of use, so that no run waits for the compiler.
+
+The model's inner loops are numba functions compiled on first call and cached as machine
+code next to their sources (``cache=True``, or under ``NUMBA_CACHE_DIR``). The cache is
+keyed by each source file: after a fresh clone, an upgrade or an edit, the first process
+to run a kernel compiles it, about 10 s for the per-run kernels and 35 s for the lockstep
+protocol on two cores, and every later process loads it in a fraction of a second. A
+dashboard whose first live estimate waits 45 s, or three processes compiling the same
+protocol at once, is what :func:`compile_kernels` prevents: ``make dashboard`` and
+``make test`` call it (``negotiation compile``) once after each change of the sources,
+and the dashboard's workers call it as they start.
+
+Reference: numba's documentation, "Notes on caching"
+(https://numba.readthedocs.io/en/stable/developer/caching.html).
+"""
+
+from __future__ import annotations
+
+from negotiation.lockstep import run_seeds
+from negotiation.model import DEFAULT_SCENARIO, run_once
+from negotiation.scenario import load_scenario
+
+
+def compile_kernels(scenario_name: str = DEFAULT_SCENARIO) -> None:
+    """Run one seeded run of the scenario on each engine, the per-run model and the
+    lockstep batch, so that numba compiles (or loads) every kernel they use. Another
+    scenario needs no more compiling unless its lockstep layout has other field types."""
+    scenario = load_scenario(scenario_name)
+    run_once(scenario, seed=0)
+    run_seeds(scenario, [0], {})
