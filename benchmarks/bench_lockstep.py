@@ -46,10 +46,12 @@ from negotiation.behaviours import (
     LeaderRuns,
     LobbyRuns,
     OfferRuns,
+    OpponentRuns,
     VectorisedAcceptance,
     VectorisedEscalation,
     VectorisedLobbying,
     VectorisedOffer,
+    VectorisedOpponent,
     register,
     unregister,
 )
@@ -135,19 +137,39 @@ class VectorisedACNext(VectorisedAcceptance):
         return result
 
 
+@dataclass
+class VectorisedFrequency(VectorisedOpponent):
+    """The HardHeaded frequency model (van Krimpen, Looije & Hajizadeh 2013) written
+    over the runs: the frequency model's, so the beliefs are the compiled model's."""
+
+    learning_rate: Annotated[float, Field(gt=0.0, le=10.0)] = 0.2
+    tolerance: Annotated[float, Field(ge=0.0, le=1.0)] = 0.01
+
+    def beliefs(
+        self, runs: OpponentRuns
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        still = np.reshape(self.tolerance, (-1, 1)) * runs.span  # a field: one value a run
+        unchanged = np.where(np.abs(runs.offer - runs.previous) < still, 1.0, 0.0)
+        raw = runs.weights + np.reshape(self.learning_rate, (-1, 1)) * unchanged
+        first = runs.first[:, None]
+        weights = np.where(first, runs.weights, raw / raw.sum(axis=1, keepdims=True))
+        return np.where(first, runs.offer, runs.ideal), weights
+
+
 VECTORISED_CLASSES = {
     "offer": VectorisedAspiration,
     "acceptance": VectorisedACNext,
     "lobbying": VectorisedPressure,
     "escalation": VectorisedStallThreat,
+    "opponent_model": VectorisedFrequency,
 }
 
 
 @contextmanager
 def vectorised_registered() -> Iterator[dict[str, Any]]:
     """The vectorised copies of the built-in rules registered, and the parameters that
-    give both delegations the aspiration (with the flagship's exponents) and AC_next,
-    every group the pressure and the US leader the stall threat."""
+    give both delegations the aspiration (with the flagship's exponents), AC_next and
+    the frequency model, every group the pressure and the US leader the stall threat."""
     for kind, cls in VECTORISED_CLASSES.items():
         register(kind, VECTORISED)(cls)
     try:
@@ -159,6 +181,8 @@ def vectorised_registered() -> Iterator[dict[str, Any]]:
             "china_acceptance": VECTORISED,
             "lobbying_behaviour": VECTORISED,
             "us_escalation": VECTORISED,
+            "us_opponent_model": VECTORISED,
+            "china_opponent_model": VECTORISED,
         }
     finally:
         for kind in VECTORISED_CLASSES:

@@ -29,10 +29,12 @@ from negotiation.behaviours.vectorised import (
     LeaderRuns,
     LobbyRuns,
     OfferRuns,
+    OpponentRuns,
     VectorisedAcceptance,
     VectorisedEscalation,
     VectorisedLobbying,
     VectorisedOffer,
+    VectorisedOpponent,
 )
 
 __all__ = [
@@ -46,11 +48,13 @@ __all__ = [
     "OfferRuns",
     "OfferStrategy",
     "OpponentModel",
+    "OpponentRuns",
     "Ratification",
     "VectorisedAcceptance",
     "VectorisedEscalation",
     "VectorisedLobbying",
     "VectorisedOffer",
+    "VectorisedOpponent",
     "Verdict",
     "catalogue",
     "get",

@@ -6,12 +6,13 @@ behaviour for all of them in one call, on arrays with one entry (row) per run: a
 :class:`VectorisedOffer` for its delegation's targets (:class:`OfferRuns`), a
 :class:`VectorisedLobbying` for its group's pressure (:class:`LobbyRuns`), a
 :class:`VectorisedEscalation` for its leader's threats (:class:`LeaderRuns`), a
-:class:`VectorisedAcceptance` for its delegation's verdicts (:class:`AcceptRuns`). The
+:class:`VectorisedAcceptance` for its delegation's verdicts (:class:`AcceptRuns`), a
+:class:`VectorisedOpponent` for its delegation's beliefs (:class:`OpponentRuns`). The
 instance
 it asks has the behaviour's fields as arrays too, one value per run, because the runs
 of a sweep's batch may come from different design points. The per-run model asks the
 same method with a batch of one (the adapters ``target_utility``, ``pressure``,
-``act`` and ``accepts``), so
+``act``, ``accepts`` and ``observe``), so
 one definition serves both engines, which give the same runs bit for bit. A vectorised
 behaviour keeps no state between calls: what it decides is a function of what it is
 shown.
@@ -25,7 +26,10 @@ rule's pressure accumulates as pull on the delegation's mandate, as every rule's
 its side's threats, as a leader's public threat or softening signal does (Schelling
 1966), through :meth:`negotiation.agents.Leader.threaten`. A vectorised acceptance
 rule decides, as Baarslag, Hindriks & Jonker's (2011) conditions do, from the own
-utility of the package on the table, of the own next offer and of the reservation.
+utility of the package on the table, of the own next offer and of the reservation. A
+vectorised opponent model learns the other side's ideal and issue weights from its
+offers, as the frequency models of Genius do (van Krimpen, Looije & Hajizadeh 2013;
+Baarslag, Hendrikx, Hindriks & Jonker 2016), the beliefs offers are bid against.
 
 A behaviour written only in the per-run form runs in a sweep too: the lockstep engine
 does not cover it, so each of its runs is played by the per-run model, at that model's
@@ -49,6 +53,7 @@ from negotiation.behaviours.interfaces import (
     Escalation,
     Lobbying,
     OfferStrategy,
+    OpponentModel,
 )
 from negotiation.behaviours.offer import efficient_bid
 from negotiation.issues import Package
@@ -372,6 +377,97 @@ def is_vectorised_acceptance(cls: type) -> bool:
         isinstance(cls, type)
         and issubclass(cls, VectorisedAcceptance)
         and cls.accepts is VectorisedAcceptance.accepts
+    )
+
+
+@dataclass(frozen=True)
+class OpponentRuns:
+    """What a vectorised opponent model knows of each run of a batch, for one
+    delegation, once both sides have made this round's offers; every array has one
+    entry (row) per run.
+
+    ``round`` and ``t`` are the per-run view's; ``offer`` is the other side's offer just
+    made, ``previous`` its offer of the round before (the offer itself when ``first``:
+    the first offer seen), ``ideal`` and ``weights`` the model's current beliefs (at
+    first the status quo and equal weights, as ``OpponentModel.start`` sets them) and
+    ``span`` each issue's range (``view.space.span``, one row per run).
+    """
+
+    round: int
+    t: float
+    offer: FloatArray
+    previous: FloatArray
+    first: npt.NDArray[np.bool_]
+    ideal: FloatArray
+    weights: FloatArray
+    span: FloatArray
+
+    @property
+    def size(self) -> int:
+        """The number of runs."""
+        return int(self.offer.shape[0])
+
+
+@dataclass
+class VectorisedOpponent(OverRuns, OpponentModel):
+    """An opponent model whose beliefs are updated for a batch of runs at once.
+
+    Subclasses implement :meth:`beliefs` with numpy on arrays over the runs and do not
+    override ``start`` or ``observe``: the lockstep engine would not see such an
+    override. The beliefs are the state; the engines keep them (and the previous offer)
+    and show them at each call, so the rule itself keeps none."""
+
+    @abstractmethod
+    def beliefs(self, runs: OpponentRuns) -> tuple[FloatArray, FloatArray]:
+        """Each run's new beliefs after seeing ``runs.offer``: the other side's ideal
+        and its issue weights (summing to 1), one row of issues per run each.
+
+        Each field of ``self`` holds an array with one value per run."""
+
+    def start(self, me: Delegation, view: TalksView) -> None:
+        super().start(me, view)
+        self._previous: Package | None = None
+
+    def observe(self, me: Delegation, view: TalksView, offer: Package) -> None:
+        """The per-run update: :meth:`beliefs` for a batch of this run alone."""
+        first = self._previous is None
+        runs = OpponentRuns(
+            round=view.round,
+            t=view.t,
+            offer=np.array([offer], dtype=float),
+            previous=np.array([offer if first else self._previous], dtype=float),
+            first=np.array([first]),
+            ideal=np.array([self.ideal], dtype=float),
+            weights=np.array([self.weights], dtype=float),
+            span=np.array([view.space.span], dtype=float),
+        )
+        ideal, weights = beliefs_of(self._as_batch_of_one, runs)
+        self.ideal, self.weights = ideal[0], weights[0]
+        self._previous = np.array(offer, dtype=float)
+
+
+def beliefs_of(model: VectorisedOpponent, runs: OpponentRuns) -> tuple[FloatArray, FloatArray]:
+    """``model.beliefs(runs)``, checked: a finite ideal and finite weights, one row of
+    issues per run each."""
+    returned = model.beliefs(runs)
+    wanted = f"(ideal, weights), one row of {runs.offer.shape[1]} issues per run each"
+    if not isinstance(returned, tuple) or len(returned) != 2:
+        raise ValueError(f"{type(model).__name__}.beliefs must return {wanted}")
+    ideal, weights = returned
+    shape = runs.offer.shape
+    return (
+        _checked(ideal, shape, model, "beliefs", "ideal", wanted),
+        _checked(weights, shape, model, "beliefs", "weight", wanted),
+    )
+
+
+def is_vectorised_opponent(cls: type) -> bool:
+    """Whether ``cls`` is a vectorised opponent model that the lockstep engine can run."""
+    return (
+        isinstance(cls, type)
+        and issubclass(cls, VectorisedOpponent)
+        and cls.start is VectorisedOpponent.start
+        and cls.observe is VectorisedOpponent.observe
     )
 
 

@@ -32,6 +32,7 @@ from negotiation.behaviours.vectorised import (
     is_vectorised_escalation,
     is_vectorised_lobbying,
     is_vectorised_offer,
+    is_vectorised_opponent,
 )
 from negotiation.plan import Plan
 from negotiation.preferences import PIECE_GRID
@@ -58,6 +59,7 @@ VECTORISED: dict[str, tuple[str, Callable[[type], bool]]] = {
     "lobbying": ("VectorisedLobbying", is_vectorised_lobbying),
     "escalation": ("VectorisedEscalation", is_vectorised_escalation),
     "acceptance": ("VectorisedAcceptance", is_vectorised_acceptance),
+    "opponent_model": ("VectorisedOpponent", is_vectorised_opponent),
 }
 
 
@@ -114,6 +116,7 @@ class Layout(NamedTuple):
     vectorised_acceptance: Array
     learning_rate: Array
     still: Array
+    vectorised_opponent: Array
     group_row: Array
     group_bit: Array
     group_start: Array
@@ -292,8 +295,13 @@ def layout_for(plan: Plan) -> Layout:
             [is_vectorised_acceptance(behaviour[(a.key, "acceptance")][0]) for a in delegations],
             dtype=np.bool_,
         ),
-        learning_rate=np.array([p["learning_rate"] for p in opponents], dtype=float),
-        still=np.array([p["tolerance"] * space.span for p in opponents]),
+        # the compiled frequency model's; a vectorised model keeps its own fields
+        learning_rate=np.array([p.get("learning_rate", 0.0) for p in opponents], dtype=float),
+        still=np.array([p.get("tolerance", 0.0) * space.span for p in opponents]),
+        vectorised_opponent=np.array(
+            [is_vectorised_opponent(behaviour[(a.key, "opponent_model")][0]) for a in delegations],
+            dtype=np.bool_,
+        ),
         group_row=np.array([rows[g.key] for g in groups], dtype=np.int64),
         group_bit=np.array([bits[g.key] for g in groups], dtype=np.int64),
         group_start=np.array([0, group_count[0], sum(group_count)], dtype=np.int64),

@@ -50,9 +50,11 @@ from negotiation.lockstep.vectorised import (
     escalation_groups,
     lobbying_groups,
     offer_groups,
+    opponent_groups,
     set_targets,
     set_verdicts,
     shift_threats,
+    update_beliefs,
 )
 from negotiation.outcome import Outcome
 from negotiation.plan import Plan, plan_for
@@ -110,6 +112,7 @@ class LockstepTalks(mesa.Model):
         groups = _vectorised(self.plans)
         self._offer_groups, self._acceptance_groups = groups[0], groups[1]
         self._lobbying_groups, self._escalation_groups = groups[2], groups[3]
+        self._opponent_groups = groups[4]
         self._phased = any(groups)  # a vectorised behaviour is asked between phases
         self.actors: dict[str, BatchActor] = {
             a.key: BatchActor(self, a.key, a.label, a.kind, a.side, self.plan.rows.get(a.key))
@@ -135,8 +138,8 @@ class LockstepTalks(mesa.Model):
         """The round with the vectorised behaviours asked between its phases: the
         lobbying rules' pressure before the mandates, the offer strategies' targets at
         time ``t`` for the offers and at ``t_next`` for acceptance's next offers, the
-        acceptance rules' verdicts, and the escalation rules, leader by leader, when no
-        agreement was reached."""
+        opponent models' beliefs between them, the acceptance rules' verdicts, and the
+        escalation rules, leader by leader, when no agreement was reached."""
         layout, state, structure = self._layout, self.state, self._state
         batch = BatchArrays(self.layout, layout, state, structure)
         offers = self._offer_groups
@@ -146,6 +149,7 @@ class LockstepTalks(mesa.Model):
         mandate_round(layout, structure, runs)
         set_targets(offers, batch, runs, t, number, state.target)
         offer_round(layout, structure, number, t, runs)
+        update_beliefs(self._opponent_groups, batch, runs, t, number)
         set_targets(offers, batch, runs, t_next, number, state.target_next)
         set_verdicts(self._acceptance_groups, batch, runs, t, t_next, number)
         agree_round(layout, structure, number, t_next, runs)
@@ -186,8 +190,8 @@ def _alone(plan: Plan) -> tuple[Layout, Arrays]:
 
 
 def _vectorised(plans: list[Plan]) -> tuple[list[BehaviourGroup], ...]:
-    """The vectorised offer strategies, acceptance rules, lobbying rules and escalation
-    rules of a batch's plans (which share their actors)."""
+    """The vectorised offer strategies, acceptance rules, lobbying rules, escalation
+    rules and opponent models of a batch's plans (which share their actors)."""
     scenario = plans[0].scenario
     delegations = [a.key for a in by_side(scenario, "delegation")]
     leaders = [a.key for a in by_side(scenario, "leader")]
@@ -197,6 +201,7 @@ def _vectorised(plans: list[Plan]) -> tuple[list[BehaviourGroup], ...]:
         acceptance_groups(plans, delegations),
         lobbying_groups(plans, groups),
         escalation_groups(plans, leaders),
+        opponent_groups(plans, delegations),
     )
 
 

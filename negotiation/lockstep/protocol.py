@@ -577,8 +577,10 @@ def offer_one(lay: Any, st: Any, b: int, number: int, t: float) -> None:
     st.offer[b, 1, :] = second
     st.gap[b] = gap_between(lay, p, first, second)
     st.gaps[b, number - 1] = st.gap[b]
-    observe(lay, st, b, 0, second)
-    observe(lay, st, b, 1, first)
+    if not lay.vectorised_opponent[p, 0]:  # else asked after the offer phase
+        observe(lay, st, b, 0, second)
+    if not lay.vectorised_opponent[p, 1]:
+        observe(lay, st, b, 1, first)
 
 
 @numba.njit(cache=True)

@@ -3,11 +3,13 @@
 When some of a batch's plans give a delegation a
 :class:`~negotiation.behaviours.vectorised.VectorisedOffer`, a group a
 :class:`~negotiation.behaviours.vectorised.VectorisedLobbying`, a delegation a
-:class:`~negotiation.behaviours.vectorised.VectorisedAcceptance` or a leader a
+:class:`~negotiation.behaviours.vectorised.VectorisedAcceptance` or
+:class:`~negotiation.behaviours.vectorised.VectorisedOpponent` or a leader a
 :class:`~negotiation.behaviours.vectorised.VectorisedEscalation`, the lockstep model
 plays the round in phases (:mod:`negotiation.lockstep.protocol`) and asks each such
 behaviour between them: the lobbying rules before the mandates are updated, the offer
 strategies before the offers and again before acceptance (for the next offers), the
+opponent models after the offers (before those next offers are bid), the
 acceptance rules before the agreement phase, the escalation rules, leader by leader,
 once no agreement was reached. The
 runs are grouped by the actor's behaviour class: each group is one call, on an instance
@@ -31,12 +33,15 @@ from negotiation.behaviours.vectorised import (
     LeaderRuns,
     LobbyRuns,
     OfferRuns,
+    OpponentRuns,
     OverRuns,
+    beliefs_of,
     changes_of,
     is_vectorised_acceptance,
     is_vectorised_escalation,
     is_vectorised_lobbying,
     is_vectorised_offer,
+    is_vectorised_opponent,
     pressures_of,
     targets_of,
     verdicts_of,
@@ -146,6 +151,11 @@ def acceptance_groups(plans: list[Plan], delegation_keys: list[str]) -> list[Beh
     return behaviour_groups(plans, delegation_keys, "acceptance", is_vectorised_acceptance)
 
 
+def opponent_groups(plans: list[Plan], delegation_keys: list[str]) -> list[BehaviourGroup]:
+    """The batch's vectorised opponent models (``index``: the side)."""
+    return behaviour_groups(plans, delegation_keys, "opponent_model", is_vectorised_opponent)
+
+
 def escalation_groups(plans: list[Plan], leader_keys: list[str]) -> list[BehaviourGroup]:
     """The batch's vectorised escalation rules (``index``: the side; ``leader_keys`` in
     side order)."""
@@ -214,6 +224,34 @@ def shift_threats(
         )
         changes = changes_of(group.behaviour(state, mine), seen)
         threaten_round(batch.compiled_layout, batch.compiled_state, side, mine, changes)
+
+
+def update_beliefs(
+    groups: list[BehaviourGroup], batch: BatchArrays, runs: Array, t: float, number: int
+) -> None:
+    """Each opponent group's beliefs after the other side's offer this round, for its
+    runs among ``runs`` (after the offer phase, which updates the compiled models'),
+    with the previous offer kept for the next round."""
+    layout, state = batch.layout, batch.state
+    for group, mine in _asked(groups, state, runs):
+        side = group.index
+        offer = state.offer[mine, 1 - side]
+        first = ~state.seen[mine, side]
+        seen = OpponentRuns(
+            round=number,
+            t=t,
+            offer=offer,
+            previous=np.where(first[:, None], offer, state.previous[mine, side]),
+            first=first,
+            ideal=state.estimate_ideal[mine, side],
+            weights=state.estimate_weight[mine, side],
+            span=layout.span[state.plan[mine]],
+        )
+        ideal, weights = beliefs_of(group.behaviour(state, mine), seen)
+        state.estimate_ideal[mine, side] = ideal
+        state.estimate_weight[mine, side] = weights
+        state.previous[mine, side] = offer
+        state.seen[mine, side] = True
 
 
 def set_verdicts(

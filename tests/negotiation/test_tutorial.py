@@ -24,7 +24,11 @@ from negotiation.scenario import BEHAVIOUR_FIELDS, BehaviourSpec
 DOC = Path(__file__).resolve().parents[2] / "docs" / "adding-a-behaviour.md"
 NEW = ("offer", "deadline-sprinter")
 # registered by later blocks
-VECTORISED = [("offer", "deadline-sprinter-vectorised"), ("lobbying", "threat-alarmed")]
+VECTORISED = [
+    ("offer", "deadline-sprinter-vectorised"),
+    ("lobbying", "threat-alarmed"),
+    ("opponent_model", "recency"),
+]
 
 
 def blocks(language: str) -> list[str]:

@@ -1,6 +1,7 @@
-"""Vectorised behaviours (offers, lobbying, escalation): one definition for a batch
-of runs, run by the lockstep engine between the compiled phases of a round and by the
-per-run model as a batch of one, with the same runs in both."""
+"""Vectorised behaviours (offers, lobbying, escalation, acceptance, opponent models):
+one definition for a batch of runs, run by the lockstep engine between the compiled
+phases of a round and by the per-run model as a batch of one, with the same runs in
+both."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pydantic import Field
 from benchmarks.bench_lockstep import (
     VectorisedACNext,
     VectorisedAspiration,
+    VectorisedFrequency,
     VectorisedPressure,
     VectorisedStallThreat,
 )
@@ -24,10 +26,12 @@ from negotiation.behaviours import (
     LeaderRuns,
     LobbyRuns,
     OfferRuns,
+    OpponentRuns,
     VectorisedAcceptance,
     VectorisedEscalation,
     VectorisedLobbying,
     VectorisedOffer,
+    VectorisedOpponent,
     register,
     unregister,
 )
@@ -145,6 +149,39 @@ class OwnVerdict(VectorisedAcceptance):
         return True
 
 
+@dataclass
+class Recency(VectorisedOpponent):
+    """Believe the other side wants what it offered lately: the ideal moves a share
+    ``memory`` of the way to each new offer (exponential smoothing), the weights stay
+    equal; a learner without the frequency model's issue weights (Baarslag, Hendrikx,
+    Hindriks & Jonker 2016 compare such learners)."""
+
+    memory: Annotated[float, Field(gt=0.0, le=1.0)] = 0.5
+
+    def beliefs(self, runs: OpponentRuns) -> tuple[np.ndarray, np.ndarray]:
+        share = np.where(runs.first, 1.0, self.memory)[:, None]
+        return runs.ideal + share * (runs.offer - runs.ideal), runs.weights
+
+
+@dataclass
+class OwnObserve(VectorisedOpponent):
+    """Overrides observe, which the lockstep engine would not see."""
+
+    def beliefs(self, runs: OpponentRuns) -> tuple[np.ndarray, np.ndarray]:
+        return runs.ideal, runs.weights
+
+    def observe(self, me: Any, view: Any, offer: Any) -> None:
+        self.ideal = offer
+
+
+@dataclass
+class OnlyWeights(VectorisedOpponent):
+    """Returns the weights alone, not (ideal, weights)."""
+
+    def beliefs(self, runs: OpponentRuns) -> Any:
+        return runs.weights
+
+
 NAMES = {
     ("offer", "test-vectorised-aspiration"): VectorisedAspiration,
     ("offer", "test-gap-sprinter"): GapSprinter,
@@ -159,6 +196,10 @@ NAMES = {
     ("acceptance", "test-vectorised-ac-next"): VectorisedACNext,
     ("acceptance", "test-const-or-late"): ConstOrLate,
     ("acceptance", "test-own-verdict"): OwnVerdict,
+    ("opponent_model", "test-vectorised-frequency"): VectorisedFrequency,
+    ("opponent_model", "test-recency"): Recency,
+    ("opponent_model", "test-own-observe"): OwnObserve,
+    ("opponent_model", "test-only-weights"): OnlyWeights,
 }
 
 
@@ -525,3 +566,74 @@ def test_the_acceptance_rule_moves_when_the_talks_close() -> None:
     for model in (late, next_):
         model.run()
     assert not np.array_equal(late.state.agreement_round, next_.state.agreement_round)
+
+
+def test_a_vectorised_opponent_model_is_covered_and_one_that_observes_itself_is_not() -> None:
+    scenario = load_scenario(FLAGSHIP)
+    assert coverage_problem(plan_for(scenario, {"us_opponent_model": "test-recency"})) is None
+    problem = coverage_problem(plan_for(scenario, {"us_opponent_model": "test-own-observe"}))
+    assert problem is not None and "OwnObserve" in problem and "VectorisedOpponent" in problem
+
+
+def test_the_opponent_phase_learns_what_the_compiled_frequency_model_learns() -> None:
+    seeds = list(range(120))
+    params = {"us_opponent_model": "test-vectorised-frequency"}
+    params |= {"china_opponent_model": "test-vectorised-frequency"}
+    vectorised = LockstepTalks(FLAGSHIP, seeds, **params)
+    compiled = LockstepTalks(FLAGSHIP, seeds)
+    assert vectorised._opponent_groups and not compiled._opponent_groups
+    for model in (vectorised, compiled):
+        model.run()
+    _same_outcomes(vectorised, compiled)
+    for name in ("estimate_weight", "estimate_ideal", "previous", "seen"):
+        mine, theirs = getattr(vectorised.state, name), getattr(compiled.state, name)
+        np.testing.assert_array_equal(mine, theirs, err_msg=name)
+    assert (compiled.state.estimate_weight.max(axis=2) > 0.3).any()  # weights were learned
+
+
+def test_vectorised_opponent_models_with_every_other_kind_are_the_per_run_record() -> None:
+    rng = np.random.default_rng(33)
+    points = [
+        {
+            "us_opponent_model": ["test-recency", "frequency", "test-vectorised-frequency"][i % 3],
+            "china_opponent_model": ["frequency", "test-recency"][(i // 3) % 2],
+            "us_acceptance": ["test-const-or-late", "ac-next"][i % 2],
+            "china_offer_strategy": ["test-gap-sprinter", "logrolling"][(i // 2) % 2],
+            "lobbying_behaviour": ["test-alarmed-pressure", "pressure"][(i // 6) % 2],
+            "us_escalation": ["test-brinkmanship", "stall-threat"][(i // 4) % 2],
+            "threat_credibility": float(rng.uniform(0.2, 0.9)),
+        }
+        for i in range(36)
+    ]
+    seeds = [int(s) for s in rng.integers(0, 2**32, size=36)]
+    model = LockstepTalks(FLAGSHIP, seeds, points=points)
+    assert len(model._opponent_groups) == 3  # two classes for the US, one for China
+    model.run()
+    expected = [run_once(FLAGSHIP, s, p).to_row() for s, p in zip(seeds, points, strict=True)]
+    assert outcome_rows(model) == expected
+
+
+def test_what_the_opponent_model_learns_moves_the_terms() -> None:
+    seeds = list(range(40))
+    params = {"us_opponent_model": "test-recency", "china_opponent_model": "test-recency"}
+    recency = LockstepTalks(FLAGSHIP, seeds, **params)
+    frequency = LockstepTalks(FLAGSHIP, seeds)
+    for model in (recency, frequency):
+        model.run()
+    assert not np.array_equal(recency.state.estimate_ideal, frequency.state.estimate_ideal)
+    assert not np.allclose(recency.state.agreement, frequency.state.agreement, equal_nan=True)
+
+
+def test_beliefs_that_are_not_an_ideal_and_weights_are_refused_by_name() -> None:
+    with pytest.raises(ValueError, match=r"OnlyWeights\.beliefs must return \(ideal, weights\)"):
+        LockstepTalks(FLAGSHIP, [0, 1], us_opponent_model="test-only-weights").run()
+    with pytest.raises(ValueError, match=r"OnlyWeights\.beliefs must return \(ideal, weights\)"):
+        run_once(FLAGSHIP, 0, {"us_opponent_model": "test-only-weights"})
+
+
+def test_a_batch_of_one_is_the_per_run_opponent_model() -> None:
+    params = {"us_opponent_model": "test-recency", "china_opponent_model": "test-recency"}
+    for seed in (3, 17):
+        model = LockstepTalks(FLAGSHIP, [seed], **params)
+        model.run()
+        assert outcome_rows(model) == [run_once(FLAGSHIP, seed, params).to_row()]
