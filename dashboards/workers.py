@@ -80,6 +80,12 @@ def warm_up(delay_s: float = WARM_UP_DELAY_S) -> None:
 
 def _start_workers() -> None:
     pool = shared_pool()
+    # One worker first: on a cold cache it compiles the kernels alone, and the others
+    # then load them instead of compiling the same code at once.
+    try:
+        pool.submit(_ready).result()
+    except Exception:  # a warm-up only: the work that needs the pool reports a failure
+        return
     for _ in range(check_workers(None)):
         pool.submit(_ready)
 

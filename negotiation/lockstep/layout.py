@@ -242,7 +242,10 @@ def layout_for(plan: Plan) -> Layout:
     behaviour = plan.behaviours
 
     def params(key: str, field: str) -> dict[str, Any]:
-        return behaviour[(key, field)][1]
+        """The compiled behaviour's parameters; none for a vectorised one, whose fields
+        (of any name and type) are its own (negotiation.lockstep.vectorised)."""
+        cls, values = behaviour[(key, field)]
+        return values if cls in COVERED[field] else {}
 
     threatened_by = np.full(k, -1, dtype=np.int64)
     for leader_key in leader_keys:  # later leaders' threats override, as in the model

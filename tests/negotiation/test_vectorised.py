@@ -182,6 +182,19 @@ class OnlyWeights(VectorisedOpponent):
         return runs.weights
 
 
+@dataclass
+class NamedLikeFrequency(VectorisedOpponent):
+    """Fields named like the compiled frequency model's, of other types: its own."""
+
+    tolerance: tuple[float, ...] = (0.1, 0.2)
+    learning_rate: str = "fast"
+
+    def beliefs(self, runs: OpponentRuns) -> tuple[np.ndarray, np.ndarray]:
+        share = np.where(self.learning_rate == "fast", 0.8, 0.2)[:, None]
+        ideal = runs.ideal + share * self.tolerance[:, :1] * (runs.offer - runs.ideal)
+        return np.where(runs.first[:, None], runs.offer, ideal), runs.weights
+
+
 NAMES = {
     ("offer", "test-vectorised-aspiration"): VectorisedAspiration,
     ("offer", "test-gap-sprinter"): GapSprinter,
@@ -200,6 +213,7 @@ NAMES = {
     ("opponent_model", "test-recency"): Recency,
     ("opponent_model", "test-own-observe"): OwnObserve,
     ("opponent_model", "test-only-weights"): OnlyWeights,
+    ("opponent_model", "test-named-like-frequency"): NamedLikeFrequency,
 }
 
 
@@ -637,3 +651,10 @@ def test_a_batch_of_one_is_the_per_run_opponent_model() -> None:
         model = LockstepTalks(FLAGSHIP, [seed], **params)
         model.run()
         assert outcome_rows(model) == [run_once(FLAGSHIP, seed, params).to_row()]
+
+
+def test_fields_named_like_the_compiled_models_are_the_vectorised_models_own() -> None:
+    params = {"us_opponent_model": "test-named-like-frequency"}
+    model = LockstepTalks(FLAGSHIP, range(12), **params)
+    model.run()
+    assert outcome_rows(model) == [run_once(FLAGSHIP, s, params).to_row() for s in range(12)]
