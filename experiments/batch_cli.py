@@ -101,8 +101,6 @@ def _cmd_ensemble(args: argparse.Namespace) -> int:
 
 
 def _ensemble(args: argparse.Namespace) -> int:
-    from tqdm.auto import tqdm
-
     from experiments.cli import UsageError
     from experiments.ensemble import MAX_ENSEMBLE_RUNS, run_ensemble
     from negotiation import load_scenario
@@ -119,7 +117,7 @@ def _ensemble(args: argparse.Namespace) -> int:
     scenario.with_parameters(params)  # fail fast, before any worker starts
     with (
         make_executor(_executor_kind(args), args.workers, args.scheduler) as executor,
-        tqdm(total=args.runs, unit="run", disable=args.json or not sys.stderr.isatty()) as bar,
+        _bar(args.runs, disable=args.json or not sys.stderr.isatty()) as bar,
     ):
         summary = run_ensemble(
             scenario,
@@ -155,8 +153,6 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from tqdm.auto import tqdm
-
     from experiments.cli import UsageError
     from experiments.compare import compare_worlds, render_comparison
     from experiments.ensemble import MAX_ENSEMBLE_RUNS
@@ -172,7 +168,7 @@ def _compare(args: argparse.Namespace) -> int:
         raise UsageError("--base and --alt give the same settings: change at least one value")
     with (
         make_executor(_executor_kind(args), args.workers, args.scheduler) as executor,
-        tqdm(total=2 * args.runs, unit="run", disable=args.json or not sys.stderr.isatty()) as bar,
+        _bar(2 * args.runs, disable=args.json or not sys.stderr.isatty()) as bar,
     ):
         comparison = compare_worlds(
             scenario,
@@ -209,9 +205,17 @@ def _check_seed_arg(seed: int) -> None:
 
 
 def _progress(total: int, done: int) -> Any:
+    return _bar(total, initial=done, smoothing=0.1, dynamic_ncols=True)
+
+
+def _bar(total: int, **options: Any) -> Any:
+    """A tqdm bar of runs, without tqdm's monitor thread: the local workers are forked
+    from this process after the bar starts, and forking a process with threads can
+    deadlock the child (the bars are updated often enough not to need the monitor)."""
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, initial=done, unit="run", smoothing=0.1, dynamic_ncols=True)
+    tqdm.monitor_interval = 0
+    return tqdm(total=total, unit="run", **options)
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
