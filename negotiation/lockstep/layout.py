@@ -5,8 +5,8 @@ The engine covers the protocol of the flagship scenario and of every built-in sc
 that uses its behaviours: logrolling offers, AC_next acceptance, the frequency opponent
 model, win-set ratification, stall-threat or restraint escalation, a convening host (or
 none) and pressure lobbying, with linear or quadratic issue costs; and any offer
-strategy, acceptance rule, lobbying rule or escalation rule written in the vectorised form
-(:mod:`negotiation.behaviours.vectorised`). Anything else (another behaviour, a
+strategy, acceptance rule, opponent model, lobbying rule or escalation rule written in
+the vectorised form (:mod:`negotiation.behaviours.vectorised`). Anything else (another behaviour, a
 subclass of one of these, anticipated ratification, a dated threat that moves the
 status quo, other curvatures) raises :class:`NotCovered`, naming what is not covered;
 callers then run the per-run model.

@@ -3,8 +3,8 @@
 When some of a batch's plans give a delegation a
 :class:`~negotiation.behaviours.vectorised.VectorisedOffer`, a group a
 :class:`~negotiation.behaviours.vectorised.VectorisedLobbying`, a delegation a
-:class:`~negotiation.behaviours.vectorised.VectorisedAcceptance` or
-:class:`~negotiation.behaviours.vectorised.VectorisedOpponent` or a leader a
+:class:`~negotiation.behaviours.vectorised.VectorisedAcceptance` or a
+:class:`~negotiation.behaviours.vectorised.VectorisedOpponent`, or a leader a
 :class:`~negotiation.behaviours.vectorised.VectorisedEscalation`, the lockstep model
 plays the round in phases (:mod:`negotiation.lockstep.protocol`) and asks each such
 behaviour between them: the lobbying rules before the mandates are updated, the offer
