@@ -12,8 +12,10 @@ For the flagship's default protocol, the cost of a run:
   from AC_next written over them (:class:`VectorisedACNext`), every group's
   pressure from the pressure rule written over them (:class:`VectorisedPressure`) and
   the US leader's threats from the stall-threat rule written over them
-  (:class:`VectorisedStallThreat`), the same runs: the round in phases, the behaviours
-  asked from Python between them;
+  (:class:`VectorisedStallThreat`), both delegations' beliefs from the frequency model
+  written over them (:class:`VectorisedFrequency`), the same runs: the round in
+  phases, the behaviours asked from Python between them; and with the opponent models
+  alone vectorised;
 - in batches of ``--runs`` runs of as many settings, a dozen named parameters drawn at
   random per run (a sweep's chunk), plans included, against ``run_once`` on the same
   runs.
@@ -236,6 +238,9 @@ def _one_repeat(r: int, runs: int, single: int, vectorised: dict[str, Any]) -> d
     _batch(seeds, False, params=vectorised)
     out["vectorised"] = (clock() - start) / runs
     start = clock()
+    _batch(seeds, False, params={k: v for k, v in vectorised.items() if "opponent" in k})
+    out["opponents"] = (clock() - start) / runs
+    start = clock()
     _batch(seeds, True)
     out["rows"] = (clock() - start) / runs
     start = clock()
@@ -264,6 +269,7 @@ def bench_lockstep(repeats: int = 5, runs: int = 1000) -> dict[str, Any]:
         "lockstep_speedup_over_run_once": m["once"] / m["rows"],
         "lockstep_us_per_run_vectorised_behaviours": m["vectorised"] * 1e6,
         "lockstep_vectorised_behaviours_cost_ratio": m["vectorised"] / m["columns"],
+        "lockstep_vectorised_opponents_cost_ratio": m["opponents"] / m["columns"],
         "run_once_ms_per_run_random_parameters": m["once_points"] * 1e3,
         "lockstep_us_per_run_random_parameters": m["points"] * 1e6,
         "lockstep_speedup_random_parameters": m["once_points"] / m["points"],
