@@ -43,6 +43,7 @@ from abc import abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from inspect import getattr_static
 from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
@@ -238,12 +239,7 @@ def pressures_of(rule: VectorisedLobbying, runs: LobbyRuns) -> FloatArray:
 
 def is_vectorised_lobbying(cls: type) -> bool:
     """Whether ``cls`` is a vectorised lobbying rule that the lockstep engine can run."""
-    return (
-        isinstance(cls, type)
-        and issubclass(cls, VectorisedLobbying)
-        and cls.pressure is VectorisedLobbying.pressure
-        and cls.pressure_all.__func__ is Lobbying.pressure_all.__func__  # type: ignore[attr-defined]
-    )
+    return _runs_as_written(cls, VectorisedLobbying, "pressure", "pressure_all")
 
 
 @dataclass(frozen=True)
@@ -305,11 +301,7 @@ def changes_of(rule: VectorisedEscalation, runs: LeaderRuns) -> FloatArray:
 
 def is_vectorised_escalation(cls: type) -> bool:
     """Whether ``cls`` is a vectorised escalation rule that the lockstep engine can run."""
-    return (
-        isinstance(cls, type)
-        and issubclass(cls, VectorisedEscalation)
-        and cls.act is VectorisedEscalation.act
-    )
+    return _runs_as_written(cls, VectorisedEscalation, "act")
 
 
 @dataclass(frozen=True)
@@ -373,11 +365,7 @@ def verdicts_of(rule: VectorisedAcceptance, runs: AcceptRuns) -> npt.NDArray[np.
 
 def is_vectorised_acceptance(cls: type) -> bool:
     """Whether ``cls`` is a vectorised acceptance rule that the lockstep engine can run."""
-    return (
-        isinstance(cls, type)
-        and issubclass(cls, VectorisedAcceptance)
-        and cls.accepts is VectorisedAcceptance.accepts
-    )
+    return _runs_as_written(cls, VectorisedAcceptance, "accepts")
 
 
 @dataclass(frozen=True)
@@ -463,21 +451,20 @@ def beliefs_of(model: VectorisedOpponent, runs: OpponentRuns) -> tuple[FloatArra
 
 def is_vectorised_opponent(cls: type) -> bool:
     """Whether ``cls`` is a vectorised opponent model that the lockstep engine can run."""
-    return (
-        isinstance(cls, type)
-        and issubclass(cls, VectorisedOpponent)
-        and cls.start is VectorisedOpponent.start
-        and cls.observe is VectorisedOpponent.observe
-    )
+    return _runs_as_written(cls, VectorisedOpponent, "start", "observe")
 
 
 def is_vectorised_offer(cls: type) -> bool:
     """Whether ``cls`` is a vectorised offer strategy that the lockstep engine can run:
     it leaves the per-run adapter, the bid and the proposal as they are."""
+    return _runs_as_written(cls, VectorisedOffer, "target_utility", "bid", "propose")
+
+
+def _runs_as_written(cls: type, base: type, *adapters: str) -> bool:
+    """Whether ``cls`` is a subclass of the vectorised ``base`` that leaves its per-run
+    ``adapters`` as ``base`` has them: the lockstep engine would not see an override."""
     return (
         isinstance(cls, type)
-        and issubclass(cls, VectorisedOffer)
-        and cls.target_utility is VectorisedOffer.target_utility
-        and cls.bid is VectorisedOffer.bid
-        and cls.propose is OfferStrategy.propose
+        and issubclass(cls, base)
+        and all(getattr_static(cls, name) is getattr_static(base, name) for name in adapters)
     )

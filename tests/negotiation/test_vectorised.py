@@ -273,7 +273,7 @@ def test_every_lockstep_record_is_the_per_run_record_for_mixed_strategies_and_va
     model = LockstepTalks(FLAGSHIP, seeds, points=points)
     assert len(model._offer_groups) == 4  # two strategies on each side
     model.run()
-    expected = [run_once(FLAGSHIP, s, p).to_row() for s, p in zip(seeds, points, strict=True)]
+    expected = _per_run_rows(seeds, points)
     assert outcome_rows(model) == expected
     assert len({row["outcome"] for row in expected}) > 1
 
@@ -342,6 +342,11 @@ def test_a_vectorised_lobbying_rule_is_covered_and_one_that_batches_itself_is_no
     assert coverage_problem(plan_for(scenario, params)) is None
     problem = coverage_problem(plan_for(scenario, {"lobbying_behaviour": "test-own-batch"}))
     assert problem is not None and "OwnBatch" in problem and "VectorisedLobbying" in problem
+
+
+def _per_run_rows(seeds: list[int], points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The per-run model's record of each seed's run at its point."""
+    return [run_once(FLAGSHIP, s, p).to_row() for s, p in zip(seeds, points, strict=True)]
 
 
 def _same_outcomes(ours: LockstepTalks, theirs: LockstepTalks) -> None:
@@ -463,7 +468,7 @@ def test_every_kind_vectorised_at_once_is_the_per_run_record() -> None:
     model = LockstepTalks(FLAGSHIP, seeds, points=points)
     assert model._escalation_groups and model._lobbying_groups and model._offer_groups
     model.run()
-    expected = [run_once(FLAGSHIP, s, p).to_row() for s, p in zip(seeds, points, strict=True)]
+    expected = _per_run_rows(seeds, points)
     assert outcome_rows(model) == expected
 
 
@@ -567,7 +572,7 @@ def test_vectorised_acceptance_with_every_other_kind_is_the_per_run_record() -> 
     model = LockstepTalks(FLAGSHIP, seeds, points=points)
     assert model._acceptance_groups
     model.run()
-    expected = [run_once(FLAGSHIP, s, p).to_row() for s, p in zip(seeds, points, strict=True)]
+    expected = _per_run_rows(seeds, points)
     assert outcome_rows(model) == expected
     assert len({row["round"] for row in expected}) > 2
 
@@ -623,7 +628,7 @@ def test_vectorised_opponent_models_with_every_other_kind_are_the_per_run_record
     model = LockstepTalks(FLAGSHIP, seeds, points=points)
     assert len(model._opponent_groups) == 3  # two classes for the US, one for China
     model.run()
-    expected = [run_once(FLAGSHIP, s, p).to_row() for s, p in zip(seeds, points, strict=True)]
+    expected = _per_run_rows(seeds, points)
     assert outcome_rows(model) == expected
 
 
