@@ -13,9 +13,10 @@ For the flagship's default protocol, the cost of a run:
   pressure from the pressure rule written over them (:class:`VectorisedPressure`) and
   the US leader's threats from the stall-threat rule written over them
   (:class:`VectorisedStallThreat`), both delegations' beliefs from the frequency model
-  written over them (:class:`VectorisedFrequency`), the same runs: the round in
+  written over them (:class:`VectorisedFrequency`) and both leaders' verdicts from the
+  win-set written over them (:class:`VectorisedWinSet`), the same runs: the round in
   phases, the behaviours asked from Python between them; and with the opponent models
-  alone vectorised;
+  alone, and the ratification rules alone, vectorised;
 - in batches of ``--runs`` runs of as many settings, a dozen named parameters drawn at
   random per run (a sweep's chunk), plans included, against ``run_once`` on the same
   runs.
@@ -49,14 +50,17 @@ from negotiation.behaviours import (
     LobbyRuns,
     OfferRuns,
     OpponentRuns,
+    RatifyRuns,
     VectorisedAcceptance,
     VectorisedEscalation,
     VectorisedLobbying,
     VectorisedOffer,
     VectorisedOpponent,
+    VectorisedRatification,
     register,
     unregister,
 )
+from negotiation.behaviours.vectorised import Ratified
 from negotiation.lockstep import LockstepTalks, outcome_columns, outcome_rows
 from negotiation.lockstep.collection import collection_paused
 from negotiation.model import run_once
@@ -158,12 +162,44 @@ class VectorisedFrequency(VectorisedOpponent):
         return np.where(first, runs.offer, runs.ideal), weights
 
 
+@dataclass
+class VectorisedWinSet(VectorisedRatification):
+    """Putnam's (1988) win-set with Iida's (1993) uncertain mood written over the runs:
+    the win-set rule's, so the verdicts are the compiled rule's (the approval summed in
+    numpy's order, which can differ from a dot product's in the last bit: a verdict
+    could differ only where the approval is the threshold to that bit)."""
+
+    threshold: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
+
+    def verdicts(self, runs: RatifyRuns) -> Ratified:
+        margin = runs.margins + runs.relax[:, None]
+        noisy = runs.noise > 0
+        scale = np.where(noisy, runs.noise, 1.0)[:, None]
+        with np.errstate(over="ignore"):
+            logistic = 1.0 / (1.0 + np.exp(-np.clip(margin / scale, -50.0, 50.0)))
+        support = np.where(noisy[:, None], logistic, np.where(margin >= 0, 1.0, 0.0))
+        approve = np.where(noisy[:, None], support >= 0.5, margin >= 0)
+        total = runs.influence.sum(axis=1)
+        approval = np.where(
+            total > 0, (runs.influence * support).sum(axis=1) / np.where(total > 0, total, 1.0), 1.0
+        )
+        given = np.atleast_1d(np.asarray(self.threshold, dtype=object))  # a value a run
+        chosen = np.array([np.nan if t is None else t for t in given], dtype=float)
+        threshold = np.where(np.isnan(chosen), runs.threshold, chosen)
+        threshold = threshold - np.where(noisy, runs.mood, 0.0)
+        leader_ok = runs.leader_utility >= runs.leader_reservation - runs.relax
+        groups_ok = approval >= threshold - runs.relax
+        blocked = np.concatenate([~leader_ok[:, None], ~approve & ~groups_ok[:, None]], axis=1)
+        return ~blocked.any(axis=1), approval, blocked  # ratified unless someone blocks
+
+
 VECTORISED_CLASSES = {
     "offer": VectorisedAspiration,
     "acceptance": VectorisedACNext,
     "lobbying": VectorisedPressure,
     "escalation": VectorisedStallThreat,
     "opponent_model": VectorisedFrequency,
+    "ratification": VectorisedWinSet,
 }
 
 
@@ -171,7 +207,8 @@ VECTORISED_CLASSES = {
 def vectorised_registered() -> Iterator[dict[str, Any]]:
     """The vectorised copies of the built-in rules registered, and the parameters that
     give both delegations the aspiration (with the flagship's exponents), AC_next and
-    the frequency model, every group the pressure and the US leader the stall threat."""
+    the frequency model, every group the pressure, the US leader the stall threat and
+    both leaders the win-set."""
     for kind, cls in VECTORISED_CLASSES.items():
         register(kind, VECTORISED)(cls)
     try:
@@ -185,6 +222,8 @@ def vectorised_registered() -> Iterator[dict[str, Any]]:
             "us_escalation": VECTORISED,
             "us_opponent_model": VECTORISED,
             "china_opponent_model": VECTORISED,
+            "us_ratification": VECTORISED,
+            "china_ratification": VECTORISED,
         }
     finally:
         for kind in VECTORISED_CLASSES:
@@ -241,6 +280,9 @@ def _one_repeat(r: int, runs: int, single: int, vectorised: dict[str, Any]) -> d
     _batch(seeds, False, params={k: v for k, v in vectorised.items() if "opponent" in k})
     out["opponents"] = (clock() - start) / runs
     start = clock()
+    _batch(seeds, False, params={k: v for k, v in vectorised.items() if "ratification" in k})
+    out["ratification"] = (clock() - start) / runs
+    start = clock()
     _batch(seeds, True)
     out["rows"] = (clock() - start) / runs
     start = clock()
@@ -270,6 +312,7 @@ def bench_lockstep(repeats: int = 5, runs: int = 1000) -> dict[str, Any]:
         "lockstep_us_per_run_vectorised_behaviours": m["vectorised"] * 1e6,
         "lockstep_vectorised_behaviours_cost_ratio": m["vectorised"] / m["columns"],
         "lockstep_vectorised_opponents_cost_ratio": m["opponents"] / m["columns"],
+        "lockstep_vectorised_ratification_cost_ratio": m["ratification"] / m["columns"],
         "run_once_ms_per_run_random_parameters": m["once_points"] * 1e3,
         "lockstep_us_per_run_random_parameters": m["points"] * 1e6,
         "lockstep_speedup_random_parameters": m["once_points"] / m["points"],

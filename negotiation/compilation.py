@@ -20,7 +20,14 @@ from __future__ import annotations
 import numpy as np
 
 from negotiation.lockstep import LockstepTalks, run_seeds
-from negotiation.lockstep.protocol import acceptance_inputs, reservations, threaten_round
+from negotiation.lockstep.protocol import (
+    acceptance_inputs,
+    ratification_inputs,
+    reservations,
+    store_verdicts,
+    summit_packages,
+    threaten_round,
+)
 from negotiation.model import DEFAULT_SCENARIO, run_once
 from negotiation.scenario import load_scenario
 
@@ -41,3 +48,7 @@ def compile_kernels(scenario_name: str = DEFAULT_SCENARIO) -> None:
     reservations(lay, st, 0, none)
     acceptance_inputs(lay, st, 0, none, 1.0)
     threaten_round(lay, st, 0, none, np.empty(0))
+    packages = np.empty((0, phased.layout.low.shape[1]))
+    ratification_inputs(lay, st, 0, none, packages, np.empty(0, dtype=np.bool_))
+    store_verdicts(lay, st, 0, none, packages, np.empty(0, dtype=np.bool_), np.empty((0, 1), bool))
+    summit_packages(lay, st, none)

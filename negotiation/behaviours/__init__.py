@@ -30,11 +30,13 @@ from negotiation.behaviours.vectorised import (
     LobbyRuns,
     OfferRuns,
     OpponentRuns,
+    RatifyRuns,
     VectorisedAcceptance,
     VectorisedEscalation,
     VectorisedLobbying,
     VectorisedOffer,
     VectorisedOpponent,
+    VectorisedRatification,
 )
 
 __all__ = [
@@ -50,11 +52,13 @@ __all__ = [
     "OpponentModel",
     "OpponentRuns",
     "Ratification",
+    "RatifyRuns",
     "VectorisedAcceptance",
     "VectorisedEscalation",
     "VectorisedLobbying",
     "VectorisedOffer",
     "VectorisedOpponent",
+    "VectorisedRatification",
     "Verdict",
     "catalogue",
     "get",

@@ -7,12 +7,13 @@ behaviour for all of them in one call, on arrays with one entry (row) per run: a
 :class:`VectorisedLobbying` for its group's pressure (:class:`LobbyRuns`), a
 :class:`VectorisedEscalation` for its leader's threats (:class:`LeaderRuns`), a
 :class:`VectorisedAcceptance` for its delegation's verdicts (:class:`AcceptRuns`), a
-:class:`VectorisedOpponent` for its delegation's beliefs (:class:`OpponentRuns`). The
+:class:`VectorisedOpponent` for its delegation's beliefs (:class:`OpponentRuns`), a
+:class:`VectorisedRatification` for its leader's verdicts (:class:`RatifyRuns`). The
 instance
 it asks has the behaviour's fields as arrays too, one value per run, because the runs
 of a sweep's batch may come from different design points. The per-run model asks the
 same method with a batch of one (the adapters ``target_utility``, ``pressure``,
-``act``, ``accepts`` and ``observe``), so
+``act``, ``accepts``, ``observe`` and ``ratify``), so
 one definition serves both engines, which give the same runs bit for bit. A vectorised
 behaviour keeps no state between calls: what it decides is a function of what it is
 shown.
@@ -29,7 +30,10 @@ rule decides, as Baarslag, Hindriks & Jonker's (2011) conditions do, from the ow
 utility of the package on the table, of the own next offer and of the reservation. A
 vectorised opponent model learns the other side's ideal and issue weights from its
 offers, as the frequency models of Genius do (van Krimpen, Looije & Hajizadeh 2013;
-Baarslag, Hendrikx, Hindriks & Jonker 2016), the beliefs offers are bid against.
+Baarslag, Hendrikx, Hindriks & Jonker 2016), the beliefs offers are bid against. A
+vectorised ratification rule decides whether a leader signs, from the leader's own
+utility of the package and each domestic group's margin over no deal and influence: the
+win-set of Putnam's (1988) two-level game, with Iida's (1993) uncertain domestic mood.
 
 A behaviour written only in the per-run form runs in a sweep too: the lockstep engine
 does not cover it, so each of its runs is played by the per-run model, at that model's
@@ -55,8 +59,11 @@ from negotiation.behaviours.interfaces import (
     Lobbying,
     OfferStrategy,
     OpponentModel,
+    Ratification,
+    Verdict,
 )
 from negotiation.behaviours.offer import efficient_bid
+from negotiation.behaviours.ratification import failing_issues
 from negotiation.issues import Package
 
 if TYPE_CHECKING:
@@ -468,3 +475,115 @@ def _runs_as_written(cls: type, base: type, *adapters: str) -> bool:
         and issubclass(cls, base)
         and all(getattr_static(cls, name) is getattr_static(base, name) for name in adapters)
     )
+
+
+@dataclass(frozen=True)
+class RatifyRuns:
+    """What a vectorised ratification rule knows of each run of a batch, for one
+    leader, when a package is put to it; every array has one entry (row) per run.
+
+    ``round`` and ``t`` are the per-run view's. ``package`` is the package (one row of
+    issues per run); ``relax`` how far the leader's bars are lowered (0, and at the
+    summit ``summit_flexibility`` plus the leader's ``summit_reach``);
+    ``leader_utility`` and ``leader_reservation`` the leader's utility of it and
+    reservation (``me.reservation``); ``margins`` each of its side's groups' utility of
+    the package less that of the perceived no deal, one column per group in the
+    model's order (``model.groups_of[side]``), and ``influence`` their influence;
+    ``threshold`` and ``noise`` the scenario's ``ratification_threshold`` and
+    ``ratification_noise``; ``mood`` the leader's domestic mood (``me.domestic_mood``:
+    0, its expected value, when the delegations foresee the verdict).
+    """
+
+    round: int
+    t: float
+    package: FloatArray
+    relax: FloatArray
+    leader_utility: FloatArray
+    leader_reservation: FloatArray
+    margins: FloatArray
+    influence: FloatArray
+    threshold: FloatArray
+    noise: FloatArray
+    mood: FloatArray
+
+    @property
+    def size(self) -> int:
+        """The number of runs."""
+        return int(self.relax.shape[0])
+
+
+Ratified = tuple[npt.NDArray[np.bool_], FloatArray, npt.NDArray[np.bool_]]
+
+
+@dataclass
+class VectorisedRatification(OverRuns, Ratification):
+    """A ratification rule whose verdicts are decided for a batch of runs at once.
+
+    Subclasses implement :meth:`verdicts` with numpy on arrays over the runs and do not
+    override ``ratify``: the lockstep engine would not see such an override. The issues
+    a rejection feeds back to the delegation are those where the blockers lose most,
+    as the win-set names them (:func:`~negotiation.behaviours.ratification.
+    failing_issues`)."""
+
+    @abstractmethod
+    def verdicts(self, runs: RatifyRuns) -> Ratified:
+        """Each run's verdict on its package: whether the leader ratifies it, the
+        approval at home (a share, 0..1, for display) and who blocks it (one row per
+        run: the leader, then each of the side's groups; read only where the package
+        is rejected).
+
+        Each field of ``self`` holds an array with one value per run."""
+
+    def ratify(self, me: Leader, view: TalksView, package: Package, relax: float = 0.0) -> Verdict:
+        """The per-run verdict: :meth:`verdicts` for a batch of this run alone."""
+        model, settings = me.model, view.settings
+        assert me.side is not None
+        groups = model.groups_of[me.side]
+        rows = np.array([g.row for g in groups], dtype=np.intp)
+        utilities = model.prefs.utility(package)
+        runs = RatifyRuns(
+            round=view.round,
+            t=view.t,
+            package=np.array([package], dtype=float),
+            relax=np.array([relax], dtype=float),
+            leader_utility=np.array([utilities[me.row]]),
+            leader_reservation=np.array([me.reservation]),
+            margins=(utilities[rows] - model.prefs.utility(view.no_deal())[rows])[None, :],
+            influence=np.array([[g.influence for g in groups]], dtype=float),
+            threshold=np.array([settings.ratification_threshold]),
+            noise=np.array([settings.ratification_noise]),
+            mood=np.array([me.domestic_mood]),
+        )
+        ratified, approval, blocked = ratifications_of(self._as_batch_of_one, runs)
+        if ratified[0]:
+            return Verdict(True, approval=float(approval[0]), reason="ratified")
+        blockers = [(me.label, me.row)] if blocked[0, 0] else []
+        blockers += [(g.label, g.row) for g, no in zip(groups, blocked[0, 1:], strict=True) if no]
+        labels = tuple(label for label, _ in blockers)
+        failing = failing_issues(model.prefs, [row for _, row in blockers], package)
+        reason = f"{me.label} rejects: {', '.join(labels) or 'no one named'}"
+        return Verdict(False, labels, failing, float(approval[0]), reason)
+
+
+def ratifications_of(rule: VectorisedRatification, runs: RatifyRuns) -> Ratified:
+    """``rule.verdicts(runs)``, checked: a verdict, a finite approval and a row of
+    blockers (the leader and each group) per run."""
+    returned = rule.verdicts(runs)
+    n, groups = runs.size, runs.margins.shape[1]
+    wanted = (
+        f"(ratified, approval, blocked): one verdict and one approval per run, and one row "
+        f"of {1 + groups} blockers (the leader, then each group) per run"
+    )
+    if not isinstance(returned, tuple) or len(returned) != 3:
+        raise ValueError(f"{type(rule).__name__}.verdicts must return {wanted}")
+    ratified, approval, blocked = returned
+    return (
+        _checked(ratified, (n,), rule, "verdicts", "verdict", wanted) != 0.0,
+        _checked(approval, (n,), rule, "verdicts", "approval", wanted),
+        _checked(blocked, (n, 1 + groups), rule, "verdicts", "blocker", wanted) != 0.0,
+    )
+
+
+def is_vectorised_ratification(cls: type) -> bool:
+    """Whether ``cls`` is a vectorised ratification rule that the lockstep engine can run."""
+    return _runs_as_written(cls, VectorisedRatification, "ratify")

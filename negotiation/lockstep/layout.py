@@ -1,15 +1,15 @@
 """What every run of a batch shares: a plan's constants as arrays for the compiled
 protocol, and whether the lockstep engine covers the plan at all.
 
-The engine covers the protocol of the flagship scenario and of every built-in scenario
-that uses its behaviours: logrolling offers, AC_next acceptance, the frequency opponent
-model, win-set ratification, stall-threat or restraint escalation, a convening host (or
-none) and pressure lobbying, with linear or quadratic issue costs; and any offer
-strategy, acceptance rule, opponent model, lobbying rule or escalation rule written in
-the vectorised form (:mod:`negotiation.behaviours.vectorised`). Anything else (another behaviour, a
-subclass of one of these, anticipated ratification, a dated threat that moves the
-status quo, other curvatures) raises :class:`NotCovered`, naming what is not covered;
-callers then run the per-run model.
+The engine covers the protocol of every built-in scenario: logrolling offers, AC_next
+acceptance, the frequency opponent model, win-set ratification (with red lines or
+without), stall-threat or restraint escalation, a convening host (or none) and pressure
+lobbying, with linear or quadratic issue costs; and any offer strategy, acceptance rule,
+opponent model, lobbying rule, escalation rule or ratification rule written in the
+vectorised form (:mod:`negotiation.behaviours.vectorised`). Anything else (another
+behaviour, a subclass of one of these, anticipated ratification, a dated threat that
+moves the status quo, other curvatures) raises :class:`NotCovered`, naming what is not
+covered; callers then run the per-run model.
 """
 
 from __future__ import annotations
@@ -26,13 +26,14 @@ from negotiation.behaviours.lobbying import Pressure
 from negotiation.behaviours.mediation import Convenor
 from negotiation.behaviours.offer import Logrolling
 from negotiation.behaviours.opponent import FrequencyModel
-from negotiation.behaviours.ratification import WinSet
+from negotiation.behaviours.ratification import RedLines, WinSet
 from negotiation.behaviours.vectorised import (
     is_vectorised_acceptance,
     is_vectorised_escalation,
     is_vectorised_lobbying,
     is_vectorised_offer,
     is_vectorised_opponent,
+    is_vectorised_ratification,
 )
 from negotiation.plan import Plan
 from negotiation.preferences import PIECE_GRID
@@ -40,12 +41,13 @@ from negotiation.scenario import ActorSpec, EffectSpec, Scenario
 
 Array = npt.NDArray[Any]
 MAX_ACTORS = 62  # blockers are kept as bits of one 64-bit word per run
+MAX_ISSUES = 62  # and a veto's failing issues too
 
 COVERED: dict[str, tuple[type, ...]] = {
     "offer": (Logrolling,),
     "acceptance": (ACNext,),
     "opponent_model": (FrequencyModel,),
-    "ratification": (WinSet,),
+    "ratification": (WinSet, RedLines),
     "escalation": (StallThreat, Restraint),
     "mediation": (Convenor,),
     "lobbying": (Pressure,),
@@ -60,6 +62,7 @@ VECTORISED: dict[str, tuple[str, Callable[[type], bool]]] = {
     "escalation": ("VectorisedEscalation", is_vectorised_escalation),
     "acceptance": ("VectorisedAcceptance", is_vectorised_acceptance),
     "opponent_model": ("VectorisedOpponent", is_vectorised_opponent),
+    "ratification": ("VectorisedRatification", is_vectorised_ratification),
 }
 
 
@@ -105,6 +108,11 @@ class Layout(NamedTuple):
     leader_bit: Array
     summit_reach: Array
     threshold: Array
+    line_issue: Array
+    line_bound: Array
+    line_upper: Array
+    line_count: Array
+    vectorised_ratification: Array
     patience: Array
     min_progress: Array
     threat_step: Array
@@ -202,6 +210,9 @@ def coverage_problem(plan: Plan) -> str | None:
             if vectorised:
                 names += f", any {vectorised[0]}"
             return f"{key}'s {field} behaviour {cls.__name__} (covered: {names})"
+    unknown = _unknown_red_lines(plan)
+    if unknown:
+        return f"a red line on an issue the scenario does not have: {unknown}"
     if settings.issue_curvature not in (1.0, 2.0):
         return f"issue_curvature {settings.issue_curvature:g} (covered: 1 and 2)"
     if settings.winset_anticipation:
@@ -213,6 +224,8 @@ def coverage_problem(plan: Plan) -> str | None:
         return "a scenario without one delegation and one leader per side"
     if len(plan.people) > MAX_ACTORS:
         return f"more than {MAX_ACTORS} actors with preferences"
+    if len(scenario.space) > MAX_ISSUES:
+        return f"more than {MAX_ISSUES} issues"
     return None
 
 
@@ -257,7 +270,8 @@ def layout_for(plan: Plan) -> Layout:
     offer_classes = [behaviour[(a.key, "offer")][0] for a in delegations]
     acceptance = [params(a.key, "acceptance") for a in delegations]
     opponents = [params(a.key, "opponent_model") for a in delegations]
-    ratification = [params(a.key, "ratification").get("threshold") for a in leaders]
+    ratification = [params(a.key, "ratification") for a in leaders]
+    lines = _red_lines(ratification, space.index, k)
     host = params(hosts[0].key, "mediation") if hosts else {"goodwill": 0.0, "cap": 0.0}
     focal = [issue.focal for issue in space]
     width = max([len(f) for f in focal] + [1])
@@ -284,7 +298,18 @@ def layout_for(plan: Plan) -> Layout:
         leader_bit=np.array([bits[a.key] for a in leaders], dtype=np.int64),
         summit_reach=np.array([a.summit_reach for a in leaders], dtype=float),
         threshold=np.array(
-            [settings.ratification_threshold if t is None else t for t in ratification]
+            [
+                settings.ratification_threshold if r.get("threshold") is None else r["threshold"]
+                for r in ratification
+            ]
+        ),
+        line_issue=lines[0],
+        line_bound=lines[1],
+        line_upper=lines[2],
+        line_count=lines[3],
+        vectorised_ratification=np.array(
+            [is_vectorised_ratification(behaviour[(a.key, "ratification")][0]) for a in leaders],
+            dtype=np.bool_,
         ),
         patience=np.array([e[0] for e in escalation], dtype=np.int64),
         min_progress=np.array([e[1] for e in escalation], dtype=float),
@@ -327,6 +352,37 @@ def layout_for(plan: Plan) -> Layout:
         host_goodwill=float(host["goodwill"]),
         host_cap=float(host["cap"]),
     )
+
+
+def _red_lines(
+    ratification: list[dict[str, Any]], index: dict[str, int], k: int
+) -> tuple[Array, Array, Array, Array]:
+    """Each leader's red lines (:class:`~negotiation.behaviours.ratification.RedLines`)
+    as its issues, bounds and whether each is an upper one, ``at_most`` before
+    ``at_least``, padded to two per issue (the most there can be), and how many."""
+    issue = np.zeros((len(ratification), 2 * k), dtype=np.int64)
+    bound = np.zeros((len(ratification), 2 * k))
+    upper = np.zeros((len(ratification), 2 * k), dtype=np.bool_)
+    count = np.zeros(len(ratification), dtype=np.int64)
+    for side, values in enumerate(ratification):
+        items = [(key, v, True) for key, v in values.get("at_most", {}).items()]
+        items += [(key, v, False) for key, v in values.get("at_least", {}).items()]
+        for n, (key, value, is_upper) in enumerate(items):
+            issue[side, n], bound[side, n], upper[side, n] = index[key], value, is_upper
+        count[side] = len(items)
+    return issue, bound, upper, count
+
+
+def _unknown_red_lines(plan: Plan) -> str:
+    """The first red line's issue key that is not one of the scenario's issues, or ''
+    (the per-run rule then names it with the issues there are)."""
+    index = plan.scenario.space.index
+    for (_, field), (cls, values) in plan.behaviours.items():
+        if field == "ratification" and cls is RedLines:
+            for key in [*values.get("at_most", {}), *values.get("at_least", {})]:
+                if key not in index:
+                    return repr(key)
+    return ""
 
 
 def _escalation(entry: tuple[type, dict[str, Any]]) -> tuple[int, float, float, bool]:

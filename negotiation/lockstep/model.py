@@ -31,14 +31,16 @@ from negotiation import streams
 from negotiation.lockstep.collection import collection_paused
 from negotiation.lockstep.layout import Layout, by_side, coverage_problem, layout_for, stacked
 from negotiation.lockstep.protocol import (
-    agree_round,
     apply_effect,
+    conclude_round,
+    endorse_round,
     escalate_round,
     finish_round,
     mandate_round,
     offer_round,
     open_round,
     play_round,
+    propose_round,
 )
 from negotiation.lockstep.state import State, opening_state
 from negotiation.lockstep.structs import Arrays, as_struct
@@ -47,10 +49,14 @@ from negotiation.lockstep.vectorised import (
     BehaviourGroup,
     acceptance_groups,
     add_pressures,
+    ask_at_agreement,
+    ask_at_deadline,
+    ask_at_endorsement,
     escalation_groups,
     lobbying_groups,
     offer_groups,
     opponent_groups,
+    ratification_groups,
     set_targets,
     set_verdicts,
     shift_threats,
@@ -112,7 +118,7 @@ class LockstepTalks(mesa.Model):
         groups = _vectorised(self.plans)
         self._offer_groups, self._acceptance_groups = groups[0], groups[1]
         self._lobbying_groups, self._escalation_groups = groups[2], groups[3]
-        self._opponent_groups = groups[4]
+        self._opponent_groups, self._ratification_groups = groups[4], groups[5]
         self._phased = any(groups)  # a vectorised behaviour is asked between phases
         self.actors: dict[str, BatchActor] = {
             a.key: BatchActor(self, a.key, a.label, a.kind, a.side, self.plan.rows.get(a.key))
@@ -138,12 +144,15 @@ class LockstepTalks(mesa.Model):
         """The round with the vectorised behaviours asked between its phases: the
         lobbying rules' pressure before the mandates, the offer strategies' targets at
         time ``t`` for the offers and at ``t_next`` for acceptance's next offers, the
-        opponent models' beliefs between them, the acceptance rules' verdicts, and the
-        escalation rules, leader by leader, when no agreement was reached."""
+        opponent models' beliefs between them, the acceptance rules' verdicts, the
+        escalation rules, leader by leader, when no agreement was reached, and the
+        ratification rules before each phase that puts a package to their leaders."""
         layout, state, structure = self._layout, self.state, self._state
         batch = BatchArrays(self.layout, layout, state, structure)
-        offers = self._offer_groups
+        offers, leaders = self._offer_groups, self._ratification_groups
         open_round(layout, structure, number, self.active)
+        ask_at_endorsement(leaders, batch, self.active, t, number)
+        endorse_round(layout, structure, self.active)
         runs = self.active[state.bargaining[self.active]]
         add_pressures(self._lobbying_groups, batch, runs, t, number)
         mandate_round(layout, structure, runs)
@@ -152,11 +161,16 @@ class LockstepTalks(mesa.Model):
         update_beliefs(self._opponent_groups, batch, runs, t, number)
         set_targets(offers, batch, runs, t_next, number, state.target_next)
         set_verdicts(self._acceptance_groups, batch, runs, t, t_next, number)
-        agree_round(layout, structure, number, t_next, runs)
+        propose_round(layout, structure, t_next, runs)
+        ask_at_agreement(leaders, batch, runs, t, number)
+        conclude_round(layout, structure, number, runs)
+        ask_at_endorsement(leaders, batch, runs, t, number)
+        endorse_round(layout, structure, runs)
         going = runs[state.escalating[runs]]
         for side in self.layout.leader_order.tolist():
             shift_threats(self._escalation_groups, side, batch, going, t, number)
             escalate_round(layout, structure, number, side, going)
+        ask_at_deadline(leaders, batch, going, t, number)
         finish_round(layout, structure, number, going)
 
     def run(self) -> State:
@@ -191,7 +205,8 @@ def _alone(plan: Plan) -> tuple[Layout, Arrays]:
 
 def _vectorised(plans: list[Plan]) -> tuple[list[BehaviourGroup], ...]:
     """The vectorised offer strategies, acceptance rules, lobbying rules, escalation
-    rules and opponent models of a batch's plans (which share their actors)."""
+    rules, opponent models and ratification rules of a batch's plans (which share their
+    actors)."""
     scenario = plans[0].scenario
     delegations = [a.key for a in by_side(scenario, "delegation")]
     leaders = [a.key for a in by_side(scenario, "leader")]
@@ -202,6 +217,7 @@ def _vectorised(plans: list[Plan]) -> tuple[list[BehaviourGroup], ...]:
         lobbying_groups(plans, groups),
         escalation_groups(plans, leaders),
         opponent_groups(plans, delegations),
+        ratification_groups(plans, leaders),
     )
 
 

@@ -342,11 +342,44 @@ def draft(lay: Any, st: Any, b: int, package: Any) -> Any:
 @numba.njit(cache=True)
 def ratify(
     lay: Any, st: Any, b: int, side: int, package: Any, relax: float, predicting: bool
-) -> tuple[bool, int, int, Any]:
-    """The win-set rule (:class:`negotiation.behaviours.ratification.WinSet`): whether
-    ``side``'s leader ratifies, the two issues failing most (-1 for none) and the
+) -> tuple[bool, Any, Any]:
+    """The win-set rule (:class:`negotiation.behaviours.ratification.WinSet`) and the
+    red lines it may have (:class:`~negotiation.behaviours.ratification.RedLines`):
+    whether ``side``'s leader ratifies, the failing issues (a bit per issue) and the
     blockers (a bit per actor, ``Layout.actor_bit``). ``predicting``: at the expected
     domestic mood, as the delegations foresee the verdict."""
+    ok, failing, blockers = win_set(lay, st, b, side, package, relax, predicting)
+    p = st.plan[b]  # the run's plan in the batch
+    crossed = np.int64(0)
+    for n in range(lay.line_count[p, side]):  # red lines are not relaxed at the summit
+        j = lay.line_issue[p, side, n]
+        bound = lay.line_bound[p, side, n]
+        excess = package[j] - bound if lay.line_upper[p, side, n] else bound - package[j]
+        if excess > 1e-9:
+            crossed |= np.int64(1) << j
+    if crossed == 0:
+        return ok, failing, blockers
+    return False, crossed | failing, blockers | (np.int64(1) << lay.leader_bit[side])
+
+
+@numba.njit(cache=True)
+def verdict(
+    lay: Any, st: Any, b: int, side: int, package: Any, relax: float, predicting: bool
+) -> tuple[bool, Any, Any]:
+    """:func:`ratify`, or for a leader with a vectorised ratification rule the verdict
+    the rule gave on this package before the phase (:mod:`negotiation.lockstep.
+    vectorised`): the same three values."""
+    if lay.vectorised_ratification[st.plan[b], side]:
+        return st.verdict_ok[b, side], st.verdict_failing[b, side], st.verdict_blockers[b, side]
+    return ratify(lay, st, b, side, package, relax, predicting)
+
+
+@numba.njit(cache=True)
+def win_set(
+    lay: Any, st: Any, b: int, side: int, package: Any, relax: float, predicting: bool
+) -> tuple[bool, Any, Any]:
+    """The win-set test of :func:`ratify`: the verdict, the two issues failing most (a
+    bit each) and the blockers."""
     p = st.plan[b]  # the run's plan in the batch
     start, stop = lay.group_start[side], lay.group_start[side + 1]
     threshold = lay.threshold[p, side]
@@ -373,8 +406,7 @@ def ratify(
     approval = supported / total if total > 0 else 1.0
     leader = lay.leader_row[side]
     leader_ok = utility(lay, st, b, leader, package) >= leader_reservation(lay, st, b, side) - relax
-    k = package.shape[0]
-    loss = np.zeros(k)
+    loss = np.zeros(package.shape[0])
     blocked = False
     mask = np.int64(0)
     if not leader_ok:
@@ -388,14 +420,25 @@ def ratify(
                 mask |= np.int64(1) << lay.group_bit[g]
                 _add_loss(st, b, lay.group_row[g], package, loss)
     if not blocked:
-        return True, -1, -1, 0
+        return True, 0, 0
+    return False, _two_largest(loss), mask
+
+
+@numba.njit(cache=True)
+def _two_largest(loss: Any) -> Any:
+    """The issues of the two largest positive losses, a bit each (earlier issues first
+    among equals: ``failing_issues``)."""
     first, second = -1, -1
-    for j in range(k):  # the two largest losses, earlier issues first among equals
+    for j in range(loss.shape[0]):
         if loss[j] > 0 and (first < 0 or loss[j] > loss[first]):
             second, first = first, j
         elif loss[j] > 0 and (second < 0 or loss[j] > loss[second]):
             second = j
-    return False, first, second, mask
+    failing = np.int64(0)
+    for j in (first, second):
+        if j >= 0:
+            failing |= np.int64(1) << j
+    return failing
 
 
 @numba.njit(cache=True)
@@ -409,15 +452,15 @@ def _add_loss(st: Any, b: int, row: int, package: Any, loss: Any) -> None:
 
 
 @numba.njit(cache=True)
-def harden(lay: Any, st: Any, b: int, side: int, first: int, second: int, rejected: Any) -> None:
-    """After a veto: weigh the failing issues more, never offer that again
+def harden(lay: Any, st: Any, b: int, side: int, failing: int, rejected: Any) -> None:
+    """After a veto: weigh the failing issues (a bit each) more, never offer that again
     (:meth:`negotiation.agents.Delegation.harden`)."""
     p = st.plan[b]  # the run's plan in the batch
-    if first >= 0:
+    if failing != 0:
         factor = 1.0 + lay.veto_hardening[p]
-        st.base[b, side, 2, first] *= factor
-        if second >= 0:
-            st.base[b, side, 2, second] *= factor
+        for j in range(st.base.shape[3]):
+            if failing >> j & 1:
+                st.base[b, side, 2, j] *= factor
         total = pairwise_sum(st.base[b, side, 2].copy())
         for j in range(st.base.shape[3]):
             st.base[b, side, 2, j] = st.base[b, side, 2, j] / total
@@ -429,7 +472,17 @@ def harden(lay: Any, st: Any, b: int, side: int, first: int, second: int, reject
 
 @numba.njit(cache=True)
 def try_agreement(lay: Any, st: Any, b: int, number: int, t_next: float) -> None:
-    """:meth:`negotiation.model.TradeTalksModel._try_agreement`."""
+    """:meth:`negotiation.model.TradeTalksModel._try_agreement`: the package both sides
+    accept (:func:`choose_package`), put to the leaders (:func:`settle`)."""
+    st.pending_source[b] = choose_package(lay, st, b, t_next)
+    if st.pending_source[b] >= 0:
+        settle(lay, st, b, number)
+
+
+@numba.njit(cache=True)
+def choose_package(lay: Any, st: Any, b: int, t_next: float) -> int:
+    """Which offer both delegations accept with the greater joint gain (``SOURCE_*``),
+    drafted, into ``st.pending[b]``; -1 when neither is accepted."""
     p = st.plan[b]  # the run's plan in the batch
     first_offer, second_offer = st.offer[b, 0], st.offer[b, 1]
     best = -1
@@ -441,14 +494,25 @@ def try_agreement(lay: Any, st: Any, b: int, number: int, t_next: float) -> None
         if best < 0 or gain > best_gain:
             best = SOURCE_FIRST
     if best < 0:
-        return
+        return -1
     package = (second_offer if best == SOURCE_SECOND else first_offer).copy()
     if lay.focal_drafting[p]:
         package = draft(lay, st, b, package)
-    first = ratify(lay, st, b, 0, package, 0.0, lay.endorsement[p])
-    second = ratify(lay, st, b, 1, package, 0.0, lay.endorsement[p])
+    st.pending[b, :] = package
+    return best
+
+
+@numba.njit(cache=True)
+def settle(lay: Any, st: Any, b: int, number: int) -> None:
+    """The leaders' verdicts on the package agreed this round (``st.pending[b]``, from
+    ``st.pending_source[b]``): a truce or a framework, or the vetoes and the hardening
+    they bring."""
+    p = st.plan[b]  # the run's plan in the batch
+    package = st.pending[b].copy()
+    first = verdict(lay, st, b, 0, package, 0.0, lay.endorsement[p])
+    second = verdict(lay, st, b, 1, package, 0.0, lay.endorsement[p])
     if first[0] and second[0]:
-        st.source[b], st.agreement_round[b] = best, number
+        st.source[b], st.agreement_round[b] = st.pending_source[b], number
         st.agreement[b, :] = package
         if lay.endorsement[p]:
             st.has_framework[b] = True
@@ -459,11 +523,11 @@ def try_agreement(lay: Any, st: Any, b: int, number: int, t_next: float) -> None
         return
     for i in range(2):  # vetoes in the leaders' order, each hardening its delegation
         side = lay.leader_order[i]
-        ok, issue, other_issue, blockers = first if side == 0 else second
+        ok, failing, blockers = first if side == 0 else second
         if not ok:
             st.vetoes[b] += 1
             st.vetoed_by[b] |= blockers
-            harden(lay, st, b, side, issue, other_issue, package)
+            harden(lay, st, b, side, failing, package)
 
 
 @numba.njit(cache=True)
@@ -475,8 +539,8 @@ def endorse(lay: Any, st: Any, b: int) -> None:
     blockers = np.zeros(2, np.int64)
     for i in range(2):
         side = lay.leader_order[i]
-        verdict = ratify(lay, st, b, side, package, 0.0, False)
-        ok[side], blockers[side] = verdict[0], verdict[3]
+        said = verdict(lay, st, b, side, package, 0.0, False)
+        ok[side], blockers[side] = said[0], said[2]
     if ok[0] and ok[1]:
         st.ended[b] = TRUCE
         return
@@ -528,18 +592,19 @@ def deadline(lay: Any, st: Any, b: int) -> None:
     for i in range(2):
         side = lay.leader_order[i]
         relax = lay.summit_flexibility[p] + lay.summit_reach[p, side]
-        ok[side] = ratify(lay, st, b, side, package, relax, False)[0]
+        ok[side] = verdict(lay, st, b, side, package, relax, False)[0]
     if ok[0] and ok[1]:
         st.has_summit[b] = True
         st.agreement[b, :] = package
 
 
 @numba.njit(cache=True)
-def open_one(lay: Any, st: Any, b: int, number: int) -> None:
+def open_one(lay: Any, st: Any, b: int, number: int, defer: bool) -> None:
     """Round ``number`` (1-based) of run ``b`` up to the lobbying: the random shocks due
     before it (the dated events are on Mesa's event list) and the leaders' endorsement
-    of a framework at the summit. ``st.bargaining[b]`` says whether the run goes on to
-    bargain this round."""
+    of a framework at the summit (``defer``: left to :func:`endorse_round`, marked in
+    ``st.endorsing``). ``st.bargaining[b]`` says whether the run goes on to bargain
+    this round."""
     st.bargaining[b] = False
     if not st.running[b]:
         return
@@ -550,7 +615,10 @@ def open_one(lay: Any, st: Any, b: int, number: int) -> None:
                 apply_effect(lay, st, b, lay.shock_effect[s])
     if st.has_framework[b]:
         if number >= lay.rounds:
-            endorse(lay, st, b)
+            if defer:
+                st.endorsing[b] = True
+            else:
+                endorse(lay, st, b)
         return
     st.bargaining[b] = True
 
@@ -621,7 +689,7 @@ def play_round(lay: Any, st: Any, number: int, t: float, t_next: float, runs: An
     :func:`close_one` (see :mod:`negotiation.model`)."""
     for i in range(runs.shape[0]):
         b = runs[i]
-        open_one(lay, st, b, number)
+        open_one(lay, st, b, number, False)
         if st.bargaining[b]:
             mandate_one(lay, st, b)
             offer_one(lay, st, b, number, t)
@@ -635,8 +703,18 @@ def play_round(lay: Any, st: Any, number: int, t: float, t_next: float, runs: An
 
 @numba.njit(cache=True)
 def open_round(lay: Any, st: Any, number: int, runs: Any) -> None:
+    """:func:`open_one`, the endorsements left to :func:`endorse_round`."""
     for i in range(runs.shape[0]):
-        open_one(lay, st, runs[i], number)
+        open_one(lay, st, runs[i], number, True)
+
+
+@numba.njit(cache=True)
+def endorse_round(lay: Any, st: Any, runs: Any) -> None:
+    """The endorsements at the summit that the round's phases left marked."""
+    for i in range(runs.shape[0]):
+        if st.endorsing[runs[i]]:
+            st.endorsing[runs[i]] = False
+            endorse(lay, st, runs[i])
 
 
 @numba.njit(cache=True)
@@ -654,10 +732,32 @@ def offer_round(lay: Any, st: Any, number: int, t: float, runs: Any) -> None:
 
 
 @numba.njit(cache=True)
-def agree_round(lay: Any, st: Any, number: int, t_next: float, runs: Any) -> None:
+def propose_round(lay: Any, st: Any, t_next: float, runs: Any) -> None:
+    """The first half of :func:`agree_one`: the package agreed, if any
+    (``st.pending_source``), before the leaders are asked."""
     for i in range(runs.shape[0]):
-        if st.bargaining[runs[i]]:
-            agree_one(lay, st, runs[i], number, t_next)
+        b = runs[i]
+        if st.bargaining[b]:
+            st.escalating[b] = False
+            st.pending_source[b] = choose_package(lay, st, b, t_next)
+
+
+@numba.njit(cache=True)
+def conclude_round(lay: Any, st: Any, number: int, runs: Any) -> None:
+    """The second half of :func:`agree_one`: the leaders' verdicts on the package agreed,
+    an endorsement due now marked for :func:`endorse_round`, and whether the talks go
+    on (``st.escalating``)."""
+    for i in range(runs.shape[0]):
+        b = runs[i]
+        if not st.bargaining[b]:
+            continue
+        if st.pending_source[b] >= 0:
+            settle(lay, st, b, number)
+        if st.has_framework[b]:
+            if number >= lay.rounds:
+                st.endorsing[b] = True
+        elif st.running[b]:
+            st.escalating[b] = True
 
 
 @numba.njit(cache=True)
@@ -708,3 +808,76 @@ def reservations(lay: Any, st: Any, side: int, runs: Any) -> Any:
     for i in range(runs.shape[0]):
         out[i] = delegation_reservation(lay, st, runs[i], side)
     return out
+
+
+@numba.njit(cache=True)
+def ratification_inputs(
+    lay: Any, st: Any, side: int, runs: Any, packages: Any, predicting: Any
+) -> tuple[Any, Any, Any]:
+    """What ``side``'s vectorised ratification rule is shown in each of ``runs`` for its
+    row of ``packages``: the leader's utility of it and reservation, each of the side's
+    groups' utility of it less that of the perceived no deal, and the domestic mood (0
+    where ``predicting``: its expected value, as the delegations foresee the verdict)."""
+    n = runs.shape[0]
+    start, stop = lay.group_start[side], lay.group_start[side + 1]
+    leader = np.empty((3, n))  # utility, reservation, mood
+    margins = np.empty((n, stop - start))
+    for i in range(n):
+        b = runs[i]
+        leader[0, i] = utility(lay, st, b, lay.leader_row[side], packages[i])
+        leader[1, i] = leader_reservation(lay, st, b, side)
+        leader[2, i] = 0.0 if predicting[i] else st.mood[b, side]
+        for g in range(start, stop):
+            row = lay.group_row[g]
+            margins[i, g - start] = utility(lay, st, b, row, packages[i]) - utility(
+                lay, st, b, row, st.no_deal_perceived[b]
+            )
+    return leader, margins, lay.influence[st.plan[runs], start:stop]
+
+
+@numba.njit(cache=True)
+def store_verdicts(
+    lay: Any, st: Any, side: int, runs: Any, packages: Any, ratified: Any, blocked: Any
+) -> None:
+    """A vectorised ratification rule's verdicts on ``packages`` in ``runs``, for
+    :func:`verdict` to read: the blockers (``blocked``: the leader, then each of the
+    side's groups) as bits, and the two issues where they lose most, as the win-set
+    names them."""
+    start = lay.group_start[side]
+    for i in range(runs.shape[0]):
+        b = runs[i]
+        st.verdict_ok[b, side] = ratified[i]
+        st.verdict_failing[b, side] = 0
+        st.verdict_blockers[b, side] = 0
+        if ratified[i]:
+            continue
+        loss = np.zeros(packages.shape[1])
+        mask = np.int64(0)
+        if blocked[i, 0]:
+            mask |= np.int64(1) << lay.leader_bit[side]
+            _add_loss(st, b, lay.leader_row[side], packages[i], loss)
+        for g in range(blocked.shape[1] - 1):
+            if blocked[i, 1 + g]:
+                mask |= np.int64(1) << lay.group_bit[start + g]
+                _add_loss(st, b, lay.group_row[start + g], packages[i], loss)
+        st.verdict_blockers[b, side] = mask
+        st.verdict_failing[b, side] = _two_largest(loss)
+
+
+@numba.njit(cache=True)
+def summit_packages(lay: Any, st: Any, runs: Any) -> tuple[Any, Any]:
+    """For each of ``runs`` whose talks end at the deadline within the summit's reach
+    (the gap at most ``summit_max_gap``), the package the leaders are shown there (the
+    midpoint of the last offers) and how far each side's bars are lowered, as
+    :func:`deadline` makes them; the others' rows are unused (relax NaN)."""
+    packages = np.zeros((runs.shape[0], lay.low.shape[1]))
+    relax = np.full((runs.shape[0], 2), np.nan)
+    for i in range(runs.shape[0]):
+        b = runs[i]
+        p = st.plan[b]
+        if st.gap[b] > lay.summit_max_gap[p]:
+            continue
+        packages[i] = 0.5 * (st.offer[b, 0] + st.offer[b, 1])
+        for side in range(2):
+            relax[i, side] = lay.summit_flexibility[p] + lay.summit_reach[p, side]
+    return packages, relax

@@ -57,7 +57,13 @@ class State(NamedTuple):
     target_next: Array
     bargaining: Array
     escalating: Array
+    endorsing: Array
     accepted: Array
+    pending: Array
+    pending_source: Array
+    verdict_ok: Array
+    verdict_failing: Array
+    verdict_blockers: Array
     offer: Array
     gap: Array
     gaps: Array
@@ -138,7 +144,13 @@ def opening_state(
         target_next=np.zeros((n, 2)),
         bargaining=np.zeros(n, dtype=np.bool_),
         escalating=np.zeros(n, dtype=np.bool_),
+        endorsing=np.zeros(n, dtype=np.bool_),
         accepted=np.zeros((n, 2), dtype=np.bool_),
+        pending=np.zeros((n, k)),
+        pending_source=np.full(n, -1, dtype=np.int64),
+        verdict_ok=np.zeros((n, 2), dtype=np.bool_),
+        verdict_failing=np.zeros((n, 2), dtype=np.int64),
+        verdict_blockers=np.zeros((n, 2), dtype=np.int64),
         offer=np.zeros((n, 2, k)),
         gap=np.ones(n),
         gaps=np.zeros((n, max(layout.rounds, 1))),

@@ -5,13 +5,16 @@ When some of a batch's plans give a delegation a
 :class:`~negotiation.behaviours.vectorised.VectorisedLobbying`, a delegation a
 :class:`~negotiation.behaviours.vectorised.VectorisedAcceptance` or a
 :class:`~negotiation.behaviours.vectorised.VectorisedOpponent`, or a leader a
-:class:`~negotiation.behaviours.vectorised.VectorisedEscalation`, the lockstep model
+:class:`~negotiation.behaviours.vectorised.VectorisedEscalation` or a
+:class:`~negotiation.behaviours.vectorised.VectorisedRatification`, the lockstep model
 plays the round in phases (:mod:`negotiation.lockstep.protocol`) and asks each such
 behaviour between them: the lobbying rules before the mandates are updated, the offer
 strategies before the offers and again before acceptance (for the next offers), the
 opponent models after the offers (before those next offers are bid), the
 acceptance rules before the agreement phase, the escalation rules, leader by leader,
-once no agreement was reached. The
+once no agreement was reached, and the ratification rules wherever a package is put to
+their leader (the package agreed, the framework at the summit, the midpoint at the
+deadline), before the compiled phase that reads the verdict. The
 runs are grouped by the actor's behaviour class: each group is one call, on an instance
 whose fields hold each run's parameter values (the runs of a sweep's batch may come
 from different design points), gathered by each run's plan.
@@ -35,6 +38,7 @@ from negotiation.behaviours.vectorised import (
     OfferRuns,
     OpponentRuns,
     OverRuns,
+    RatifyRuns,
     beliefs_of,
     changes_of,
     is_vectorised_acceptance,
@@ -42,12 +46,21 @@ from negotiation.behaviours.vectorised import (
     is_vectorised_lobbying,
     is_vectorised_offer,
     is_vectorised_opponent,
+    is_vectorised_ratification,
     pressures_of,
+    ratifications_of,
     targets_of,
     verdicts_of,
 )
 from negotiation.lockstep.layout import Layout, NotCovered
-from negotiation.lockstep.protocol import acceptance_inputs, reservations, threaten_round
+from negotiation.lockstep.protocol import (
+    acceptance_inputs,
+    ratification_inputs,
+    reservations,
+    store_verdicts,
+    summit_packages,
+    threaten_round,
+)
 from negotiation.lockstep.state import State
 from negotiation.plan import Plan
 
@@ -160,6 +173,94 @@ def escalation_groups(plans: list[Plan], leader_keys: list[str]) -> list[Behavio
     """The batch's vectorised escalation rules (``index``: the side; ``leader_keys`` in
     side order)."""
     return behaviour_groups(plans, leader_keys, "escalation", is_vectorised_escalation)
+
+
+def ratification_groups(plans: list[Plan], leader_keys: list[str]) -> list[BehaviourGroup]:
+    """The batch's vectorised ratification rules (``index``: the side; ``leader_keys``
+    in side order)."""
+    return behaviour_groups(plans, leader_keys, "ratification", is_vectorised_ratification)
+
+
+def ask_leaders(
+    groups: list[BehaviourGroup],
+    batch: BatchArrays,
+    runs: Array,
+    packages: Array,
+    relax: Array,
+    predicting: Array,
+    t: float,
+    number: int,
+) -> None:
+    """Each ratification group's verdicts on the packages put to its leader in ``runs``
+    (``packages``, ``predicting`` one row each; ``relax`` one column per side), stored
+    for the compiled phase that reads them (:func:`negotiation.lockstep.protocol.
+    verdict`)."""
+    layout, state = batch.layout, batch.state
+    for group in groups:
+        side = group.index
+        asked = group.member[state.plan[runs]]
+        if not asked.any():
+            continue
+        mine, package = runs[asked], np.ascontiguousarray(packages[asked])
+        leader, margins, influence = ratification_inputs(
+            batch.compiled_layout, batch.compiled_state, side, mine, package, predicting[asked]
+        )
+        plan = state.plan[mine]
+        seen = RatifyRuns(
+            round=number,
+            t=t,
+            package=package,
+            relax=relax[asked, side],
+            leader_utility=leader[0],
+            leader_reservation=leader[1],
+            margins=margins,
+            influence=influence,
+            threshold=layout.threshold[plan, side],
+            noise=np.asarray(layout.ratification_noise)[plan],  # stacked: one a plan
+            mood=leader[2],
+        )
+        ratified, _, blocked = ratifications_of(group.behaviour(state, mine), seen)
+        store_verdicts(
+            batch.compiled_layout, batch.compiled_state, side, mine, package, ratified, blocked
+        )
+
+
+def ask_at_agreement(
+    groups: list[BehaviourGroup], batch: BatchArrays, runs: Array, t: float, number: int
+) -> None:
+    """The verdicts on the packages agreed this round (``state.pending``), foreseen where
+    a framework waits for the summit."""
+    state = batch.state
+    agreed = runs[state.pending_source[runs] >= 0]
+    if groups and agreed.size:
+        foreseen = np.asarray(batch.layout.endorsement)[state.plan[agreed]]
+        relax = np.zeros((agreed.size, 2))
+        ask_leaders(groups, batch, agreed, state.pending[agreed], relax, foreseen, t, number)
+
+
+def ask_at_endorsement(
+    groups: list[BehaviourGroup], batch: BatchArrays, runs: Array, t: float, number: int
+) -> None:
+    """The verdicts on the frameworks put to the leaders at the summit now."""
+    state = batch.state
+    due = runs[state.endorsing[runs]]
+    if groups and due.size:
+        none = np.zeros(due.size, dtype=np.bool_)
+        relax = np.zeros((due.size, 2))
+        ask_leaders(groups, batch, due, state.agreement[due], relax, none, t, number)
+
+
+def ask_at_deadline(
+    groups: list[BehaviourGroup], batch: BatchArrays, runs: Array, t: float, number: int
+) -> None:
+    """The verdicts on the midpoints put to the leaders at the deadline, where the
+    summit can reach (``runs``: those still going after the last round)."""
+    if not groups or number < int(batch.layout.rounds) or not runs.size:
+        return
+    packages, relax = summit_packages(batch.compiled_layout, batch.compiled_state, runs)
+    reach = ~np.isnan(relax[:, 0])
+    none = np.zeros(int(reach.sum()), dtype=np.bool_)
+    ask_leaders(groups, batch, runs[reach], packages[reach], relax[reach], none, t, number)
 
 
 def set_targets(

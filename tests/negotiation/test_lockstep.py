@@ -17,9 +17,12 @@ from negotiation.lockstep.layout import NotCovered, coverage_problem
 from negotiation.lockstep.model import LockstepTalks
 from negotiation.model import run_once
 from negotiation.plan import plan_for
-from negotiation.scenario import load_scenario
+from negotiation.scenario import Scenario, load_scenario
+from tests.negotiation.variants import behaviour, variant
 
 FLAGSHIP = "kuala-lumpur-2025"
+RARE_EARTHS = "rare_earth_controls_suspension_months"
+SOYBEANS = "soybean_purchases_mmt"
 SCENARIOS = sorted(
     p.name.removesuffix(".toml")
     for p in resources.files("negotiation.scenarios").iterdir()
@@ -36,9 +39,8 @@ def columns_of(scenario: str, seeds: Any, **params: Any) -> dict[str, np.ndarray
     return outcome_columns(model)
 
 
-def test_most_built_in_scenarios_are_covered() -> None:
-    assert FLAGSHIP in COVERED
-    assert len(COVERED) >= 12, COVERED
+def test_every_built_in_scenario_is_covered() -> None:
+    assert COVERED == SCENARIOS
 
 
 @pytest.mark.parametrize("scenario", COVERED)
@@ -114,9 +116,35 @@ def test_what_is_not_covered_is_named() -> None:
         LockstepTalks(FLAGSHIP, [1], winset_anticipation=True)
     with pytest.raises(NotCovered, match="issue_curvature 3"):
         LockstepTalks(FLAGSHIP, [1], issue_curvature=3.0)
-    uncovered = [name for name in SCENARIOS if name not in COVERED]
-    for name in uncovered:
-        assert "RedLines" in str(coverage_problem(plan_for(load_scenario(name), {})))
+    unknown = _xi_with_red_lines(at_least={"tarrif": 10})
+    with pytest.raises(NotCovered, match="a red line on an issue the scenario does not have"):
+        LockstepTalks(unknown, [1])
+
+
+def _xi_with_red_lines(**lines: dict[str, float]) -> Scenario:
+    """The flagship with Xi's ratification a win-set with red lines (``at_most``,
+    ``at_least``)."""
+    xi = {"ratification": behaviour("red-lines", **lines)}
+    return variant(load_scenario(FLAGSHIP), {"xi": xi})
+
+
+def test_red_lines_and_their_vetoes_are_the_per_run_record() -> None:
+    """Lines above and below, two on one issue, crossed and not: the lockstep verdicts,
+    the issues their vetoes harden and the blockers are the per-run model's."""
+    scenario = _xi_with_red_lines(
+        at_most={RARE_EARTHS: 6.0, SOYBEANS: 12.0},
+        at_least={RARE_EARTHS: 1.0, "us_tariff_rate": 10.0},
+    )
+    seeds = list(range(60))
+    model = LockstepTalks(scenario, seeds)
+    model.run()
+    rows = outcome_rows(model)
+    assert rows == [run_once(scenario, s).to_row() for s in seeds]
+    assert any("President Xi" in row["vetoed_by"] for row in rows)
+    for row in rows:
+        if row["outcome"] == "truce":
+            assert 1.0 - 1e-9 <= row[f"package__{RARE_EARTHS}"] <= 6.0 + 1e-9
+            assert row[f"package__{SOYBEANS}"] <= 12.0 + 1e-9
 
 
 def test_bad_seeds_are_refused() -> None:

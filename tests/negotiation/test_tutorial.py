@@ -28,6 +28,7 @@ VECTORISED = [
     ("offer", "deadline-sprinter-vectorised"),
     ("lobbying", "threat-alarmed"),
     ("opponent_model", "recency"),
+    ("ratification", "head-count"),
 ]
 
 

@@ -1,4 +1,5 @@
-"""Vectorised behaviours (offers, lobbying, escalation, acceptance, opponent models):
+"""Vectorised behaviours (offers, lobbying, escalation, acceptance, opponent models,
+ratification):
 one definition for a batch of runs, run by the lockstep engine between the compiled
 phases of a round and by the per-run model as a batch of one, with the same runs in
 both."""
@@ -20,6 +21,7 @@ from benchmarks.bench_lockstep import (
     VectorisedFrequency,
     VectorisedPressure,
     VectorisedStallThreat,
+    VectorisedWinSet,
 )
 from negotiation.behaviours import (
     AcceptRuns,
@@ -27,11 +29,13 @@ from negotiation.behaviours import (
     LobbyRuns,
     OfferRuns,
     OpponentRuns,
+    RatifyRuns,
     VectorisedAcceptance,
     VectorisedEscalation,
     VectorisedLobbying,
     VectorisedOffer,
     VectorisedOpponent,
+    VectorisedRatification,
     register,
     unregister,
 )
@@ -39,6 +43,7 @@ from negotiation.lockstep import LockstepTalks, coverage_problem, outcome_column
 from negotiation.model import run_once
 from negotiation.plan import plan_for
 from negotiation.scenario import load_scenario
+from tests.negotiation.variants import behaviour, variant
 
 FLAGSHIP = "kuala-lumpur-2025"
 # The vectorised copies of the built-in rules are the benchmark's (benchmarks.bench_lockstep):
@@ -195,6 +200,41 @@ class NamedLikeFrequency(VectorisedOpponent):
         return np.where(runs.first[:, None], runs.offer, ideal), runs.weights
 
 
+@dataclass
+class HeadCount(VectorisedRatification):
+    """Ratify when the leader gains over its reservation and at least ``quorum`` of the
+    side's groups (by count, not influence) gain over no deal: a different win-set."""
+
+    quorum: Annotated[float, Field(ge=0.0, le=1.0)] = 0.5
+
+    def verdicts(self, runs: RatifyRuns) -> Any:
+        approve = runs.margins + runs.relax[:, None] >= 0
+        share = approve.mean(axis=1)
+        leader_ok = runs.leader_utility >= runs.leader_reservation - runs.relax
+        quorate = share >= self.quorum
+        blocked = np.concatenate([~leader_ok[:, None], ~approve & ~quorate[:, None]], axis=1)
+        return leader_ok & quorate, share, blocked
+
+
+@dataclass
+class OwnRatify(VectorisedRatification):
+    """Overrides the per-run verdict, which the lockstep engine would not see."""
+
+    def verdicts(self, runs: RatifyRuns) -> Any:
+        return np.ones(runs.size, bool), np.ones(runs.size), np.zeros_like(runs.margins)
+
+    def ratify(self, me: Any, view: Any, package: Any, relax: float = 0.0) -> Any:
+        raise AssertionError("not called")
+
+
+@dataclass
+class VerdictsOnly(VectorisedRatification):
+    """Returns the verdicts without the approval and the blockers."""
+
+    def verdicts(self, runs: RatifyRuns) -> Any:
+        return np.ones(runs.size, bool)
+
+
 NAMES = {
     ("offer", "test-vectorised-aspiration"): VectorisedAspiration,
     ("offer", "test-gap-sprinter"): GapSprinter,
@@ -214,6 +254,10 @@ NAMES = {
     ("opponent_model", "test-own-observe"): OwnObserve,
     ("opponent_model", "test-only-weights"): OnlyWeights,
     ("opponent_model", "test-named-like-frequency"): NamedLikeFrequency,
+    ("ratification", "test-vectorised-win-set"): VectorisedWinSet,
+    ("ratification", "test-head-count"): HeadCount,
+    ("ratification", "test-own-ratify"): OwnRatify,
+    ("ratification", "test-verdicts-only"): VerdictsOnly,
 }
 
 
@@ -663,3 +707,106 @@ def test_fields_named_like_the_compiled_models_are_the_vectorised_models_own() -
     model = LockstepTalks(FLAGSHIP, range(12), **params)
     model.run()
     assert outcome_rows(model) == [run_once(FLAGSHIP, s, params).to_row() for s in range(12)]
+
+
+def test_a_vectorised_ratification_rule_is_covered_and_one_that_ratifies_itself_is_not() -> None:
+    scenario = load_scenario(FLAGSHIP)
+    assert coverage_problem(plan_for(scenario, {"china_ratification": "test-head-count"})) is None
+    problem = coverage_problem(plan_for(scenario, {"us_ratification": "test-own-ratify"}))
+    assert problem is not None and "OwnRatify" in problem and "VectorisedRatification" in problem
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{}, {"summit_endorsement": False}, {"summit_endorsement": False, "hawk_influence": 3.0}],
+)
+def test_the_ratification_phases_play_what_the_compiled_win_set_plays(
+    settings: dict[str, Any],
+) -> None:
+    """At the agreement (foreseen for a framework), at the summit's endorsement and at
+    the deadline: the vetoes, their blockers and the issues they harden too."""
+    seeds = list(range(120))
+    params = {"us_ratification": "test-vectorised-win-set"}
+    params |= {"china_ratification": "test-vectorised-win-set"}
+    vectorised = LockstepTalks(FLAGSHIP, seeds, **params, **settings)
+    compiled = LockstepTalks(FLAGSHIP, seeds, **settings)
+    assert vectorised._ratification_groups and not compiled._ratification_groups
+    for model in (vectorised, compiled):
+        model.run()
+    _same_outcomes(vectorised, compiled)
+    for name in ("base", "floor", "vetoes", "vetoed_by", "has_summit"):
+        mine, theirs = getattr(vectorised.state, name), getattr(compiled.state, name)
+        np.testing.assert_array_equal(mine, theirs, err_msg=name)
+    assert compiled.state.vetoes.any()
+
+
+def test_vectorised_ratification_with_every_other_kind_is_the_per_run_record() -> None:
+    rng = np.random.default_rng(45)
+    points = [
+        {
+            "us_ratification": ["test-head-count", "win-set", "test-vectorised-win-set"][i % 3],
+            "china_ratification": ["win-set", "test-head-count", "red-lines"][(i // 3) % 3],
+            "us_acceptance": ["test-const-or-late", "ac-next"][i % 2],
+            "china_opponent_model": ["test-recency", "frequency"][(i // 2) % 2],
+            "lobbying_behaviour": ["test-alarmed-pressure", "pressure"][(i // 6) % 2],
+            "us_escalation": ["test-brinkmanship", "stall-threat"][(i // 4) % 2],
+            "summit_endorsement": bool(i % 5),
+            "hawk_influence": float(rng.uniform(0.5, 3.0)),
+            "threat_credibility": float(rng.uniform(0.2, 0.9)),
+        }
+        for i in range(45)
+    ]
+    seeds = [int(s) for s in rng.integers(0, 2**32, size=45)]
+    model = LockstepTalks(FLAGSHIP, seeds, points=points)
+    assert len(model._ratification_groups) == 3  # two classes for the US, one for China
+    model.run()
+    expected = _per_run_rows(seeds, points)
+    assert outcome_rows(model) == expected
+    assert sum(row["vetoes"] for row in expected) > 0
+
+
+def test_a_vectorised_ratification_rule_runs_with_red_lines_on_the_other_side() -> None:
+    """India's Modi keeps his red lines (compiled) while Trump's verdicts are a head count."""
+    trump = {"ratification": behaviour("test-head-count", quorum=0.75)}
+    scenario = variant(load_scenario("india-2025"), {"trump": trump})
+    seeds = list(range(40))
+    model = LockstepTalks(scenario, seeds)
+    assert model._ratification_groups
+    model.run()
+    expected = [run_once(scenario, s).to_row() for s in seeds]
+    assert outcome_rows(model) == expected
+    assert any("Prime Minister Modi" in row["vetoed_by"] for row in expected)
+
+
+def test_the_ratification_rule_moves_the_vetoes_and_the_outcome() -> None:
+    seeds = list(range(60))
+    settings = {"hawk_influence": 3.0, "summit_endorsement": False}
+    head_count = LockstepTalks(
+        FLAGSHIP,
+        seeds,
+        us_ratification="test-head-count",
+        china_ratification="test-head-count",
+        **settings,
+    )
+    win_set = LockstepTalks(FLAGSHIP, seeds, **settings)
+    for model in (head_count, win_set):
+        model.run()
+    assert not np.array_equal(head_count.state.vetoed_by, win_set.state.vetoed_by)
+    assert not np.array_equal(head_count.state.ended, win_set.state.ended)
+
+
+def test_verdicts_without_approval_and_blockers_are_refused_by_name() -> None:
+    wanted = r"VerdictsOnly\.verdicts must return \(ratified, approval, blocked\)"
+    with pytest.raises(ValueError, match=wanted):
+        LockstepTalks(FLAGSHIP, range(30), us_ratification="test-verdicts-only").run()
+    with pytest.raises(ValueError, match=wanted):
+        for seed in range(30):
+            run_once(FLAGSHIP, seed, {"us_ratification": "test-verdicts-only"})
+
+
+def test_a_batch_of_one_is_the_per_run_ratification_rule() -> None:
+    params = {"us_ratification": "test-head-count", "china_ratification": "test-head-count"}
+    for seed in (3, 17):
+        model = LockstepTalks(FLAGSHIP, [seed], **params)
+        model.run()
+        assert outcome_rows(model) == [run_once(FLAGSHIP, seed, params).to_row()]
