@@ -491,7 +491,8 @@ class RatifyRuns:
     model's order (``model.groups_of[side]``), and ``influence`` their influence;
     ``threshold`` and ``noise`` the scenario's ``ratification_threshold`` and
     ``ratification_noise``; ``mood`` the leader's domestic mood (``me.domestic_mood``:
-    0, its expected value, when the delegations foresee the verdict).
+    0, its expected value, when the delegations foresee the verdict). The package is
+    shown read-only, in either engine.
     """
 
     round: int
@@ -541,10 +542,12 @@ class VectorisedRatification(OverRuns, Ratification):
         groups = model.groups_of[me.side]
         rows = np.array([g.row for g in groups], dtype=np.intp)
         utilities = model.prefs.utility(package)
+        shown = np.array([package], dtype=float)
+        shown.flags.writeable = False  # as the lockstep engine shows it
         runs = RatifyRuns(
             round=view.round,
             t=view.t,
-            package=np.array([package], dtype=float),
+            package=shown,
             relax=np.array([relax], dtype=float),
             leader_utility=np.array([utilities[me.row]]),
             leader_reservation=np.array([me.reservation]),

@@ -206,10 +206,12 @@ def ask_leaders(
             batch.compiled_layout, batch.compiled_state, side, mine, package, predicting[asked]
         )
         plan = state.plan[mine]
+        shown = package.copy()  # the rule's to read: the blockers' losses are from ours
+        shown.flags.writeable = False
         seen = RatifyRuns(
             round=number,
             t=t,
-            package=package,
+            package=shown,
             relax=relax[asked, side],
             leader_utility=leader[0],
             leader_reservation=leader[1],
@@ -351,7 +353,7 @@ def update_beliefs(
         ideal, weights = beliefs_of(group.behaviour(state, mine), seen)
         state.estimate_ideal[mine, side] = ideal
         state.estimate_weight[mine, side] = weights
-        state.previous[mine, side] = offer
+        state.previous[mine, side] = state.offer[mine, 1 - side]  # not what the rule was shown
         state.seen[mine, side] = True
 
 

@@ -180,6 +180,17 @@ class OwnObserve(VectorisedOpponent):
 
 
 @dataclass
+class OfferScribbler(VectorisedOpponent):
+    """Follows the other side's moves, then writes into the offer it was shown."""
+
+    def beliefs(self, runs: OpponentRuns) -> tuple[np.ndarray, np.ndarray]:
+        moved = runs.ideal + 0.5 * (runs.offer - runs.previous)
+        ideal = np.where(runs.first[:, None], runs.offer, moved)
+        runs.offer[:] = 0.0
+        return ideal, runs.weights
+
+
+@dataclass
 class OnlyWeights(VectorisedOpponent):
     """Returns the weights alone, not (ideal, weights)."""
 
@@ -235,6 +246,15 @@ class VerdictsOnly(VectorisedRatification):
         return np.ones(runs.size, bool)
 
 
+@dataclass
+class Scribbler(VectorisedRatification):
+    """Writes into the package it is shown (refused: the engines' copy is read-only)."""
+
+    def verdicts(self, runs: RatifyRuns) -> Any:
+        runs.package[:, 0] = 0.0
+        return np.ones(runs.size, bool), np.ones(runs.size), np.zeros_like(runs.margins)
+
+
 NAMES = {
     ("offer", "test-vectorised-aspiration"): VectorisedAspiration,
     ("offer", "test-gap-sprinter"): GapSprinter,
@@ -253,11 +273,13 @@ NAMES = {
     ("opponent_model", "test-recency"): Recency,
     ("opponent_model", "test-own-observe"): OwnObserve,
     ("opponent_model", "test-only-weights"): OnlyWeights,
+    ("opponent_model", "test-offer-scribbler"): OfferScribbler,
     ("opponent_model", "test-named-like-frequency"): NamedLikeFrequency,
     ("ratification", "test-vectorised-win-set"): VectorisedWinSet,
     ("ratification", "test-head-count"): HeadCount,
     ("ratification", "test-own-ratify"): OwnRatify,
     ("ratification", "test-verdicts-only"): VerdictsOnly,
+    ("ratification", "test-scribbler"): Scribbler,
 }
 
 
@@ -702,6 +724,14 @@ def test_a_batch_of_one_is_the_per_run_opponent_model() -> None:
         assert outcome_rows(model) == [run_once(FLAGSHIP, seed, params).to_row()]
 
 
+def test_what_an_opponent_model_writes_into_the_offer_it_was_shown_is_not_kept() -> None:
+    """Both engines keep the offer as it was made for the next round's ``previous``."""
+    params = {"us_opponent_model": "test-offer-scribbler"}
+    model = LockstepTalks(FLAGSHIP, range(20), **params)
+    model.run()
+    assert outcome_rows(model) == [run_once(FLAGSHIP, s, params).to_row() for s in range(20)]
+
+
 def test_fields_named_like_the_compiled_models_are_the_vectorised_models_own() -> None:
     params = {"us_opponent_model": "test-named-like-frequency"}
     model = LockstepTalks(FLAGSHIP, range(12), **params)
@@ -810,3 +840,14 @@ def test_a_batch_of_one_is_the_per_run_ratification_rule() -> None:
         model = LockstepTalks(FLAGSHIP, [seed], **params)
         model.run()
         assert outcome_rows(model) == [run_once(FLAGSHIP, seed, params).to_row()]
+
+
+def test_the_package_a_ratification_rule_is_shown_is_read_only_in_both_engines() -> None:
+    """A rule that wrote into it would change what the lockstep engine hardens, not what
+    the per-run model hardens: both refuse the write."""
+    params = {"us_ratification": "test-scribbler"}
+    with pytest.raises(ValueError, match="read-only"):
+        LockstepTalks(FLAGSHIP, range(30), **params).run()
+    with pytest.raises(ValueError, match="read-only"):
+        for seed in range(30):
+            run_once(FLAGSHIP, seed, params)
