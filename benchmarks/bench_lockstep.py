@@ -16,7 +16,9 @@ For the flagship's default protocol, the cost of a run:
   written over them (:class:`VectorisedFrequency`) and both leaders' verdicts from the
   win-set written over them (:class:`VectorisedWinSet`), the same runs: the round in
   phases, the behaviours asked from Python between them; and with the opponent models
-  alone, and the ratification rules alone, vectorised;
+  alone, and the ratification rules alone, vectorised; and a host that splits the
+  difference written over the runs (:class:`VectorisedSplit`) against the compiled
+  one;
 - in batches of ``--runs`` runs of as many settings, a dozen named parameters drawn at
   random per run (a sweep's chunk), plans included, against ``run_once`` on the same
   runs.
@@ -46,6 +48,7 @@ from pydantic import Field
 
 from negotiation.behaviours import (
     AcceptRuns,
+    HostRuns,
     LeaderRuns,
     LobbyRuns,
     OfferRuns,
@@ -54,6 +57,7 @@ from negotiation.behaviours import (
     VectorisedAcceptance,
     VectorisedEscalation,
     VectorisedLobbying,
+    VectorisedMediation,
     VectorisedOffer,
     VectorisedOpponent,
     VectorisedRatification,
@@ -193,6 +197,21 @@ class VectorisedWinSet(VectorisedRatification):
         return ~blocked.any(axis=1), approval, blocked  # ratified unless someone blocks
 
 
+@dataclass
+class VectorisedSplit(VectorisedMediation):
+    """Splitting the difference (Schelling 1960; Raiffa 1982, ch. 4) written over the
+    runs, with the convenor's goodwill: the split-the-difference rule's, so the texts
+    and the goodwill are the compiled rule's."""
+
+    goodwill: Annotated[float, Field(ge=0.0, le=0.2)] = 0.004
+    cap: Annotated[float, Field(ge=0.0, le=0.2)] = 0.03
+
+    def mediate(self, runs: HostRuns) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        added = np.minimum(self.cap, runs.goodwill + self.goodwill)
+        goodwill = np.where(runs.goodwill < self.cap, added, runs.goodwill)
+        return goodwill, 0.5 * (runs.offers[:, 0] + runs.offers[:, 1])  # NaN before offers
+
+
 VECTORISED_CLASSES = {
     "offer": VectorisedAspiration,
     "acceptance": VectorisedACNext,
@@ -200,6 +219,7 @@ VECTORISED_CLASSES = {
     "escalation": VectorisedStallThreat,
     "opponent_model": VectorisedFrequency,
     "ratification": VectorisedWinSet,
+    "mediation": VectorisedSplit,
 }
 
 
@@ -283,6 +303,12 @@ def _one_repeat(r: int, runs: int, single: int, vectorised: dict[str, Any]) -> d
     _batch(seeds, False, params={k: v for k, v in vectorised.items() if "ratification" in k})
     out["ratification"] = (clock() - start) / runs
     start = clock()
+    _batch(seeds, False, params={"host_behaviour": "split-the-difference"})
+    out["split"] = (clock() - start) / runs
+    start = clock()
+    _batch(seeds, False, params={"host_behaviour": VECTORISED})
+    out["mediation"] = (clock() - start) / runs
+    start = clock()
     _batch(seeds, True)
     out["rows"] = (clock() - start) / runs
     start = clock()
@@ -313,6 +339,7 @@ def bench_lockstep(repeats: int = 5, runs: int = 1000) -> dict[str, Any]:
         "lockstep_vectorised_behaviours_cost_ratio": m["vectorised"] / m["columns"],
         "lockstep_vectorised_opponents_cost_ratio": m["opponents"] / m["columns"],
         "lockstep_vectorised_ratification_cost_ratio": m["ratification"] / m["columns"],
+        "lockstep_vectorised_mediation_cost_ratio": m["mediation"] / m["split"],
         "run_once_ms_per_run_random_parameters": m["once_points"] * 1e3,
         "lockstep_us_per_run_random_parameters": m["points"] * 1e6,
         "lockstep_speedup_random_parameters": m["once_points"] / m["points"],

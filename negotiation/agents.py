@@ -380,6 +380,10 @@ class Host(Actor):
         text = self.mediation.act(self, self.model.view)
         return None if text is None else self.model.space.clip(text)
 
+    def set_goodwill(self, value: float) -> None:
+        """Set the talks' goodwill (what a vectorised mediation rule decided)."""
+        self.model.goodwill = value
+
     def add_goodwill(self, amount: float, cap: float) -> None:
         """Add goodwill up to ``cap``; goodwill that events brought above it stays (the
         host's own contribution is capped, not the talks' mood)."""

@@ -24,6 +24,7 @@ from negotiation.lockstep.protocol import (
     acceptance_inputs,
     ratification_inputs,
     reservations,
+    set_texts,
     store_verdicts,
     summit_packages,
     threaten_round,
@@ -46,9 +47,10 @@ def compile_kernels(scenario_name: str = DEFAULT_SCENARIO) -> None:
     # and what the phases show vectorised behaviours, for no runs (nothing changes)
     lay, st, none = phased._layout, phased._state, np.empty(0, dtype=np.int64)
     reservations(lay, st, 0, none)
-    acceptance_inputs(lay, st, 0, none, 1.0)
+    acceptance_inputs(lay, st, 0, none, np.empty((0, phased.layout.low.shape[1])), 1.0)
     threaten_round(lay, st, 0, none, np.empty(0))
     packages = np.empty((0, phased.layout.low.shape[1]))
     ratification_inputs(lay, st, 0, none, packages, np.empty(0, dtype=np.bool_))
     store_verdicts(lay, st, 0, none, packages, np.empty(0, dtype=np.bool_), np.empty((0, 1), bool))
     summit_packages(lay, st, none)
+    set_texts(lay, st, none, np.empty(0), packages)

@@ -26,6 +26,7 @@ from negotiation.behaviours.interfaces import (
 from negotiation.behaviours.registry import catalogue, get, names, register, unregister
 from negotiation.behaviours.vectorised import (
     AcceptRuns,
+    HostRuns,
     LeaderRuns,
     LobbyRuns,
     OfferRuns,
@@ -34,6 +35,7 @@ from negotiation.behaviours.vectorised import (
     VectorisedAcceptance,
     VectorisedEscalation,
     VectorisedLobbying,
+    VectorisedMediation,
     VectorisedOffer,
     VectorisedOpponent,
     VectorisedRatification,
@@ -43,6 +45,7 @@ __all__ = [
     "AcceptRuns",
     "AcceptanceStrategy",
     "Escalation",
+    "HostRuns",
     "LeaderRuns",
     "LobbyRuns",
     "Lobbying",
@@ -56,6 +59,7 @@ __all__ = [
     "VectorisedAcceptance",
     "VectorisedEscalation",
     "VectorisedLobbying",
+    "VectorisedMediation",
     "VectorisedOffer",
     "VectorisedOpponent",
     "VectorisedRatification",

@@ -8,7 +8,8 @@ behaviour for all of them in one call, on arrays with one entry (row) per run: a
 :class:`VectorisedEscalation` for its leader's threats (:class:`LeaderRuns`), a
 :class:`VectorisedAcceptance` for its delegation's verdicts (:class:`AcceptRuns`), a
 :class:`VectorisedOpponent` for its delegation's beliefs (:class:`OpponentRuns`), a
-:class:`VectorisedRatification` for its leader's verdicts (:class:`RatifyRuns`). The
+:class:`VectorisedRatification` for its leader's verdicts (:class:`RatifyRuns`), a
+:class:`VectorisedMediation` for its host's goodwill and texts (:class:`HostRuns`). The
 instance
 it asks has the behaviour's fields as arrays too, one value per run, because the runs
 of a sweep's batch may come from different design points. The per-run model asks the
@@ -34,6 +35,9 @@ Baarslag, Hendrikx, Hindriks & Jonker 2016), the beliefs offers are bid against.
 vectorised ratification rule decides whether a leader signs, from the leader's own
 utility of the package and each domestic group's margin over no deal and influence: the
 win-set of Putnam's (1988) two-level game, with Iida's (1993) uncertain domestic mood.
+A vectorised mediation rule sets the host's goodwill (a facilitator's effect on the
+zone of agreement; Touval & Zartman 1985) and may table a text each round, judged by
+both delegations like an offer (Raiffa 1982, ch. 14).
 
 A behaviour written only in the per-run form runs in a sweep too: the lockstep engine
 does not cover it, so each of its runs is played by the per-run model, at that model's
@@ -57,6 +61,7 @@ from negotiation.behaviours.interfaces import (
     AcceptanceStrategy,
     Escalation,
     Lobbying,
+    Mediation,
     OfferStrategy,
     OpponentModel,
     Ratification,
@@ -67,7 +72,7 @@ from negotiation.behaviours.ratification import failing_issues
 from negotiation.issues import Package
 
 if TYPE_CHECKING:
-    from negotiation.agents import Delegation, InterestGroup, Leader
+    from negotiation.agents import Delegation, Host, InterestGroup, Leader
     from negotiation.view import TalksView
 
 FloatArray = npt.NDArray[np.float64]
@@ -590,3 +595,84 @@ def ratifications_of(rule: VectorisedRatification, runs: RatifyRuns) -> Ratified
 def is_vectorised_ratification(cls: type) -> bool:
     """Whether ``cls`` is a vectorised ratification rule that the lockstep engine can run."""
     return _runs_as_written(cls, VectorisedRatification, "ratify")
+
+
+@dataclass(frozen=True)
+class HostRuns:
+    """What a vectorised mediation rule knows of each run of a batch when the host acts,
+    after the lobbying and before the round's offers; every array has one entry (row)
+    per run.
+
+    ``round`` and ``t`` are the per-run view's; ``offers`` the delegations' latest
+    offers (one row of issues per side, in the order of the sides; NaN before any, so
+    in the first round), ``gap`` the normalised gap between them (1.0 before any) and
+    ``goodwill`` the talks' goodwill (``view.goodwill``, events' included).
+    """
+
+    round: int
+    t: float
+    offers: FloatArray
+    gap: FloatArray
+    goodwill: FloatArray
+
+    @property
+    def size(self) -> int:
+        """The number of runs."""
+        return int(self.gap.shape[0])
+
+
+@dataclass
+class VectorisedMediation(OverRuns, Mediation):
+    """A mediation rule whose goodwill and texts are decided for a batch of runs at once.
+
+    Subclasses implement :meth:`mediate` with numpy on arrays over the runs and do not
+    override ``act``: the lockstep engine would not see such an override. A text is
+    clipped into the issues' bounds and judged by both delegations like an offer; it is
+    the agreement when both accept it and its joint gain is the greatest (the offers'
+    come first among equals)."""
+
+    @abstractmethod
+    def mediate(self, runs: HostRuns) -> tuple[FloatArray, FloatArray]:
+        """Each run's goodwill after the host acts (the convenor adds a little, up to a
+        cap) and its text this round: one row of issues per run, all NaN for none.
+
+        Each field of ``self`` holds an array with one value per run."""
+
+    def act(self, me: Host, view: TalksView) -> Package | None:
+        """The per-run decision: :meth:`mediate` for a batch of this run alone."""
+        last = [view.last_offer(side) for side in view.sides]
+        none = np.full(len(view.space), np.nan)
+        runs = HostRuns(
+            round=view.round,
+            t=view.t,
+            offers=np.array([[none if o is None else o for o in last]], dtype=float),
+            gap=np.array([view.gap()]),
+            goodwill=np.array([view.goodwill]),
+        )
+        goodwill, texts = mediations_of(self._as_batch_of_one, runs)
+        me.set_goodwill(float(goodwill[0]))
+        return None if np.isnan(texts[0, 0]) else texts[0]
+
+
+def mediations_of(rule: VectorisedMediation, runs: HostRuns) -> tuple[FloatArray, FloatArray]:
+    """``rule.mediate(runs)``, checked: a finite goodwill per run and a text per run,
+    finite or all NaN (none)."""
+    returned = rule.mediate(runs)
+    issues = runs.offers.shape[2]
+    wanted = f"(goodwill, texts): one goodwill per run and one row of {issues} issues per run"
+    if not isinstance(returned, tuple) or len(returned) != 2:
+        raise ValueError(f"{type(rule).__name__}.mediate must return {wanted}")
+    goodwill = _checked(returned[0], (runs.size,), rule, "mediate", "goodwill", wanted)
+    texts = np.asarray(returned[1], dtype=float)
+    name = f"{type(rule).__name__}.mediate"
+    if texts.shape != (runs.size, issues):
+        raise ValueError(f"{name} returned texts of shape {texts.shape}: it must return {wanted}")
+    missing = np.isnan(texts)
+    if (missing.any(axis=1) & ~missing.all(axis=1)).any() or np.isinf(texts).any():
+        raise ValueError(f"{name} returned a text that is neither finite nor all NaN (none)")
+    return goodwill, texts
+
+
+def is_vectorised_mediation(cls: type) -> bool:
+    """Whether ``cls`` is a vectorised mediation rule that the lockstep engine can run."""
+    return _runs_as_written(cls, VectorisedMediation, "act")

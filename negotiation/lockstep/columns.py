@@ -19,6 +19,7 @@ import numpy.typing as npt
 from negotiation.lockstep.protocol import (
     SOURCE_FIRST,
     SOURCE_SECOND,
+    SOURCE_TEXT,
     TRUCE,
     delegation_reservation,
     leader_reservation,
@@ -43,8 +44,14 @@ def outcome_columns(model: LockstepTalks) -> dict[str, Column]:
     kind = np.where(truce, "truce", np.where(summit, "summit deal", "no deal"))
     first, second = sides
     source = np.select(
-        [summit, ~agreed, state.source == SOURCE_SECOND, state.source == SOURCE_FIRST],
-        ["summit", "no deal", f"{second}'s offer", f"{first} offer"],
+        [
+            summit,
+            ~agreed,
+            state.source == SOURCE_SECOND,
+            state.source == SOURCE_FIRST,
+            state.source == SOURCE_TEXT,
+        ],
+        ["summit", "no deal", f"{second}'s offer", f"{first} offer", "host's text"],
         "",
     )
     agreement_round = np.where(truce, state.agreement_round, -1)

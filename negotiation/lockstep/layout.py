@@ -3,13 +3,14 @@ protocol, and whether the lockstep engine covers the plan at all.
 
 The engine covers the protocol of every built-in scenario: logrolling offers, AC_next
 acceptance, the frequency opponent model, win-set ratification (with red lines or
-without), stall-threat or restraint escalation, a convening host (or none) and pressure
-lobbying, with linear or quadratic issue costs; and any offer strategy, acceptance rule,
-opponent model, lobbying rule, escalation rule or ratification rule written in the
-vectorised form (:mod:`negotiation.behaviours.vectorised`). Anything else (another
-behaviour, a subclass of one of these, anticipated ratification, a dated threat that
-moves the status quo, other curvatures) raises :class:`NotCovered`, naming what is not
-covered; callers then run the per-run model.
+without), stall-threat or restraint escalation, a convening host or one that splits the
+difference (or none) and pressure lobbying, with linear or quadratic issue costs; and
+any offer strategy, acceptance rule, opponent model, lobbying rule, escalation rule,
+ratification rule or mediation rule written in the vectorised form
+(:mod:`negotiation.behaviours.vectorised`). Anything else (another behaviour, a
+subclass of one of these, anticipated ratification, a dated threat that moves the
+status quo, other curvatures) raises :class:`NotCovered`, naming what is not covered;
+callers then run the per-run model.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy.typing as npt
 from negotiation.behaviours.acceptance import ACNext
 from negotiation.behaviours.escalation import Restraint, StallThreat
 from negotiation.behaviours.lobbying import Pressure
-from negotiation.behaviours.mediation import Convenor
+from negotiation.behaviours.mediation import Convenor, SplitTheDifference
 from negotiation.behaviours.offer import Logrolling
 from negotiation.behaviours.opponent import FrequencyModel
 from negotiation.behaviours.ratification import RedLines, WinSet
@@ -31,6 +32,7 @@ from negotiation.behaviours.vectorised import (
     is_vectorised_acceptance,
     is_vectorised_escalation,
     is_vectorised_lobbying,
+    is_vectorised_mediation,
     is_vectorised_offer,
     is_vectorised_opponent,
     is_vectorised_ratification,
@@ -49,7 +51,7 @@ COVERED: dict[str, tuple[type, ...]] = {
     "opponent_model": (FrequencyModel,),
     "ratification": (WinSet, RedLines),
     "escalation": (StallThreat, Restraint),
-    "mediation": (Convenor,),
+    "mediation": (Convenor, SplitTheDifference),
     "lobbying": (Pressure,),
 }
 
@@ -63,6 +65,7 @@ VECTORISED: dict[str, tuple[str, Callable[[type], bool]]] = {
     "acceptance": ("VectorisedAcceptance", is_vectorised_acceptance),
     "opponent_model": ("VectorisedOpponent", is_vectorised_opponent),
     "ratification": ("VectorisedRatification", is_vectorised_ratification),
+    "mediation": ("VectorisedMediation", is_vectorised_mediation),
 }
 
 
@@ -141,6 +144,8 @@ class Layout(NamedTuple):
     event_effect: Array
     shock_effect: Array
     has_host: bool
+    split_text: bool
+    vectorised_mediation: bool
     host_goodwill: float
     host_cap: float
 
@@ -272,7 +277,8 @@ def layout_for(plan: Plan) -> Layout:
     opponents = [params(a.key, "opponent_model") for a in delegations]
     ratification = [params(a.key, "ratification") for a in leaders]
     lines = _red_lines(ratification, space.index, k)
-    host = params(hosts[0].key, "mediation") if hosts else {"goodwill": 0.0, "cap": 0.0}
+    host = params(hosts[0].key, "mediation") if hosts else {}
+    host_class = behaviour[(hosts[0].key, "mediation")][0] if hosts else None
     focal = [issue.focal for issue in space]
     width = max([len(f) for f in focal] + [1])
     effects, moves, event_start, event_effect, shock_effect = _effects(plan, sides, groups)
@@ -349,8 +355,10 @@ def layout_for(plan: Plan) -> Layout:
         event_effect=event_effect,
         shock_effect=shock_effect,
         has_host=bool(hosts),
-        host_goodwill=float(host["goodwill"]),
-        host_cap=float(host["cap"]),
+        split_text=host_class is SplitTheDifference,
+        vectorised_mediation=host_class is not None and is_vectorised_mediation(host_class),
+        host_goodwill=float(host.get("goodwill", 0.0)),  # none for a vectorised host
+        host_cap=float(host.get("cap", 0.0)),
     )
 
 

@@ -54,12 +54,14 @@ from negotiation.lockstep.vectorised import (
     ask_at_endorsement,
     escalation_groups,
     lobbying_groups,
+    mediation_groups,
     offer_groups,
     opponent_groups,
     ratification_groups,
     set_targets,
     set_verdicts,
     shift_threats,
+    table_texts,
     update_beliefs,
 )
 from negotiation.outcome import Outcome
@@ -119,6 +121,7 @@ class LockstepTalks(mesa.Model):
         self._offer_groups, self._acceptance_groups = groups[0], groups[1]
         self._lobbying_groups, self._escalation_groups = groups[2], groups[3]
         self._opponent_groups, self._ratification_groups = groups[4], groups[5]
+        self._mediation_groups = groups[6]
         self._phased = any(groups)  # a vectorised behaviour is asked between phases
         self.actors: dict[str, BatchActor] = {
             a.key: BatchActor(self, a.key, a.label, a.kind, a.side, self.plan.rows.get(a.key))
@@ -145,8 +148,9 @@ class LockstepTalks(mesa.Model):
         lobbying rules' pressure before the mandates, the offer strategies' targets at
         time ``t`` for the offers and at ``t_next`` for acceptance's next offers, the
         opponent models' beliefs between them, the acceptance rules' verdicts, the
-        escalation rules, leader by leader, when no agreement was reached, and the
-        ratification rules before each phase that puts a package to their leaders."""
+        escalation rules, leader by leader, when no agreement was reached, the
+        ratification rules before each phase that puts a package to their leaders, and
+        the host's mediation rule after the mandates."""
         layout, state, structure = self._layout, self.state, self._state
         batch = BatchArrays(self.layout, layout, state, structure)
         offers, leaders = self._offer_groups, self._ratification_groups
@@ -156,6 +160,7 @@ class LockstepTalks(mesa.Model):
         runs = self.active[state.bargaining[self.active]]
         add_pressures(self._lobbying_groups, batch, runs, t, number)
         mandate_round(layout, structure, runs)
+        table_texts(self._mediation_groups, batch, runs, t, number)
         set_targets(offers, batch, runs, t, number, state.target)
         offer_round(layout, structure, number, t, runs)
         update_beliefs(self._opponent_groups, batch, runs, t, number)
@@ -205,8 +210,8 @@ def _alone(plan: Plan) -> tuple[Layout, Arrays]:
 
 def _vectorised(plans: list[Plan]) -> tuple[list[BehaviourGroup], ...]:
     """The vectorised offer strategies, acceptance rules, lobbying rules, escalation
-    rules, opponent models and ratification rules of a batch's plans (which share their
-    actors)."""
+    rules, opponent models, ratification rules and mediation rules of a batch's plans
+    (which share their actors)."""
     scenario = plans[0].scenario
     delegations = [a.key for a in by_side(scenario, "delegation")]
     leaders = [a.key for a in by_side(scenario, "leader")]
@@ -218,6 +223,7 @@ def _vectorised(plans: list[Plan]) -> tuple[list[BehaviourGroup], ...]:
         escalation_groups(plans, leaders),
         opponent_groups(plans, delegations),
         ratification_groups(plans, leaders),
+        mediation_groups(plans, [a.key for a in scenario.actors if a.kind == "host"][:1]),
     )
 
 

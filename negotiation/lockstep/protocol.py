@@ -35,7 +35,7 @@ from negotiation.kernels import (
 # Ended-reason codes (the columns' ``ended`` values; see negotiation.lockstep.columns).
 RUNNING, TRUCE, DEADLINE, FRAMEWORK_REJECTED = 0, 1, 2, 3
 # Where the agreed package came from (the record's ``package_source`` before the summit).
-SOURCE_NONE, SOURCE_SECOND, SOURCE_FIRST = 0, 1, 2
+SOURCE_NONE, SOURCE_SECOND, SOURCE_FIRST, SOURCE_TEXT = 0, 1, 2, 3
 
 
 @numba.njit(cache=True)
@@ -257,8 +257,11 @@ BID_SLACK = 1e-9
 
 
 @numba.njit(cache=True)
-def accepts(lay: Any, st: Any, b: int, side: int, package: Any, t_next: float) -> bool:
-    """:meth:`negotiation.agents.Delegation.accepts` with AC_next.
+def accepts(
+    lay: Any, st: Any, b: int, side: int, package: Any, t_next: float, on_text: bool
+) -> bool:
+    """:meth:`negotiation.agents.Delegation.accepts` with AC_next (``on_text``: the
+    package is the host's text, not the other side's offer).
 
     The next offer is made only when the verdict depends on it: its own utility is at
     least its aspiration (less :data:`BID_SLACK`), so a package valued below that is
@@ -270,7 +273,8 @@ def accepts(lay: Any, st: Any, b: int, side: int, package: Any, t_next: float) -
     if own < reservation:
         return False
     if lay.vectorised_acceptance[p, side]:
-        return st.accepted[b, side]  # the vectorised rule's verdict, asked before the phase
+        # the vectorised rule's verdict, asked before the phase
+        return st.accepted_text[b, side] if on_text else st.accepted[b, side]
     valued = lay.alpha[p, side] * own + lay.beta[p, side]
     if not st.has_next[b, side]:
         # a bid is worth at most 1 (the ideal), even for a vectorised target above that
@@ -481,21 +485,32 @@ def try_agreement(lay: Any, st: Any, b: int, number: int, t_next: float) -> None
 
 @numba.njit(cache=True)
 def choose_package(lay: Any, st: Any, b: int, t_next: float) -> int:
-    """Which offer both delegations accept with the greater joint gain (``SOURCE_*``),
-    drafted, into ``st.pending[b]``; -1 when neither is accepted."""
+    """Which package both delegations accept with the greatest joint gain, the earlier
+    among equals (``SOURCE_*``: the second side's offer, the first's, the host's text),
+    drafted, into ``st.pending[b]``; -1 when none is accepted."""
     p = st.plan[b]  # the run's plan in the batch
     first_offer, second_offer = st.offer[b, 0], st.offer[b, 1]
     best = -1
     best_gain = 0.0
-    if accepts(lay, st, b, 0, second_offer, t_next):
+    if accepts(lay, st, b, 0, second_offer, t_next, False):
         best, best_gain = SOURCE_SECOND, joint_gain(lay, st, b, second_offer)
-    if accepts(lay, st, b, 1, first_offer, t_next):
+    if accepts(lay, st, b, 1, first_offer, t_next, False):
         gain = joint_gain(lay, st, b, first_offer)
         if best < 0 or gain > best_gain:
-            best = SOURCE_FIRST
+            best, best_gain = SOURCE_FIRST, gain
+    if st.has_text[b]:  # the host's text, if both accept it
+        text = st.text[b]
+        first_yes = accepts(lay, st, b, 0, text, t_next, True)
+        if first_yes and accepts(lay, st, b, 1, text, t_next, True):
+            gain = joint_gain(lay, st, b, text)
+            if best < 0 or gain > best_gain:
+                best = SOURCE_TEXT
     if best < 0:
         return -1
-    package = (second_offer if best == SOURCE_SECOND else first_offer).copy()
+    if best == SOURCE_TEXT:
+        package = st.text[b].copy()
+    else:
+        package = (second_offer if best == SOURCE_SECOND else first_offer).copy()
     if lay.focal_drafting[p]:
         package = draft(lay, st, b, package)
     st.pending[b, :] = package
@@ -629,9 +644,23 @@ def mandate_one(lay: Any, st: Any, b: int) -> None:
     p = st.plan[b]
     lobby(lay, st, b)
     update_mandates(lay, st, b)
-    if lay.has_host and st.goodwill[b] < lay.host_cap[p]:  # the convenor's goodwill
+    convenes = lay.has_host and not lay.vectorised_mediation[p]  # else asked after this
+    if convenes and st.goodwill[b] < lay.host_cap[p]:  # the convenor's goodwill
         st.goodwill[b] = min(lay.host_cap[p], st.goodwill[b] + lay.host_goodwill[p])
+    table_text(lay, st, b)
     st.has_next[b, :] = False
+
+
+@numba.njit(cache=True)
+def table_text(lay: Any, st: Any, b: int) -> None:
+    """The host's text this round (:class:`negotiation.behaviours.mediation.
+    SplitTheDifference`): the midpoint of the delegations' latest offers, clipped, once
+    there are offers (from the second round on)."""
+    p = st.plan[b]
+    st.has_text[b] = lay.split_text[p] and st.rounds_played[b] > 1
+    if st.has_text[b]:
+        middle = 0.5 * (st.offer[b, 0] + st.offer[b, 1])
+        clip_into(middle, lay.low[p], lay.high[p], st.text[b])  # as the host's space clips
 
 
 @numba.njit(cache=True)
@@ -777,17 +806,18 @@ def threaten_round(lay: Any, st: Any, side: int, runs: Any, changes: Any) -> Non
 
 
 @numba.njit(cache=True)
-def acceptance_inputs(lay: Any, st: Any, side: int, runs: Any, t_next: float) -> Any:
-    """What ``side``'s vectorised acceptance rule is shown in each of ``runs``: the own
-    utility of the other side's offer, of the own next offer (made now, once a round, as
-    AC_next makes it), and the reservation; ``nan`` for the next offer where the offer
-    on the table is below the reservation (refused before the rule is asked, as
-    :meth:`negotiation.agents.Delegation.accepts` refuses it: no next offer is made)."""
+def acceptance_inputs(lay: Any, st: Any, side: int, runs: Any, packages: Any, t_next: float) -> Any:
+    """What ``side``'s vectorised acceptance rule is shown in each of ``runs`` for its
+    row of ``packages`` (the other side's offer, or the host's text): the own utility of
+    it, of the own next offer (made now, once a round, as AC_next makes it), and the
+    reservation; ``nan`` for the next offer where the package on the table is below the
+    reservation (refused before the rule is asked, as :meth:`negotiation.agents.
+    Delegation.accepts` refuses it: no next offer is made)."""
     out = np.empty((3, runs.shape[0]))
     row = lay.delegation_row[side]
     for i in range(runs.shape[0]):
         b = runs[i]
-        out[0, i] = utility(lay, st, b, row, st.offer[b, 1 - side])
+        out[0, i] = utility(lay, st, b, row, packages[i])
         out[2, i] = delegation_reservation(lay, st, b, side)
         out[1, i] = np.nan
         if out[0, i] >= out[2, i]:
@@ -881,3 +911,16 @@ def summit_packages(lay: Any, st: Any, runs: Any) -> tuple[Any, Any]:
         for side in range(2):
             relax[i, side] = lay.summit_flexibility[p] + lay.summit_reach[p, side]
     return packages, relax
+
+
+@numba.njit(cache=True)
+def set_texts(lay: Any, st: Any, runs: Any, goodwill: Any, texts: Any) -> None:
+    """A vectorised mediation rule's goodwill and texts in ``runs`` (a text's row all
+    NaN: none), each text clipped into the issues' bounds as the host's space clips."""
+    for i in range(runs.shape[0]):
+        b = runs[i]
+        p = st.plan[b]
+        st.goodwill[b] = goodwill[i]
+        st.has_text[b] = not np.isnan(texts[i, 0])
+        if st.has_text[b]:
+            clip_into(texts[i], lay.low[p], lay.high[p], st.text[b])

@@ -59,7 +59,10 @@ class State(NamedTuple):
     escalating: Array
     endorsing: Array
     accepted: Array
+    accepted_text: Array
     pending: Array
+    text: Array
+    has_text: Array
     pending_source: Array
     verdict_ok: Array
     verdict_failing: Array
@@ -146,7 +149,10 @@ def opening_state(
         escalating=np.zeros(n, dtype=np.bool_),
         endorsing=np.zeros(n, dtype=np.bool_),
         accepted=np.zeros((n, 2), dtype=np.bool_),
+        accepted_text=np.zeros((n, 2), dtype=np.bool_),
         pending=np.zeros((n, k)),
+        text=np.zeros((n, k)),
+        has_text=np.zeros(n, dtype=np.bool_),
         pending_source=np.full(n, -1, dtype=np.int64),
         verdict_ok=np.zeros((n, 2), dtype=np.bool_),
         verdict_failing=np.zeros((n, 2), dtype=np.int64),

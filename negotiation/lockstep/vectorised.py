@@ -6,9 +6,11 @@ When some of a batch's plans give a delegation a
 :class:`~negotiation.behaviours.vectorised.VectorisedAcceptance` or a
 :class:`~negotiation.behaviours.vectorised.VectorisedOpponent`, or a leader a
 :class:`~negotiation.behaviours.vectorised.VectorisedEscalation` or a
-:class:`~negotiation.behaviours.vectorised.VectorisedRatification`, the lockstep model
+:class:`~negotiation.behaviours.vectorised.VectorisedRatification`, or the host a
+:class:`~negotiation.behaviours.vectorised.VectorisedMediation`, the lockstep model
 plays the round in phases (:mod:`negotiation.lockstep.protocol`) and asks each such
-behaviour between them: the lobbying rules before the mandates are updated, the offer
+behaviour between them: the lobbying rules before the mandates are updated, the
+mediation rules after them (the host acts before the offers), the offer
 strategies before the offers and again before acceptance (for the next offers), the
 opponent models after the offers (before those next offers are bid), the
 acceptance rules before the agreement phase, the escalation rules, leader by leader,
@@ -33,6 +35,7 @@ import numpy.typing as npt
 
 from negotiation.behaviours.vectorised import (
     AcceptRuns,
+    HostRuns,
     LeaderRuns,
     LobbyRuns,
     OfferRuns,
@@ -44,9 +47,11 @@ from negotiation.behaviours.vectorised import (
     is_vectorised_acceptance,
     is_vectorised_escalation,
     is_vectorised_lobbying,
+    is_vectorised_mediation,
     is_vectorised_offer,
     is_vectorised_opponent,
     is_vectorised_ratification,
+    mediations_of,
     pressures_of,
     ratifications_of,
     targets_of,
@@ -57,6 +62,7 @@ from negotiation.lockstep.protocol import (
     acceptance_inputs,
     ratification_inputs,
     reservations,
+    set_texts,
     store_verdicts,
     summit_packages,
     threaten_round,
@@ -173,6 +179,27 @@ def escalation_groups(plans: list[Plan], leader_keys: list[str]) -> list[Behavio
     """The batch's vectorised escalation rules (``index``: the side; ``leader_keys`` in
     side order)."""
     return behaviour_groups(plans, leader_keys, "escalation", is_vectorised_escalation)
+
+
+def mediation_groups(plans: list[Plan], host_keys: list[str]) -> list[BehaviourGroup]:
+    """The batch's vectorised mediation rules (``index``: 0, the host)."""
+    return behaviour_groups(plans, host_keys, "mediation", is_vectorised_mediation)
+
+
+def table_texts(
+    groups: list[BehaviourGroup], batch: BatchArrays, runs: Array, t: float, number: int
+) -> None:
+    """Each mediation group's goodwill and texts for its runs among ``runs`` (those
+    bargaining this round), after the mandates and before the offers."""
+    state = batch.state
+    for group, mine in _asked(groups, state, runs):
+        offers = state.offer[mine] if number > 1 else np.full(state.offer[mine].shape, np.nan)
+        seen = HostRuns(
+            round=number, t=t, offers=offers, gap=state.gap[mine], goodwill=state.goodwill[mine]
+        )
+        goodwill, texts = mediations_of(group.behaviour(state, mine), seen)
+        goodwill, texts = np.ascontiguousarray(goodwill), np.ascontiguousarray(texts)
+        set_texts(batch.compiled_layout, batch.compiled_state, mine, goodwill, texts)
 
 
 def ratification_groups(plans: list[Plan], leader_keys: list[str]) -> list[BehaviourGroup]:
@@ -365,26 +392,47 @@ def set_verdicts(
     t_next: float,
     number: int,
 ) -> None:
-    """Write each acceptance group's verdicts on the other side's offer for its runs
-    among ``runs`` into ``state.accepted[run, side]``, before the agreement phase. The
-    rule is asked only where the offer reaches the reservation, as the per-run model
-    asks it; elsewhere the offer is refused before the verdict is read."""
+    """Write each acceptance group's verdicts for its runs among ``runs`` before the
+    agreement phase: on the other side's offer into ``state.accepted[run, side]``, and
+    on the host's text, where there is one, into ``state.accepted_text[run, side]``.
+    The rule is asked only where the package reaches the reservation, as the per-run
+    model asks it; elsewhere the package is refused before the verdict is read."""
     state = batch.state
     for group, mine in _asked(groups, state, runs):
         side = group.index
-        offered, mine_next, reservation = acceptance_inputs(
-            batch.compiled_layout, batch.compiled_state, side, mine, t_next
-        )
-        asked = offered >= reservation
-        if not asked.any():
-            continue
-        chosen = mine[asked]
-        seen = AcceptRuns(
-            t=t,
-            round=number,
-            rounds=int(batch.layout.rounds),
-            offered=offered[asked],
-            next=mine_next[asked],
-            reservation=reservation[asked],
-        )
-        state.accepted[chosen, side] = verdicts_of(group.behaviour(state, chosen), seen)
+        offers = np.ascontiguousarray(state.offer[mine, 1 - side])
+        _ask_acceptance(group, batch, mine, offers, t, t_next, number, state.accepted)
+        texts = mine[state.has_text[mine]]
+        if texts.size:
+            packages = np.ascontiguousarray(state.text[texts])
+            _ask_acceptance(group, batch, texts, packages, t, t_next, number, state.accepted_text)
+
+
+def _ask_acceptance(
+    group: BehaviourGroup,
+    batch: BatchArrays,
+    mine: Array,
+    packages: Array,
+    t: float,
+    t_next: float,
+    number: int,
+    out: Array,
+) -> None:
+    """The group's verdicts on ``packages`` (one a run of ``mine``) into ``out``."""
+    state, side = batch.state, group.index
+    offered, mine_next, reservation = acceptance_inputs(
+        batch.compiled_layout, batch.compiled_state, side, mine, packages, t_next
+    )
+    asked = offered >= reservation
+    if not asked.any():
+        return
+    chosen = mine[asked]
+    seen = AcceptRuns(
+        t=t,
+        round=number,
+        rounds=int(batch.layout.rounds),
+        offered=offered[asked],
+        next=mine_next[asked],
+        reservation=reservation[asked],
+    )
+    out[chosen, side] = verdicts_of(group.behaviour(state, chosen), seen)

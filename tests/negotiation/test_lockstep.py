@@ -121,6 +121,35 @@ def test_what_is_not_covered_is_named() -> None:
         LockstepTalks(unknown, [1])
 
 
+@pytest.mark.parametrize(
+    "settings", [{}, {"summit_endorsement": False, "focal_drafting": False, "issue_curvature": 1.0}]
+)
+def test_a_host_that_splits_the_difference_is_the_per_run_record(settings: dict[str, Any]) -> None:
+    """Its text is the third candidate, chosen in many runs."""
+    params = {"host_behaviour": "split-the-difference", **settings}
+    seeds = list(range(60))
+    model = LockstepTalks(FLAGSHIP, seeds, **params)
+    model.run()
+    rows = outcome_rows(model)
+    assert rows == [run_once(FLAGSHIP, s, params).to_row() for s in seeds]
+    assert sum(row["package_source"] == "host's text" for row in rows) >= len(seeds) // 4
+
+
+def test_hosts_texts_and_offers_of_mixed_points_share_a_batch() -> None:
+    rng = np.random.default_rng(8)
+    hosts = ["split-the-difference", "convenor"]
+    points = [
+        {"host_behaviour": hosts[i % 2], "threat_credibility": float(rng.uniform(0.2, 0.9))}
+        for i in range(40)
+    ]
+    seeds = [int(s) for s in rng.integers(0, 2**32, size=40)]
+    model = LockstepTalks(FLAGSHIP, seeds, points=points)
+    model.run()
+    assert outcome_rows(model) == [
+        run_once(FLAGSHIP, s, p).to_row() for s, p in zip(seeds, points, strict=True)
+    ]
+
+
 def _xi_with_red_lines(**lines: dict[str, float]) -> Scenario:
     """The flagship with Xi's ratification a win-set with red lines (``at_most``,
     ``at_least``)."""

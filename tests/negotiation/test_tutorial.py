@@ -29,6 +29,7 @@ VECTORISED = [
     ("lobbying", "threat-alarmed"),
     ("opponent_model", "recency"),
     ("ratification", "head-count"),
+    ("mediation", "late-bridge"),
 ]
 
 

@@ -1,5 +1,5 @@
 """Vectorised behaviours (offers, lobbying, escalation, acceptance, opponent models,
-ratification):
+ratification, mediation):
 one definition for a batch of runs, run by the lockstep engine between the compiled
 phases of a round and by the per-run model as a batch of one, with the same runs in
 both."""
@@ -20,11 +20,13 @@ from benchmarks.bench_lockstep import (
     VectorisedAspiration,
     VectorisedFrequency,
     VectorisedPressure,
+    VectorisedSplit,
     VectorisedStallThreat,
     VectorisedWinSet,
 )
 from negotiation.behaviours import (
     AcceptRuns,
+    HostRuns,
     LeaderRuns,
     LobbyRuns,
     OfferRuns,
@@ -33,6 +35,7 @@ from negotiation.behaviours import (
     VectorisedAcceptance,
     VectorisedEscalation,
     VectorisedLobbying,
+    VectorisedMediation,
     VectorisedOffer,
     VectorisedOpponent,
     VectorisedRatification,
@@ -255,6 +258,54 @@ class Scribbler(VectorisedRatification):
         return np.ones(runs.size, bool), np.ones(runs.size), np.zeros_like(runs.margins)
 
 
+@dataclass
+class LateBridge(VectorisedMediation):
+    """Add no goodwill; once the gap is below ``bridge``, table the offers' midpoint
+    tilted a ``tilt`` share toward the second side's offer."""
+
+    bridge: Annotated[float, Field(gt=0.0, le=1.0)] = 0.3
+    tilt: Annotated[float, Field(ge=0.0, le=1.0)] = 0.2
+
+    def mediate(self, runs: HostRuns) -> tuple[np.ndarray, np.ndarray]:
+        share = (0.5 + self.tilt / 2)[:, None]
+        text = runs.offers[:, 0] + share * (runs.offers[:, 1] - runs.offers[:, 0])
+        return runs.goodwill, np.where((runs.gap < self.bridge)[:, None], text, np.nan)
+
+
+@dataclass
+class Watcher(VectorisedMediation):
+    """Checks what it is shown: no offers before the first round's, then finite ones."""
+
+    def mediate(self, runs: HostRuns) -> tuple[np.ndarray, np.ndarray]:
+        missing = np.isnan(runs.offers)
+        if runs.round == 1:
+            assert missing.all() and (runs.gap == 1.0).all(), "offers before any were made"
+        else:
+            assert not missing.any(), "no offers after the first round"
+        return runs.goodwill + 0.001, np.full(runs.offers[:, 0].shape, np.nan)
+
+
+@dataclass
+class HalfText(VectorisedMediation):
+    """Returns a text with some issues missing."""
+
+    def mediate(self, runs: HostRuns) -> tuple[np.ndarray, np.ndarray]:
+        texts = np.zeros(runs.offers[:, 0].shape)
+        texts[:, 0] = np.nan
+        return runs.goodwill, texts
+
+
+@dataclass
+class OwnHostAct(VectorisedMediation):
+    """Overrides act, which the lockstep engine would not see."""
+
+    def mediate(self, runs: HostRuns) -> tuple[np.ndarray, np.ndarray]:
+        return runs.goodwill, np.full(runs.offers[:, 0].shape, np.nan)
+
+    def act(self, me: Any, view: Any) -> Any:
+        return None
+
+
 NAMES = {
     ("offer", "test-vectorised-aspiration"): VectorisedAspiration,
     ("offer", "test-gap-sprinter"): GapSprinter,
@@ -280,6 +331,11 @@ NAMES = {
     ("ratification", "test-own-ratify"): OwnRatify,
     ("ratification", "test-verdicts-only"): VerdictsOnly,
     ("ratification", "test-scribbler"): Scribbler,
+    ("mediation", "test-vectorised-split"): VectorisedSplit,
+    ("mediation", "test-late-bridge"): LateBridge,
+    ("mediation", "test-half-text"): HalfText,
+    ("mediation", "test-watcher"): Watcher,
+    ("mediation", "test-own-act-host"): OwnHostAct,
 }
 
 
@@ -643,6 +699,25 @@ def test_vectorised_acceptance_with_every_other_kind_is_the_per_run_record() -> 
     assert len({row["round"] for row in expected}) > 2
 
 
+def test_vectorised_acceptance_judges_the_host_s_text_as_the_per_run_model_does() -> None:
+    """A host that splits the difference tables a text each round: the rule is asked
+    about it too, and AC_next written over the runs gives the compiled verdicts."""
+    seeds = list(range(60))
+    params = {"host_behaviour": "split-the-difference", "us_acceptance": "test-const-or-late"}
+    params |= {"china_acceptance": "test-vectorised-ac-next"}
+    model = LockstepTalks(FLAGSHIP, seeds, **params)
+    model.run()
+    expected = [run_once(FLAGSHIP, s, params).to_row() for s in seeds]
+    assert outcome_rows(model) == expected
+    assert any(row["package_source"] == "host's text" for row in expected)
+    both = dict.fromkeys(("us_acceptance", "china_acceptance"), "test-vectorised-ac-next")
+    vectorised = LockstepTalks(FLAGSHIP, seeds, host_behaviour="split-the-difference", **both)
+    compiled = LockstepTalks(FLAGSHIP, seeds, host_behaviour="split-the-difference")
+    for each in (vectorised, compiled):
+        each.run()
+    _same_outcomes(vectorised, compiled)
+
+
 def test_the_acceptance_rule_moves_when_the_talks_close() -> None:
     seeds = list(range(40))
     params = {"us_acceptance": "test-const-or-late", "china_acceptance": "test-const-or-late"}
@@ -851,3 +926,80 @@ def test_the_package_a_ratification_rule_is_shown_is_read_only_in_both_engines()
     with pytest.raises(ValueError, match="read-only"):
         for seed in range(30):
             run_once(FLAGSHIP, seed, params)
+
+
+def test_a_vectorised_mediation_rule_is_covered_and_one_that_acts_itself_is_not() -> None:
+    scenario = load_scenario(FLAGSHIP)
+    assert coverage_problem(plan_for(scenario, {"host_behaviour": "test-late-bridge"})) is None
+    problem = coverage_problem(plan_for(scenario, {"host_behaviour": "test-own-act-host"}))
+    assert problem is not None and "OwnHostAct" in problem and "VectorisedMediation" in problem
+
+
+def test_the_mediation_phase_plays_what_the_compiled_split_plays() -> None:
+    seeds = list(range(120))
+    vectorised = LockstepTalks(FLAGSHIP, seeds, host_behaviour="test-vectorised-split")
+    compiled = LockstepTalks(FLAGSHIP, seeds, host_behaviour="split-the-difference")
+    assert vectorised._mediation_groups and not compiled._mediation_groups
+    for model in (vectorised, compiled):
+        model.run()
+    _same_outcomes(vectorised, compiled)
+    for name in ("goodwill", "text", "has_text", "source"):
+        mine, theirs = getattr(vectorised.state, name), getattr(compiled.state, name)
+        np.testing.assert_array_equal(mine, theirs, err_msg=name)
+    assert (compiled.state.source == 3).any()  # the host's text was agreed
+
+
+def test_vectorised_mediation_with_every_other_kind_is_the_per_run_record() -> None:
+    rng = np.random.default_rng(52)
+    hosts = ["test-late-bridge", "convenor", "test-vectorised-split", "split-the-difference"]
+    points = [
+        {
+            "host_behaviour": hosts[i % 4],
+            "us_acceptance": ["test-const-or-late", "ac-next"][(i // 4) % 2],
+            "china_offer_strategy": ["test-gap-sprinter", "logrolling"][(i // 2) % 2],
+            "us_ratification": ["test-head-count", "win-set"][(i // 3) % 2],
+            "lobbying_behaviour": ["test-alarmed-pressure", "pressure"][(i // 6) % 2],
+            "threat_credibility": float(rng.uniform(0.2, 0.9)),
+        }
+        for i in range(48)
+    ]
+    seeds = [int(s) for s in rng.integers(0, 2**32, size=48)]
+    model = LockstepTalks(FLAGSHIP, seeds, points=points)
+    assert len(model._mediation_groups) == 2
+    model.run()
+    expected = _per_run_rows(seeds, points)
+    assert outcome_rows(model) == expected
+    assert any(row["package_source"] == "host's text" for row in expected)
+
+
+def test_the_mediation_rule_moves_the_terms() -> None:
+    seeds = list(range(40))
+    bridge = LockstepTalks(FLAGSHIP, seeds, host_behaviour="test-late-bridge")
+    convenor = LockstepTalks(FLAGSHIP, seeds)
+    for model in (bridge, convenor):
+        model.run()
+    assert (bridge.state.source == 3).any()
+    assert not np.allclose(bridge.state.agreement, convenor.state.agreement)
+
+
+def test_a_text_with_missing_issues_is_refused_by_name() -> None:
+    wanted = r"HalfText\.mediate returned a text that is neither finite nor all NaN"
+    with pytest.raises(ValueError, match=wanted):
+        LockstepTalks(FLAGSHIP, [0, 1], host_behaviour="test-half-text").run()
+    with pytest.raises(ValueError, match=wanted):
+        run_once(FLAGSHIP, 0, {"host_behaviour": "test-half-text"})
+
+
+def test_a_batch_of_one_is_the_per_run_mediation_rule() -> None:
+    params = {"host_behaviour": "test-late-bridge"}
+    for seed in (3, 17):
+        model = LockstepTalks(FLAGSHIP, [seed], **params)
+        model.run()
+        assert outcome_rows(model) == [run_once(FLAGSHIP, seed, params).to_row()]
+
+
+def test_a_mediation_rule_sees_no_offers_in_the_first_round_in_either_engine() -> None:
+    params = {"host_behaviour": "test-watcher"}
+    model = LockstepTalks(FLAGSHIP, range(20), **params)
+    model.run()
+    assert outcome_rows(model) == [run_once(FLAGSHIP, s, params).to_row() for s in range(20)]
