@@ -14,10 +14,11 @@ instance
 it asks has the behaviour's fields as arrays too, one value per run, because the runs
 of a sweep's batch may come from different design points. The per-run model asks the
 same method with a batch of one (the adapters ``target_utility``, ``pressure``,
-``act``, ``accepts``, ``observe`` and ``ratify``), so
-one definition serves both engines, which give the same runs bit for bit. A vectorised
-behaviour keeps no state between calls: what it decides is a function of what it is
-shown.
+``act``, ``accepts``, ``observe`` and ``ratify``), so one definition serves both
+engines, which give the same runs bit for bit. A vectorised behaviour keeps no state
+between calls: what it decides is a function of what it is shown. Both engines make
+the instance they ask afresh for every call, so what a call writes into it is lost in
+both alike, not kept by one.
 
 A vectorised offer strategy bids on the estimated efficient frontier
 (:func:`negotiation.behaviours.offer.efficient_bid`; Raiffa 1982, ch. 10), which the
@@ -50,7 +51,6 @@ import dataclasses
 from abc import abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
 from inspect import getattr_static
 from typing import TYPE_CHECKING, Any, Self
 
@@ -122,10 +122,20 @@ class OverRuns:
             object.__setattr__(batch, name, columns[name])
         return batch
 
-    @cached_property
+    @property
     def _as_batch_of_one(self) -> Self:
-        fields = dataclasses.fields(self)  # type: ignore[arg-type]
-        return self.over_runs({f.name: np.array([getattr(self, f.name)]) for f in fields})
+        """This run's behaviour as a batch of one, made afresh at every call, as the
+        lockstep engine makes its batches: what a call writes into the instance or its
+        fields is not seen by the next call, in either engine."""
+        columns = self.__dict__.get("_columns_of_one")
+        if columns is None:  # the fields as a batch of one, read once
+            fields = dataclasses.fields(self)  # type: ignore[arg-type]
+            columns = {f.name: np.array([getattr(self, f.name)]) for f in fields}
+            self.__dict__["_columns_of_one"] = columns
+        batch = object.__new__(type(self))
+        for name, column in columns.items():
+            object.__setattr__(batch, name, column.copy())
+        return batch
 
 
 @dataclass

@@ -306,11 +306,28 @@ class OwnHostAct(VectorisedMediation):
         return None
 
 
+@dataclass
+class Forgetful(VectorisedOffer):
+    """Tries to remember between calls, on itself and in its field: it cannot, in
+    either engine."""
+
+    e: Annotated[float, Field(gt=0.0, le=50.0)] = 0.5
+
+    def target_utilities(self, runs: OfferRuns) -> np.ndarray:
+        calls = getattr(self, "calls", 0) + 1
+        self.calls = calls
+        self.e *= 1.5  # in place: a batch's own copy of the field
+        exponent = self.e / 1.5
+        concession = (1.0 - runs.reservation) * min(max(runs.t, 0.0), 1.0) ** (1.0 / exponent)
+        return 1.0 - concession / calls
+
+
 NAMES = {
     ("offer", "test-vectorised-aspiration"): VectorisedAspiration,
     ("offer", "test-gap-sprinter"): GapSprinter,
     ("offer", "test-wrong-shape"): WrongShape,
     ("offer", "test-own-bid"): OwnBid,
+    ("offer", "test-forgetful"): Forgetful,
     ("lobbying", "test-vectorised-pressure"): VectorisedPressure,
     ("lobbying", "test-alarmed-pressure"): AlarmedPressure,
     ("lobbying", "test-own-batch"): OwnBatch,
@@ -1000,6 +1017,13 @@ def test_a_batch_of_one_is_the_per_run_mediation_rule() -> None:
 
 def test_a_mediation_rule_sees_no_offers_in_the_first_round_in_either_engine() -> None:
     params = {"host_behaviour": "test-watcher"}
+    model = LockstepTalks(FLAGSHIP, range(20), **params)
+    model.run()
+    assert outcome_rows(model) == [run_once(FLAGSHIP, s, params).to_row() for s in range(20)]
+
+
+def test_what_a_call_writes_into_the_behaviour_is_lost_in_both_engines_alike() -> None:
+    params = {"us_offer_strategy": "test-forgetful", "china_offer_strategy": "test-forgetful"}
     model = LockstepTalks(FLAGSHIP, range(20), **params)
     model.run()
     assert outcome_rows(model) == [run_once(FLAGSHIP, s, params).to_row() for s in range(20)]
