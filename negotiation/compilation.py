@@ -22,6 +22,7 @@ import numpy as np
 from negotiation.lockstep import LockstepTalks, run_seeds
 from negotiation.lockstep.protocol import (
     acceptance_inputs,
+    first_accepts_text,
     ratification_inputs,
     reservations,
     set_texts,
@@ -54,3 +55,4 @@ def compile_kernels(scenario_name: str = DEFAULT_SCENARIO) -> None:
     store_verdicts(lay, st, 0, none, packages, np.empty(0, dtype=np.bool_), np.empty((0, 1), bool))
     summit_packages(lay, st, none)
     set_texts(lay, st, none, np.empty(0), packages)
+    first_accepts_text(lay, st, none, 1.0)

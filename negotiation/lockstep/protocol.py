@@ -924,3 +924,14 @@ def set_texts(lay: Any, st: Any, runs: Any, goodwill: Any, texts: Any) -> None:
         st.has_text[b] = not np.isnan(texts[i, 0])
         if st.has_text[b]:
             clip_into(texts[i], lay.low[p], lay.high[p], st.text[b])
+
+
+@numba.njit(cache=True)
+def first_accepts_text(lay: Any, st: Any, runs: Any, t_next: float) -> Any:
+    """Whether the first side accepts the host's text in each of ``runs`` (a vectorised
+    rule's verdict as stored; the compiled rule's made now, as the agreement phase will
+    make it)."""
+    out = np.zeros(runs.shape[0], np.bool_)
+    for i in range(runs.shape[0]):
+        out[i] = accepts(lay, st, runs[i], 0, st.text[runs[i]], t_next, True)
+    return out

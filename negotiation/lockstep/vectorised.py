@@ -60,6 +60,7 @@ from negotiation.behaviours.vectorised import (
 from negotiation.lockstep.layout import Layout, NotCovered
 from negotiation.lockstep.protocol import (
     acceptance_inputs,
+    first_accepts_text,
     ratification_inputs,
     reservations,
     set_texts,
@@ -395,17 +396,21 @@ def set_verdicts(
     """Write each acceptance group's verdicts for its runs among ``runs`` before the
     agreement phase: on the other side's offer into ``state.accepted[run, side]``, and
     on the host's text, where there is one, into ``state.accepted_text[run, side]``.
-    The rule is asked only where the package reaches the reservation, as the per-run
-    model asks it; elsewhere the package is refused before the verdict is read."""
+    The rule is asked only where the package reaches the reservation, and about the
+    text on the second side only where the first side accepts it, as the per-run model
+    asks it; elsewhere the package is refused before the verdict is read."""
     state = batch.state
     for group, mine in _asked(groups, state, runs):
-        side = group.index
-        offers = np.ascontiguousarray(state.offer[mine, 1 - side])
+        offers = np.ascontiguousarray(state.offer[mine, 1 - group.index])
         _ask_acceptance(group, batch, mine, offers, t, t_next, number, state.accepted)
-        texts = mine[state.has_text[mine]]
-        if texts.size:
-            packages = np.ascontiguousarray(state.text[texts])
-            _ask_acceptance(group, batch, texts, packages, t, t_next, number, state.accepted_text)
+    texts = runs[state.has_text[runs]]
+    layout, structure = batch.compiled_layout, batch.compiled_state
+    for side in (0, 1):
+        if side == 1 and texts.size:  # where the first side accepts (its rule's just stored)
+            texts = texts[first_accepts_text(layout, structure, texts, t_next)]
+        for group, mine in _asked([g for g in groups if g.index == side], state, texts):
+            packages = np.ascontiguousarray(state.text[mine])
+            _ask_acceptance(group, batch, mine, packages, t, t_next, number, state.accepted_text)
 
 
 def _ask_acceptance(

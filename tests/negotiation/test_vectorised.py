@@ -322,6 +322,18 @@ class Forgetful(VectorisedOffer):
         return 1.0 - concession / calls
 
 
+ASKED: list[tuple[int, float]] = []  # what Recorder was asked, for the test below
+
+
+@dataclass
+class Recorder(VectorisedAcceptance):
+    """AC_next that notes every package it is asked about (outside itself)."""
+
+    def accepted(self, runs: AcceptRuns) -> np.ndarray:
+        ASKED.extend((runs.round, round(float(u), 9)) for u in runs.offered)
+        return runs.offered >= runs.next
+
+
 NAMES = {
     ("offer", "test-vectorised-aspiration"): VectorisedAspiration,
     ("offer", "test-gap-sprinter"): GapSprinter,
@@ -337,6 +349,7 @@ NAMES = {
     ("acceptance", "test-vectorised-ac-next"): VectorisedACNext,
     ("acceptance", "test-const-or-late"): ConstOrLate,
     ("acceptance", "test-own-verdict"): OwnVerdict,
+    ("acceptance", "test-recorder"): Recorder,
     ("opponent_model", "test-vectorised-frequency"): VectorisedFrequency,
     ("opponent_model", "test-recency"): Recency,
     ("opponent_model", "test-own-observe"): OwnObserve,
@@ -1027,3 +1040,21 @@ def test_what_a_call_writes_into_the_behaviour_is_lost_in_both_engines_alike() -
     model = LockstepTalks(FLAGSHIP, range(20), **params)
     model.run()
     assert outcome_rows(model) == [run_once(FLAGSHIP, s, params).to_row() for s in range(20)]
+
+
+@pytest.mark.parametrize("us_acceptance", ["ac-next", "test-recorder"])
+def test_both_engines_ask_an_acceptance_rule_about_the_same_packages(us_acceptance: str) -> None:
+    """The other side's offer where it reaches the reservation; the host's text too, on
+    the second side only where the first side accepts it, as the per-run model's ``and``
+    asks it."""
+    params = {"host_behaviour": "split-the-difference", "us_acceptance": us_acceptance}
+    params["china_acceptance"] = "test-recorder"
+    for seed in range(12):
+        ASKED.clear()
+        expected = run_once(FLAGSHIP, seed, params).to_row()
+        per_run = sorted(ASKED)
+        ASKED.clear()
+        model = LockstepTalks(FLAGSHIP, [seed], **params)
+        model.run()
+        assert outcome_rows(model) == [expected]
+        assert sorted(ASKED) == per_run, seed
