@@ -151,8 +151,7 @@ class RedLines(WinSet):
         cached = getattr(self, "_cache", None)
         if cached is not None and cached[0] is space:
             return cached[1]
-        items = [(k, v, True) for k, v in self.at_most.items()]
-        items += [(k, v, False) for k, v in self.at_least.items()]
+        items = red_line_items(self.at_most, self.at_least)
         unknown = sorted(k for k, _, _ in items if k not in space.index)
         if unknown:
             raise BehaviourError(
@@ -166,3 +165,11 @@ class RedLines(WinSet):
         )
         self._cache = (space, lines)
         return lines
+
+
+def red_line_items(
+    at_most: dict[str, float], at_least: dict[str, float]
+) -> list[tuple[str, float, bool]]:
+    """Red lines as (issue key, bound, whether it is an upper bound), ``at_most`` first:
+    the order in which :class:`RedLines` checks them."""
+    return [(k, v, True) for k, v in at_most.items()] + [(k, v, False) for k, v in at_least.items()]

@@ -27,7 +27,7 @@ from negotiation.behaviours.lobbying import Pressure
 from negotiation.behaviours.mediation import Convenor, SplitTheDifference
 from negotiation.behaviours.offer import Logrolling
 from negotiation.behaviours.opponent import FrequencyModel
-from negotiation.behaviours.ratification import RedLines, WinSet
+from negotiation.behaviours.ratification import RedLines, WinSet, red_line_items
 from negotiation.behaviours.vectorised import (
     is_vectorised_acceptance,
     is_vectorised_escalation,
@@ -373,8 +373,7 @@ def _red_lines(
     upper = np.zeros((len(ratification), 2 * k), dtype=np.bool_)
     count = np.zeros(len(ratification), dtype=np.int64)
     for side, values in enumerate(ratification):
-        items = [(key, v, True) for key, v in values.get("at_most", {}).items()]
-        items += [(key, v, False) for key, v in values.get("at_least", {}).items()]
+        items = red_line_items(values.get("at_most", {}), values.get("at_least", {}))
         for n, (key, value, is_upper) in enumerate(items):
             issue[side, n], bound[side, n], upper[side, n] = index[key], value, is_upper
         count[side] = len(items)
@@ -387,7 +386,8 @@ def _unknown_red_lines(plan: Plan) -> str:
     index = plan.scenario.space.index
     for (_, field), (cls, values) in plan.behaviours.items():
         if field == "ratification" and cls is RedLines:
-            for key in [*values.get("at_most", {}), *values.get("at_least", {})]:
+            items = red_line_items(values.get("at_most", {}), values.get("at_least", {}))
+            for key, _, _ in items:
                 if key not in index:
                     return repr(key)
     return ""

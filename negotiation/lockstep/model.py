@@ -155,8 +155,7 @@ class LockstepTalks(mesa.Model):
         batch = BatchArrays(self.layout, layout, state, structure)
         offers, leaders = self._offer_groups, self._ratification_groups
         open_round(layout, structure, number, self.active)
-        ask_at_endorsement(leaders, batch, self.active, t, number)
-        endorse_round(layout, structure, self.active)
+        self._endorse(batch, self.active, t, number)
         runs = self.active[state.bargaining[self.active]]
         add_pressures(self._lobbying_groups, batch, runs, t, number)
         mandate_round(layout, structure, runs)
@@ -169,14 +168,21 @@ class LockstepTalks(mesa.Model):
         propose_round(layout, structure, t_next, runs)
         ask_at_agreement(leaders, batch, runs, t, number)
         conclude_round(layout, structure, number, runs)
-        ask_at_endorsement(leaders, batch, runs, t, number)
-        endorse_round(layout, structure, runs)
+        self._endorse(batch, runs, t, number)
         going = runs[state.escalating[runs]]
         for side in self.layout.leader_order.tolist():
             shift_threats(self._escalation_groups, side, batch, going, t, number)
             escalate_round(layout, structure, number, side, going)
         ask_at_deadline(leaders, batch, going, t, number)
         finish_round(layout, structure, number, going)
+
+    def _endorse(
+        self, batch: BatchArrays, runs: npt.NDArray[np.int64], t: float, number: int
+    ) -> None:
+        """The summit's endorsements the phases marked among ``runs``, the vectorised
+        ratification rules asked first."""
+        ask_at_endorsement(self._ratification_groups, batch, runs, t, number)
+        endorse_round(self._layout, self._state, runs)
 
     def run(self) -> State:
         """Play every round until every run has ended; return the final state."""

@@ -399,16 +399,21 @@ def set_verdicts(
     The rule is asked only where the package reaches the reservation, and about the
     text on the second side only where the first side accepts it, as the per-run model
     asks it; elsewhere the package is refused before the verdict is read."""
+    if not groups:
+        return
     state = batch.state
     for group, mine in _asked(groups, state, runs):
         offers = np.ascontiguousarray(state.offer[mine, 1 - group.index])
         _ask_acceptance(group, batch, mine, offers, t, t_next, number, state.accepted)
+    first, second = ([g for g in groups if g.index == side] for side in (0, 1))
     texts = runs[state.has_text[runs]]
-    layout, structure = batch.compiled_layout, batch.compiled_state
-    for side in (0, 1):
-        if side == 1 and texts.size:  # where the first side accepts (its rule's just stored)
+    for side_groups in (first, second):
+        if side_groups is second and second and texts.size:
+            # only where the first side accepts the text (its vectorised rule's verdict
+            # just stored, or the compiled rule's made now)
+            layout, structure = batch.compiled_layout, batch.compiled_state
             texts = texts[first_accepts_text(layout, structure, texts, t_next)]
-        for group, mine in _asked([g for g in groups if g.index == side], state, texts):
+        for group, mine in _asked(side_groups, state, texts):
             packages = np.ascontiguousarray(state.text[mine])
             _ask_acceptance(group, batch, mine, packages, t, t_next, number, state.accepted_text)
 
